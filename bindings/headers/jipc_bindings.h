@@ -1,0 +1,22 @@
+/*
+ * The C surface jipc binds: the libc calls and constants of shared memory,
+ * message queues, semaphores, pipes, readiness, processes and futexes, plus
+ * jipc's own helper (native/jipc.h). jextract reads this file; which of its
+ * declarations are bound is decided by ../jextract.args.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <mqueue.h>
+#include <poll.h>
+#include <semaphore.h>
+#include <signal.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "../../native/jipc.h"
