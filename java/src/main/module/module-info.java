@@ -1,0 +1,13 @@
+/**
+ * jipc: Linux inter-process communication for Java, on the Foreign Function and
+ * Memory API. One package per mechanism; io.jipc.posix is internal and is the only
+ * code that calls the generated bindings.
+ */
+module io.jipc {
+    requires io.jipc.bindings;
+
+    exports io.jipc;
+    exports io.jipc.shm;
+    exports io.jipc.sync;
+    exports io.jipc.process;
+}
