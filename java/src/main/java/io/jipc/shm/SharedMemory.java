@@ -1,0 +1,276 @@
+package io.jipc.shm;
+
+import io.jipc.IpcException;
+import io.jipc.posix.Names;
+import io.jipc.posix.Posix;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A named POSIX shared-memory object ({@code shm_open}), mapped into this process.
+ *
+ * <p>Processes that open the same name see the same bytes: a store by one is visible
+ * to the others under the rules of the Java memory model applied to the
+ * {@link java.lang.invoke.VarHandle} access modes used (plain stores may be seen late
+ * or torn; use the release/acquire or volatile modes, or a lock from
+ * {@code io.jipc.sync}, to publish data). A new object is filled with zeros.
+ *
+ * <p>This object owns the mapping. {@link #close()} unmaps it; from then on every
+ * {@link MemorySegment} obtained from {@link #segment()} (and every slice of it, and
+ * every lock or ring built on it) throws {@link IllegalStateException} on access, so
+ * the JVM never touches unmapped memory. Closing does not remove the name:
+ * {@link #unlink(String)} does, and the memory lives on until the last process unmaps it.
+ *
+ * <p>Thread safety: all methods may be called from any thread. {@code close()} fails
+ * with {@link IllegalStateException} while another thread is inside a native call that
+ * uses this memory (a lock blocked in {@code futex}, say); close after such threads finish.
+ *
+ * <pre>{@code
+ * try (SharedMemory shm = SharedMemory.create("/counter", 4096)) {
+ *     MemorySegment mem = shm.segment();
+ *     Mutex lock = Mutex.at(mem, 0);
+ *     ...
+ * } finally {
+ *     SharedMemory.unlink("/counter");
+ * }
+ * }</pre>
+ */
+public final class SharedMemory implements AutoCloseable {
+    /** Default mode of a created object: read and write for the owner only. */
+    public static final int DEFAULT_MODE = 0600;
+    /** The longest name after the leading slash (NAME_MAX). */
+    public static final int MAX_NAME_BYTES = 255;
+
+    private static final String KIND = "shared memory name";
+
+    private final String name;
+    private final long size;
+    private final Arena arena;
+    private final MemorySegment segment;
+
+    private SharedMemory(String name, long size, Arena arena, MemorySegment segment) {
+        this.name = name;
+        this.size = size;
+        this.arena = arena;
+        this.segment = segment;
+    }
+
+    /**
+     * Creates a new object of {@code size} bytes with mode 0600; fails if the name exists.
+     *
+     * @throws IllegalArgumentException for a bad name or a size that is not positive
+     * @throws IpcException             with {@code ALREADY_EXISTS} if the name is taken, or another reason
+     */
+    public static SharedMemory create(String name, long size) throws IpcException {
+        return builder(name).size(size).create();
+    }
+
+    /**
+     * Opens an existing object at its current size.
+     *
+     * @throws IpcException with {@code DOES_NOT_EXIST} if there is none, {@code PERMISSION_DENIED}, ...
+     */
+    public static SharedMemory open(String name) throws IpcException {
+        return builder(name).open();
+    }
+
+    /**
+     * Opens the object if it exists (and is at least {@code size} bytes), else creates it.
+     * Two processes racing here end up with the same object.
+     */
+    public static SharedMemory openOrCreate(String name, long size) throws IpcException {
+        return builder(name).size(size).openOrCreate();
+    }
+
+    /** {@return a builder for the object called {@code name}, checked at once} */
+    public static Builder builder(String name) {
+        return new Builder(Names.check(KIND, name, MAX_NAME_BYTES));
+    }
+
+    /**
+     * Removes the name; processes that have it mapped keep their memory.
+     *
+     * @return {@code true} if the name existed and was removed, {@code false} if it did not exist
+     * @throws IpcException for any other failure, such as {@code PERMISSION_DENIED}
+     */
+    public static boolean unlink(String name) throws IpcException {
+        Names.check(KIND, name, MAX_NAME_BYTES);
+        try (Arena a = Arena.ofConfined()) {
+            int r = Posix.shmUnlink(a.allocateFrom(name));
+            if (r == -Posix.ENOENT) {
+                return false;
+            }
+            Posix.check(r, "shm_unlink", name);
+            return true;
+        }
+    }
+
+    /** {@return the whole mapping; it stays valid until {@link #close()}} */
+    public MemorySegment segment() {
+        return segment;
+    }
+
+    /** {@return the mapped size in bytes} */
+    public long size() {
+        return size;
+    }
+
+    /** {@return the name, with its leading slash} */
+    public String name() {
+        return name;
+    }
+
+    /** {@return whether the mapping is still in place} */
+    public boolean isOpen() {
+        return arena.scope().isAlive();
+    }
+
+    /**
+     * Unmaps the memory. Idempotent. Every segment handed out becomes inaccessible.
+     *
+     * @throws IllegalStateException if another thread is in a native call on this memory
+     */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (arena.scope().isAlive()) {
+                arena.close();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "SharedMemory[" + name + ", " + size + " bytes" + (isOpen() ? "" : ", closed") + "]";
+    }
+
+    /**
+     * Chooses how to create or open an object. {@link #size(long)} is the size to create
+     * with, and on open the least size accepted; {@link #mode(int)} applies on create.
+     */
+    public static final class Builder {
+        private final String name;
+        private long size = -1;
+        private int mode = DEFAULT_MODE;
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        /** Size in bytes: used on create, required as a minimum on open. Must be positive. */
+        public Builder size(long bytes) {
+            if (bytes <= 0) {
+                throw new IllegalArgumentException("size of " + name + " must be positive, not " + bytes);
+            }
+            this.size = bytes;
+            return this;
+        }
+
+        /** Permission bits for a created object (default 0600), applied exactly, whatever the umask. */
+        public Builder mode(int mode) {
+            if ((mode & ~0777) != 0) {
+                throw new IllegalArgumentException("mode " + Integer.toOctalString(mode)
+                        + " has bits beyond 0777");
+            }
+            this.mode = mode;
+            return this;
+        }
+
+        /** Creates the object; fails with {@code ALREADY_EXISTS} if the name is taken. */
+        public SharedMemory create() throws IpcException {
+            requireSize();
+            try (Arena a = Arena.ofConfined()) {
+                int fd = Posix.check(Posix.shmOpen(a.allocateFrom(name),
+                        Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_CLOEXEC, mode), "shm_open", name);
+                boolean ok = false;
+                try {
+                    Posix.check(Posix.fchmod(fd, mode), "fchmod", name);
+                    Posix.check(Posix.ftruncate(fd, size), "ftruncate", name);
+                    SharedMemory shm = map(fd, size);
+                    ok = true;
+                    return shm;
+                } finally {
+                    Posix.close(fd);
+                    if (!ok) {
+                        Posix.shmUnlink(a.allocateFrom(name));
+                    }
+                }
+            }
+        }
+
+        /** Opens the existing object; fails with {@code DOES_NOT_EXIST} if there is none. */
+        public SharedMemory open() throws IpcException {
+            try (Arena a = Arena.ofConfined()) {
+                int fd = Posix.check(Posix.shmOpen(a.allocateFrom(name), Posix.O_RDWR | Posix.O_CLOEXEC, 0),
+                        "shm_open", name);
+                try {
+                    return map(fd, awaitSize(fd));
+                } finally {
+                    Posix.close(fd);
+                }
+            }
+        }
+
+        /** Opens the object, or creates it if there is none. */
+        public SharedMemory openOrCreate() throws IpcException {
+            requireSize();
+            while (true) {
+                try {
+                    return create();
+                } catch (IpcException e) {
+                    if (e.reason() != IpcException.Reason.ALREADY_EXISTS) {
+                        throw e;
+                    }
+                }
+                try {
+                    return open();
+                } catch (IpcException e) {
+                    if (e.reason() != IpcException.Reason.DOES_NOT_EXIST) {
+                        throw e;
+                    }
+                    // Unlinked between our create and open: try again.
+                }
+            }
+        }
+
+        private void requireSize() {
+            if (size < 0) {
+                throw new IllegalStateException("creating " + name + " needs a size: call size(bytes) first");
+            }
+        }
+
+        /**
+         * A creator makes the object (size 0) and then sizes it: an opener that comes in
+         * between waits a little for the size instead of mapping nothing.
+         */
+        private long awaitSize(int fd) throws IpcException {
+            long deadline = System.nanoTime() + 2_000_000_000L;
+            while (true) {
+                long actual = Posix.fstat(fd, "fstat", name).size();
+                if (actual > 0) {
+                    if (size > 0 && actual < size) {
+                        throw new IpcException("shm_open", name, 0, null, "object is " + actual
+                                + " bytes, smaller than the " + size + " required", IpcException.Reason.INCOMPATIBLE_LAYOUT);
+                    }
+                    return actual;
+                }
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IpcException("shm_open", name, 0, null,
+                            "object still has size 0 after 2 s: its creator died or never sized it",
+                            IpcException.Reason.CREATOR_DIED);
+                }
+                Thread.onSpinWait();
+                Thread.yield();
+            }
+        }
+
+        private SharedMemory map(int fd, long length) throws IpcException {
+            long address = Posix.check(Posix.mmapShared(fd, length), "mmap", name);
+            Arena arena = Arena.ofShared();
+            MemorySegment segment = MemorySegment.ofAddress(address)
+                    .reinterpret(length, arena, unused -> Posix.munmap(address, length));
+            return new SharedMemory(name, length, arena, segment);
+        }
+    }
+}
