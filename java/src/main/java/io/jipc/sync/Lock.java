@@ -1,0 +1,28 @@
+package io.jipc.sync;
+
+/**
+ * A mutual-exclusion lock whose state lives in shared memory, so that threads of
+ * different processes exclude each other.
+ *
+ * <p>Memory ordering: everything a thread wrote before {@link #unlock()} is visible to
+ * the thread, in any process, whose {@link #lock()} or successful {@link #tryLock()}
+ * comes next (release on unlock, acquire on lock). Locks are not reentrant and are
+ * owned by a thread: only the thread that locked may unlock.
+ */
+public interface Lock {
+    /** Tries once and never waits. {@return whether the lock is now held by this thread} */
+    boolean tryLock();
+
+    /** Waits as long as it takes until the lock is held by this thread. Not interruptible. */
+    void lock();
+
+    /**
+     * Releases the lock.
+     *
+     * @throws IllegalStateException if this thread does not hold the lock
+     */
+    void unlock();
+
+    /** {@return the pid of the process holding the lock, 0 if it is free; a snapshot} */
+    int ownerPid();
+}

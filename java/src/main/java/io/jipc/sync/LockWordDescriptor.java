@@ -1,0 +1,70 @@
+package io.jipc.sync;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The layout of the lock word shared by {@link SpinLock} and {@link Mutex}: one
+ * 32-bit word, 4-byte aligned, anywhere in a shared segment.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +-------------------------------------------------------+-+-+
+ *  |                  owner pid (bits 0-29)                |D|W|
+ *  +-------------------------------------------------------+-+-+
+ *   W (bit 31) WAITERS:    a process may be asleep in FUTEX_WAIT on this word
+ *   D (bit 30) OWNER_DIED: reserved for dead-owner recovery; never set yet
+ * </pre>
+ *
+ * <ul>
+ *   <li><b>0</b>: unlocked. All-zero memory (a fresh shared-memory object) is an unlocked lock.</li>
+ *   <li><b>pid</b>: held by process {@code pid}, nobody waits.</li>
+ *   <li><b>pid | WAITERS</b>: held, and the unlocker must {@code FUTEX_WAKE} (Mutex only).</li>
+ * </ul>
+ *
+ * <p>Writers and ordering: a locker moves 0 → pid with a compare-and-set that has
+ * <em>acquire</em> semantics; a waiter sets WAITERS with a compare-and-set; the holder
+ * releases with a <em>release</em> store of 0 (or a release compare-and-set pid → 0).
+ * Everything written while the lock was held is therefore visible to the next holder,
+ * in whatever process. The word is the futex word itself (shared futex, never
+ * {@code FUTEX_PRIVATE_FLAG}, since the waiters are in other processes), so the pid and
+ * the state can never disagree. Linux pids fit in 22 bits ({@code pid_max} ≤ 2^22).
+ */
+public final class LockWordDescriptor {
+    private LockWordDescriptor() {
+    }
+
+    /** Bytes the lock occupies. */
+    public static final int LOCK_LENGTH = 4;
+    /** Required alignment of the lock word, for atomic access and for futex(2). */
+    public static final int LOCK_ALIGNMENT = 4;
+    /** The value of an unlocked lock. */
+    public static final int UNLOCKED = 0;
+    /** Set while some process may sleep on the word. */
+    public static final int WAITERS_BIT = 1 << 31;
+    /** Reserved: the owner died holding the lock. */
+    public static final int OWNER_DIED_BIT = 1 << 30;
+    /** Bits that hold the owner's pid. */
+    public static final int OWNER_MASK = (1 << 30) - 1;
+
+    /** {@return the owner pid encoded in {@code word}, 0 if unlocked} */
+    public static int ownerOf(int word) {
+        return word & OWNER_MASK;
+    }
+
+    /**
+     * Checks that {@code offset} in {@code segment} can hold a lock word.
+     *
+     * @throws IllegalArgumentException if it is out of bounds or misaligned
+     */
+    public static void checkLockWord(MemorySegment segment, long offset) {
+        if (offset < 0 || offset > segment.byteSize() - LOCK_LENGTH) {
+            throw new IllegalArgumentException("lock word at offset " + offset + " does not fit in a segment of "
+                    + segment.byteSize() + " bytes");
+        }
+        if ((segment.address() + offset) % LOCK_ALIGNMENT != 0) {
+            throw new IllegalArgumentException("lock word at offset " + offset + " is not " + LOCK_ALIGNMENT
+                    + "-byte aligned (address 0x" + Long.toHexString(segment.address() + offset) + ")");
+        }
+    }
+}

@@ -1,0 +1,88 @@
+package io.jipc.sync;
+
+import java.lang.foreign.MemorySegment;
+
+import static io.jipc.sync.LockWordDescriptor.UNLOCKED;
+
+/**
+ * A test-and-set lock on a word of shared memory: waiters spin, never sleep.
+ *
+ * <p>Acquiring is one atomic compare-and-set of the word from 0 to this process's pid,
+ * with acquire semantics; releasing is a release store of 0 (layout and ordering in
+ * {@link LockWordDescriptor}). A waiter re-reads the word until it looks free before it
+ * tries again (test-and-test-and-set), calling {@link Thread#onSpinWait()}, so it burns a
+ * core while it waits: use it for critical sections shorter than a system call, when
+ * every contender has its own CPU. Otherwise use {@link Mutex}, which sleeps.
+ *
+ * <p>This object is a view: it owns no memory, and after the segment's owner is closed
+ * every method throws {@link IllegalStateException}. Any number of views, in any number
+ * of processes, may be made over the same word; the lock is not reentrant.
+ */
+public final class SpinLock implements Lock {
+    private final MemorySegment segment;
+    private final long offset;
+    private volatile Thread holder;
+
+    private SpinLock(MemorySegment segment, long offset) {
+        this.segment = segment;
+        this.offset = offset;
+    }
+
+    /**
+     * Makes a view of the lock word at {@code offset} in {@code segment}. Zeroed memory is
+     * an unlocked lock; nothing is written here.
+     *
+     * @throws IllegalArgumentException if the word is out of bounds or not 4-byte aligned
+     */
+    public static SpinLock at(MemorySegment segment, long offset) {
+        LockWordDescriptor.checkLockWord(segment, offset);
+        return new SpinLock(segment, offset);
+    }
+
+    /** Tries once; never waits. {@return whether the lock is now held by this thread} */
+    @Override
+    public boolean tryLock() {
+        if (LockWord.INT.compareAndSet(segment, offset, UNLOCKED, LockWord.PID)) {
+            holder = Thread.currentThread();
+            return true;
+        }
+        return false;
+    }
+
+    /** Spins until the lock is held by this thread. Not interruptible. */
+    @Override
+    public void lock() {
+        while (!tryLock()) {
+            // Read-only spin: the cache line stays shared until the holder writes it.
+            while ((int) LockWord.INT.getOpaque(segment, offset) != UNLOCKED) {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /**
+     * Releases the lock (release store: the holder's writes are visible to the next holder).
+     *
+     * @throws IllegalStateException if this thread does not hold it
+     */
+    @Override
+    public void unlock() {
+        int word = LockWord.get(segment, offset);
+        if (word != LockWord.PID || holder != Thread.currentThread()) {
+            throw LockWord.notHeld("SpinLock", segment, offset, word);
+        }
+        holder = null;
+        LockWord.INT.setRelease(segment, offset, UNLOCKED);
+    }
+
+    /** {@return the pid of the holding process, or 0 if unlocked (a snapshot)} */
+    @Override
+    public int ownerPid() {
+        return LockWordDescriptor.ownerOf(LockWord.get(segment, offset));
+    }
+
+    @Override
+    public String toString() {
+        return "SpinLock[offset " + offset + ", " + LockWord.describe(LockWord.get(segment, offset)) + "]";
+    }
+}
