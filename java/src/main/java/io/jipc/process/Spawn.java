@@ -1,0 +1,207 @@
+package io.jipc.process;
+
+import io.jipc.IpcException;
+import io.jipc.posix.Posix;
+import io.jipc.posix.Spawner;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Describes a child process to start, then starts it with {@link #start()}.
+ *
+ * <p>The JVM never forks: {@code start()} calls jipc's C helper, which clones a child
+ * that does only async-signal-safe work before {@code execve}. Everything is resolved
+ * here first (the PATH search, argv, the environment, the descriptor map), and a
+ * failure in the child (a missing program, a refused {@code setuid}, a bad directory)
+ * comes back as an {@link IpcException} naming the call and the errno, instead of a
+ * child that is already dead.
+ *
+ * <p>Descriptors: the child gets this process's 0, 1 and 2, plus exactly those given to
+ * {@link #mapDescriptor(int, int)}; every other descriptor is closed in the child.
+ *
+ * <pre>{@code
+ * try (ChildProcess child = Spawn.command("sha256sum").mapDescriptor(0, pipe.source().fd()).start()) {
+ *     ...
+ *     ExitStatus status = child.waitFor();
+ * }
+ * }</pre>
+ */
+public final class Spawn {
+    private final String program;
+    private final List<String> args = new ArrayList<>();
+    private final Map<String, String> environment;
+    private final Map<Integer, Integer> fdMap = new TreeMap<>();
+    private Path directory;
+    private int uid = -1;
+    private int gid = -1;
+    private boolean newSession;
+
+    private Spawn(String program) {
+        if (program == null || program.isEmpty()) {
+            throw new IllegalArgumentException("program name is empty");
+        }
+        this.program = program;
+        this.environment = new LinkedHashMap<>(System.getenv());
+    }
+
+    /**
+     * Starts describing a run of {@code program}: a path, or a name searched in PATH.
+     * {@code argv[0]} is {@code program} as given.
+     */
+    public static Spawn command(String program, String... args) {
+        Spawn s = new Spawn(program);
+        return s.args(args);
+    }
+
+    /**
+     * Starts describing a new JVM that runs {@code mainClass}: the same {@code java}
+     * binary, class path, module path and native-access grant as this one, so tests and
+     * demos can run real multi-process scenarios with jipc on both sides.
+     */
+    public static Spawn java(Class<?> mainClass, String... args) {
+        return java(List.of(), mainClass, args);
+    }
+
+    /** Like {@link #java(Class, String...)}, with extra JVM options placed before the class. */
+    public static Spawn java(List<String> jvmOptions, Class<?> mainClass, String... args) {
+        Spawn s = new Spawn(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        Module jipc = Spawn.class.getModule();
+        List<String> cmd = new ArrayList<>();
+        // Small, quick children: the scenarios they run do not need a big heap.
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-Xshare:auto");
+        String modulePath = System.getProperty("jdk.module.path");
+        if (jipc.isNamed() && modulePath != null) {
+            cmd.add("--module-path");
+            cmd.add(modulePath);
+            cmd.add("--add-modules");
+            cmd.add(jipc.getName());
+            cmd.add("--enable-native-access=" + jipc.getName() + ",io.jipc.bindings");
+        } else {
+            cmd.add("--enable-native-access=ALL-UNNAMED");
+        }
+        String libraryOverride = System.getProperty("jipc.library.path");
+        if (libraryOverride != null) {
+            cmd.add("-Djipc.library.path=" + libraryOverride);
+        }
+        cmd.addAll(jvmOptions);
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(mainClass.getName());
+        s.args.addAll(cmd);
+        return s.args(args);
+    }
+
+    /** Appends arguments. */
+    public Spawn args(String... more) {
+        args.addAll(Arrays.asList(more));
+        return this;
+    }
+
+    /** Sets (or, with a {@code null} value, removes) an environment variable; the rest is inherited. */
+    public Spawn environment(String name, String value) {
+        if (value == null) {
+            environment.remove(name);
+        } else {
+            environment.put(name, value);
+        }
+        return this;
+    }
+
+    /** Starts from an empty environment instead of this process's. */
+    public Spawn clearEnvironment() {
+        environment.clear();
+        return this;
+    }
+
+    /** The child's working directory (default: this process's). */
+    public Spawn directory(Path dir) {
+        this.directory = dir;
+        return this;
+    }
+
+    /**
+     * Gives the child this process's descriptor {@code parentFd} as its descriptor
+     * {@code childFd} (0 for standard input, and so on). Later calls for the same
+     * {@code childFd} replace earlier ones. This process's own descriptor is untouched:
+     * close it here if the child alone should hold it (a pipe's far end, say).
+     */
+    public Spawn mapDescriptor(int childFd, int parentFd) {
+        if (childFd < 0 || parentFd < 0) {
+            throw new IllegalArgumentException("descriptors must not be negative: " + childFd + " <- " + parentFd);
+        }
+        fdMap.put(childFd, parentFd);
+        return this;
+    }
+
+    /**
+     * Runs the child as {@code uid}/{@code gid} with no supplementary groups (needs
+     * privilege; a refusal is reported as {@code EPERM} from {@code setuid}/{@code setgid}).
+     */
+    public Spawn user(int uid, int gid) {
+        if (uid < 0 || gid < 0) {
+            throw new IllegalArgumentException("uid and gid must not be negative");
+        }
+        this.uid = uid;
+        this.gid = gid;
+        return this;
+    }
+
+    /** Starts the child in a new session and process group ({@code setsid}). */
+    public Spawn newSession() {
+        this.newSession = true;
+        return this;
+    }
+
+    /**
+     * Starts the child. Returns once it has reached {@code execve} successfully.
+     *
+     * @throws IpcException naming the failed step: {@code spawn: execve("/no/such"): ... (ENOENT)}
+     */
+    public ChildProcess start() throws IpcException {
+        String path = resolve(program);
+        List<String> argv = new ArrayList<>();
+        argv.add(program);
+        argv.addAll(args);
+        List<String> envp = new ArrayList<>();
+        environment.forEach((k, v) -> envp.add(k + "=" + v));
+        int[] child = new int[fdMap.size()];
+        int[] parent = new int[fdMap.size()];
+        int i = 0;
+        for (Map.Entry<Integer, Integer> e : fdMap.entrySet()) {
+            child[i] = e.getKey();
+            parent[i] = e.getValue();
+            i++;
+        }
+        int pid = Spawner.spawn(new Spawner.Request(path, argv, envp, child, parent,
+                directory == null ? null : directory.toString(), uid, gid, uid >= 0, gid >= 0, newSession));
+        return new ChildProcess(pid, program);
+    }
+
+    /** PATH search in the parent, as execvp would do it, so the child only calls execve. */
+    private String resolve(String name) throws IpcException {
+        if (name.contains("/")) {
+            return name;
+        }
+        String path = environment.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+        for (String dir : path.split(":")) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
+            if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
+                return candidate.toString();
+            }
+        }
+        throw Posix.error("spawn: execvp", name, Posix.ENOENT);
+    }
+
+    @Override
+    public String toString() {
+        return "Spawn[" + program + " " + String.join(" ", args) + "]";
+    }
+}
