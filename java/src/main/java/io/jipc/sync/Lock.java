@@ -13,8 +13,14 @@ public interface Lock {
     /** Tries once and never waits. {@return whether the lock is now held by this thread} */
     boolean tryLock();
 
-    /** Waits as long as it takes until the lock is held by this thread. Not interruptible. */
-    void lock();
+    /**
+     * Waits as long as it takes until the lock is held by this thread. Not interruptible.
+     *
+     * @return how it was acquired: {@link Acquired#OWNER_DIED} when the previous holder
+     *         died holding it (callers that never share locks with processes that may
+     *         crash can ignore the result)
+     */
+    Acquired lock();
 
     /**
      * Releases the lock.

@@ -1,25 +1,43 @@
 package io.jipc.sync;
 
+import io.jipc.posix.Liveness;
 import io.jipc.posix.Posix;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 
+import static io.jipc.sync.LockWordDescriptor.LOCK_WORD_OFFSET;
+import static io.jipc.sync.LockWordDescriptor.NOT_RECOVERABLE;
+import static io.jipc.sync.LockWordDescriptor.OWNER_DIED_BIT;
 import static io.jipc.sync.LockWordDescriptor.OWNER_MASK;
+import static io.jipc.sync.LockWordDescriptor.OWNER_START_OFFSET;
 import static io.jipc.sync.LockWordDescriptor.UNLOCKED;
 import static io.jipc.sync.LockWordDescriptor.WAITERS_BIT;
 
 /**
- * A lock on a word of shared memory whose waiters spin briefly, then sleep in the
- * kernel on a shared futex, so a long wait costs no CPU.
+ * A robust lock in shared memory whose waiters spin briefly, then sleep in the kernel
+ * on a shared futex, so a long wait costs no CPU, and whose holder may crash.
  *
- * <p>The word holds the owner's pid and a WAITERS bit ({@link LockWordDescriptor}).
- * Uncontended, lock and unlock are one atomic instruction each and make no system call.
- * A waiter that has spun {@value #SPIN_LIMIT} times sets WAITERS and calls
- * {@code FUTEX_WAIT}; {@link #unlock()} calls {@code FUTEX_WAKE} only when WAITERS is set,
- * i.e. only when someone may be asleep. Woken waiters compete again; there is no
- * fairness guarantee.
+ * <p>The lock word holds the owner's pid and a WAITERS bit; the owner's start time sits
+ * next to it ({@link LockWordDescriptor}, 16 bytes, 8-byte aligned; all-zero memory is
+ * an unlocked Mutex). Uncontended, lock and unlock are one atomic instruction each and
+ * make no system call. A waiter that has spun {@value #SPIN_LIMIT} times sets WAITERS
+ * and calls {@code FUTEX_WAIT}; {@link #unlock()} calls {@code FUTEX_WAKE} only when
+ * WAITERS is set, that is only when someone may be asleep. There is no fairness guarantee.
+ *
+ * <p><b>Crashed owners.</b> A sleeping waiter wakes at least every
+ * {@value #LIVENESS_CHECK_MILLIS} ms to check whether the owner is still alive (its pid
+ * exists, is no zombie and has the recorded start time, so a recycled pid is not taken
+ * for the owner). If it is not, the waiter takes the lock over and {@link #lock()}
+ * returns {@link Acquired#OWNER_DIED}, like {@code EOWNERDEAD} of a robust pthread
+ * mutex: the data the lock protects may be half-updated. The new holder repairs it and
+ * calls {@link #markConsistent()} before {@link #unlock()}; unlocking without it marks
+ * the Mutex not recoverable, and every later attempt to lock it throws
+ * {@link IllegalStateException}. {@link #tryLock()} never checks liveness (it never
+ * waits); {@link #lock()} and {@link #tryLock(Duration)} do.
  *
  * <p>This object is a view: it owns no memory, and after the segment's owner is closed
  * every method throws {@link IllegalStateException}. Ordering and ownership rules are
@@ -28,118 +46,205 @@ import static io.jipc.sync.LockWordDescriptor.WAITERS_BIT;
 public final class Mutex implements Lock {
     /** Spins before sleeping: about the cost of the futex round trip it may save. */
     static final int SPIN_LIMIT = 200;
+    /** Longest sleep before a waiter looks whether the owner died. */
+    static final int LIVENESS_CHECK_MILLIS = 50;
+    private static final long LIVENESS_CHECK_NANOS = LIVENESS_CHECK_MILLIS * 1_000_000L;
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     private final MemorySegment segment;
-    private final long offset;
+    private final long wordOffset;
+    private final long startOffset;
     /** The 4 bytes of the word, for the futex calls. */
     private final MemorySegment word;
     private volatile Thread holder;
 
     private Mutex(MemorySegment segment, long offset) {
         this.segment = segment;
-        this.offset = offset;
-        this.word = segment.asSlice(offset, LockWordDescriptor.LOCK_LENGTH);
+        this.wordOffset = offset + LOCK_WORD_OFFSET;
+        this.startOffset = offset + OWNER_START_OFFSET;
+        this.word = segment.asSlice(wordOffset, LockWordDescriptor.LOCK_LENGTH);
     }
 
     /**
-     * Makes a view of the lock word at {@code offset} in {@code segment}. Zeroed memory is
-     * an unlocked lock; nothing is written here.
+     * Makes a view of the Mutex at {@code offset} in {@code segment}. Zeroed memory is an
+     * unlocked Mutex; nothing is written here.
      *
-     * @throws IllegalArgumentException if the word is out of bounds or not 4-byte aligned
+     * @throws IllegalArgumentException if the 16 bytes are out of bounds or not 8-byte aligned
      */
     public static Mutex at(MemorySegment segment, long offset) {
-        LockWordDescriptor.checkLockWord(segment, offset);
+        LockWordDescriptor.checkMutex(segment, offset);
         return new Mutex(segment, offset);
     }
 
-    /** Tries once; never waits, never calls the kernel. */
+    /** Tries once; never waits, never calls the kernel, never takes over from a dead owner. */
     @Override
     public boolean tryLock() {
-        if (LockWord.INT.compareAndSet(segment, offset, UNLOCKED, LockWord.PID)) {
-            holder = Thread.currentThread();
+        if (LockWord.INT.compareAndSet(segment, wordOffset, UNLOCKED, LockWord.PID)) {
+            acquired();
             return true;
         }
         return false;
     }
 
-    /** Waits, spinning then sleeping, until the lock is held by this thread. Not interruptible. */
+    /**
+     * Waits, spinning then sleeping, until the lock is held by this thread. Not interruptible.
+     *
+     * @return {@link Acquired#OWNER_DIED} if it was taken over from a dead owner
+     * @throws IllegalStateException if the Mutex is not recoverable
+     */
     @Override
-    public void lock() {
-        if (!tryLock()) {
-            acquireSlow(-1);
+    public Acquired lock() {
+        if (tryLock()) {
+            return Acquired.NORMALLY;
         }
+        return acquireSlow(-1);
     }
 
     /**
-     * Waits at most {@code timeout} for the lock.
+     * Waits at most {@code timeout} for the lock (spinning, then sleeping).
      *
-     * @return {@code true} if the lock is now held by this thread, {@code false} on time-out
+     * @return {@code true} if the lock is now held by this thread (check
+     *         {@link #isConsistent()} if holders may crash), {@code false} on time-out
+     * @throws IllegalStateException if the Mutex is not recoverable
      */
     public boolean tryLock(Duration timeout) {
-        if (tryLock()) {
-            return true;
-        }
-        return acquireSlow(Posix.toNanos(timeout));
+        return tryLock() || acquireSlow(Posix.toNanos(timeout)) != null;
     }
 
     /**
-     * Releases the lock, waking one sleeper if any may sleep.
+     * Releases the lock, waking one sleeper if any may sleep. If the lock was taken over
+     * from a dead owner and not marked consistent, it becomes not recoverable instead, and
+     * every waiter is woken to learn so.
      *
      * @throws IllegalStateException if this thread does not hold the lock
      */
     @Override
     public void unlock() {
-        int w = LockWord.get(segment, offset);
-        if ((w & OWNER_MASK) != LockWord.PID || holder != Thread.currentThread()) {
-            throw LockWord.notHeld("Mutex", segment, offset, w);
-        }
+        int w = LockWord.get(segment, wordOffset);
+        checkHeld(w);
         holder = null;
-        if ((int) LockWord.INT.compareAndExchangeRelease(segment, offset, LockWord.PID, UNLOCKED) == LockWord.PID) {
+        LONG.setRelease(segment, startOffset, 0L);
+        if ((w & OWNER_DIED_BIT) != 0) {
+            LockWord.INT.setRelease(segment, wordOffset, NOT_RECOVERABLE);
+            Posix.futexWake(word, Integer.MAX_VALUE);
             return;
         }
-        // WAITERS was set: only we can clear the word, so a plain release store suffices.
-        LockWord.INT.setRelease(segment, offset, UNLOCKED);
+        if ((int) LockWord.INT.compareAndExchangeRelease(segment, wordOffset, LockWord.PID, UNLOCKED)
+                == LockWord.PID) {
+            return;
+        }
+        // WAITERS was set: only the holder clears the word, so a release store suffices.
+        LockWord.INT.setRelease(segment, wordOffset, UNLOCKED);
         Posix.futexWake(word, 1);
+    }
+
+    /**
+     * Declares the protected data repaired after {@link Acquired#OWNER_DIED}, so that
+     * {@link #unlock()} releases the lock normally. Does nothing if the lock was acquired
+     * normally.
+     *
+     * @throws IllegalStateException if this thread does not hold the lock
+     */
+    public void markConsistent() {
+        while (true) {
+            int w = LockWord.get(segment, wordOffset);
+            checkHeld(w);
+            if ((w & OWNER_DIED_BIT) == 0
+                    || LockWord.INT.compareAndSet(segment, wordOffset, w, w & ~OWNER_DIED_BIT)) {
+                return;
+            }
+            // A waiter set WAITERS meanwhile: try again.
+        }
+    }
+
+    /**
+     * {@return {@code false} while this thread holds a lock taken over from a dead owner
+     * and not yet marked consistent}
+     *
+     * @throws IllegalStateException if this thread does not hold the lock
+     */
+    public boolean isConsistent() {
+        int w = LockWord.get(segment, wordOffset);
+        checkHeld(w);
+        return (w & OWNER_DIED_BIT) == 0;
     }
 
     @Override
     public int ownerPid() {
-        return LockWordDescriptor.ownerOf(LockWord.get(segment, offset));
+        int owner = LockWordDescriptor.ownerOf(LockWord.get(segment, wordOffset));
+        return owner == NOT_RECOVERABLE ? 0 : owner;
     }
 
-    /** {@code timeoutNanos < 0}: no limit. */
-    private boolean acquireSlow(long timeoutNanos) {
+    /** {@return whether a holder died and its successor unlocked without repairing; final} */
+    public boolean isNotRecoverable() {
+        return (LockWord.get(segment, wordOffset) & OWNER_MASK) == NOT_RECOVERABLE;
+    }
+
+    private void checkHeld(int w) {
+        if ((w & OWNER_MASK) != LockWord.PID || holder != Thread.currentThread()) {
+            throw LockWord.notHeld("Mutex", segment, wordOffset, w);
+        }
+    }
+
+    private void acquired() {
+        holder = Thread.currentThread();
+        LONG.setRelease(segment, startOffset, Liveness.selfStartTime());
+    }
+
+    /** {@code timeoutNanos < 0}: no limit. {@return how it was acquired, null on time-out} */
+    private Acquired acquireSlow(long timeoutNanos) {
         for (int i = 0; i < SPIN_LIMIT; i++) {
-            int w = (int) LockWord.INT.getOpaque(segment, offset);
+            int w = (int) LockWord.INT.getOpaque(segment, wordOffset);
             if (w == UNLOCKED && tryLock()) {
-                return true;
+                return Acquired.NORMALLY;
             }
             Thread.onSpinWait();
         }
-        long deadline = timeoutNanos < 0 ? 0 : System.nanoTime() + timeoutNanos;
+        long now = System.nanoTime();
+        long deadline = now + timeoutNanos;
+        // The first look at the owner's health waits one slice: most waits are short.
+        long nextLivenessCheck = now + LIVENESS_CHECK_NANOS;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment ts = timeoutNanos < 0 ? MemorySegment.NULL : Posix.timespec(arena, 0);
+            MemorySegment ts = Posix.timespec(arena, 0);
             while (true) {
-                int w = LockWord.get(segment, offset);
+                int w = LockWord.get(segment, wordOffset);
                 if (w == UNLOCKED) {
                     // Take it with WAITERS set: others may still sleep, and we cannot know.
-                    if (LockWord.INT.compareAndSet(segment, offset, UNLOCKED, LockWord.PID | WAITERS_BIT)) {
-                        holder = Thread.currentThread();
-                        return true;
+                    if (LockWord.INT.compareAndSet(segment, wordOffset, UNLOCKED, LockWord.PID | WAITERS_BIT)) {
+                        acquired();
+                        return Acquired.NORMALLY;
                     }
                     continue;
+                }
+                if ((w & OWNER_MASK) == NOT_RECOVERABLE) {
+                    throw new IllegalStateException("Mutex at offset " + wordOffset + " is not recoverable: "
+                            + "an owner died holding it and the next holder unlocked it without markConsistent()");
+                }
+                now = System.nanoTime();
+                if (now - nextLivenessCheck >= 0) {
+                    nextLivenessCheck = now + LIVENESS_CHECK_NANOS;
+                    if (ownerIsDead(w)) {
+                        if (LockWord.INT.compareAndSet(segment, wordOffset, w,
+                                LockWord.PID | OWNER_DIED_BIT | (w & WAITERS_BIT))) {
+                            acquired();
+                            return Acquired.OWNER_DIED;
+                        }
+                        continue;
+                    }
                 }
                 if ((w & WAITERS_BIT) == 0
-                        && !LockWord.INT.compareAndSet(segment, offset, w, w | WAITERS_BIT)) {
+                        && !LockWord.INT.compareAndSet(segment, wordOffset, w, w | WAITERS_BIT)) {
                     continue;
                 }
+                long sleep = LIVENESS_CHECK_NANOS;
                 if (timeoutNanos >= 0) {
-                    long left = deadline - System.nanoTime();
+                    long left = deadline - now;
                     if (left <= 0) {
-                        return false;
+                        return null;
                     }
-                    Posix.setTimespec(ts, left);
+                    sleep = Math.min(sleep, left);
                 }
+                Posix.setTimespec(ts, sleep);
                 int r = Posix.futexWait(word, w | WAITERS_BIT, ts);
                 if (r < 0 && r != -Posix.EAGAIN && r != -Posix.EINTR && r != -Posix.ETIMEDOUT) {
                     throw new IllegalStateException(Posix.error("futex(FUTEX_WAIT)", null, -r).getMessage());
@@ -148,10 +253,23 @@ public final class Mutex implements Lock {
         }
     }
 
+    /** Reads the owner's start time between two reads of the same word, so both describe one owner. */
+    private boolean ownerIsDead(int w) {
+        long start = (long) LONG.getAcquire(segment, startOffset);
+        if (LockWord.get(segment, wordOffset) != w) {
+            return false;
+        }
+        return Liveness.isDead(w & OWNER_MASK, start);
+    }
+
     @Override
     public String toString() {
-        int w = LockWord.get(segment, offset);
-        return "Mutex[offset " + offset + ", " + LockWord.describe(w)
-                + ((w & WAITERS_BIT) != 0 ? ", waiters" : "") + "]";
+        int w = LockWord.get(segment, wordOffset);
+        if ((w & OWNER_MASK) == NOT_RECOVERABLE) {
+            return "Mutex[offset " + wordOffset + ", not recoverable]";
+        }
+        return "Mutex[offset " + wordOffset + ", " + LockWord.describe(w)
+                + ((w & WAITERS_BIT) != 0 ? ", waiters" : "")
+                + ((w & OWNER_DIED_BIT) != 0 ? ", previous owner died" : "") + "]";
     }
 }

@@ -49,15 +49,22 @@ public final class SpinLock implements Lock {
         return false;
     }
 
-    /** Spins until the lock is held by this thread. Not interruptible. */
+    /**
+     * Spins until the lock is held by this thread. Not interruptible. A SpinLock does not
+     * detect dead owners (it has no room for the owner's start time and spins with no
+     * pause in which to look): use {@link Mutex} where a holder may crash.
+     *
+     * @return always {@link Acquired#NORMALLY}
+     */
     @Override
-    public void lock() {
+    public Acquired lock() {
         while (!tryLock()) {
             // Read-only spin: the cache line stays shared until the holder writes it.
             while ((int) LockWord.INT.getOpaque(segment, offset) != UNLOCKED) {
                 Thread.onSpinWait();
             }
         }
+        return Acquired.NORMALLY;
     }
 
     /**

@@ -71,7 +71,7 @@ class LockTest {
     void unlockByAnotherThreadIsAnErrorAndLeavesTheLockHeld() throws Exception {
         try (Arena arena = Arena.ofShared()) {
             MemorySegment mem = arena.allocate(64, 64);
-            for (Lock lock : new Lock[] {Mutex.at(mem, 0), SpinLock.at(mem, 8)}) {
+            for (Lock lock : new Lock[] {Mutex.at(mem, 0), SpinLock.at(mem, 16)}) {
                 lock.lock();
                 AtomicReference<Throwable> thrown = new AtomicReference<>();
                 Thread t = new Thread(() -> {
@@ -108,7 +108,9 @@ class LockTest {
     void misalignedOrOutOfBoundsWordsAreRefused() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment mem = arena.allocate(64, 64);
-            assertThrows(IllegalArgumentException.class, () -> Mutex.at(mem, 2));
+            assertThrows(IllegalArgumentException.class, () -> Mutex.at(mem, 4));
+            assertThrows(IllegalArgumentException.class, () -> SpinLock.at(mem, 2));
+            assertThrows(IllegalArgumentException.class, () -> Mutex.at(mem, 56));
             assertThrows(IllegalArgumentException.class, () -> SpinLock.at(mem, 61));
             assertThrows(IllegalArgumentException.class, () -> Mutex.at(mem, 64));
             assertThrows(IllegalArgumentException.class, () -> Mutex.at(mem, -4));
@@ -119,7 +121,7 @@ class LockTest {
     void lockOnClosedMemoryThrowsInsteadOfTouchingIt() throws Exception {
         SharedMemory shm = SharedMemory.create(name, 4096);
         Mutex m = Mutex.at(shm.segment(), 0);
-        SpinLock s = SpinLock.at(shm.segment(), 4);
+        SpinLock s = SpinLock.at(shm.segment(), 16);
         shm.close();
         assertThrows(IllegalStateException.class, m::lock);
         assertThrows(IllegalStateException.class, s::tryLock);
