@@ -40,6 +40,8 @@ final class DemoRun implements AutoCloseable {
     private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(30);
     /** How often a waiting parent looks at the segment, and (16x less often) at the workers. */
     private static final long POLL_MILLIS = 1;
+    /** Signal number of Ctrl-C on Linux. */
+    private static final int SIGINT = 2;
 
     private final String name;
     private final Thread cleanupHook;
@@ -170,6 +172,10 @@ final class DemoRun implements AutoCloseable {
         for (int i = 0; i < workers.size(); i++) {
             ChildProcess w = workers.get(i);
             Optional<ExitStatus> status = w.exitStatus();
+            if (status.isPresent() && status.get().signal() == SIGINT) {
+                // Ctrl-C reaches the whole process group: the workers may die before our hook runs.
+                throw new Failure("interrupted");
+            }
             if (status.isPresent() && !status.get().success()) {
                 throw new Failure(describe(i, w) + " ended before it could " + what + ": " + status.get());
             }
