@@ -11,8 +11,8 @@ import static io.jipc.cli.demo.GateDescriptor.CACHE_LINE_LENGTH;
  *  +-------------------------------+-------------------------------+
  *  |            COUNTER            |           padding             |    0
  *  +---------------+---------------+-------------------------------+
- *  |     LOCK      |                  padding                      |   64
- *  +---------------+-----------------------------------------------+
+ *  |     LOCK (a flag: 4 bytes; a Mutex: 16)   |      padding      |   64
+ *  +-------------------------------------------+-------------------+
  *  |    INSIDE     |                  padding                      |  128
  *  +---------------+---------------+-------------------------------+
  *  |     OVERLAPS of worker 0      |           padding             |  192
@@ -25,8 +25,9 @@ import static io.jipc.cli.demo.GateDescriptor.CACHE_LINE_LENGTH;
  * <ul>
  *   <li><b>COUNTER</b> (long): what every worker increments, with a separate read and
  *       write (opaque, or plain under a lock). The parent reads it after the gate's DONE.</li>
- *   <li><b>LOCK</b> (int): demo flag's home-made lock flag (opaque reads and writes), or
- *       demo mutex's lock word (layout in {@code io.jipc.sync.LockWordDescriptor}).</li>
+ *   <li><b>LOCK</b>: demo flag's home-made lock flag (an int, opaque reads and writes), or
+ *       demo mutex's lock (a 4-byte SpinLock word or a 16-byte, 8-aligned Mutex; layout in
+ *       {@code io.jipc.sync.LockWordDescriptor}).</li>
  *   <li><b>INSIDE</b> (int): demo flag only; each worker adds 1 on entering the critical
  *       section and subtracts 1 on leaving ({@code getAndAdd}, atomic).</li>
  *   <li><b>OVERLAPS</b> (long, one cache line per worker): demo flag only; how often that
