@@ -59,10 +59,11 @@
  * <br>On an end in blocking mode, a timed write hands the kernel at most
  * {@code ATOMIC_WRITE_BYTES} per call, the amount {@code poll(2)} promises will fit
  * without blocking; switch the end to non-blocking mode for fast timed bulk writes. If
- * another process reads the same pipe, it can take the bytes {@code poll(2)} announced
- * before this process reads them: in blocking mode the timed read then waits like a
- * blocking read (a pipe shared by several readers is not something jipc arbitrates); in
- * non-blocking mode it keeps polling until its time is up.</dd>
+ * another process reads (or writes) the same pipe, it can take the bytes (or the room)
+ * {@code poll(2)} announced before this process uses them: in blocking mode the timed
+ * operation then waits like a blocking one (a pipe shared by several readers or writers
+ * is not something jipc arbitrates); in non-blocking mode it keeps polling until its time
+ * is up.</dd>
  * </dl>
  *
  * <p>The mode is the {@code O_NONBLOCK} flag of the <em>open file description</em>, which

@@ -349,6 +349,29 @@ class PipeTest {
 
     @Test
     @Timeout(60)
+    void twoChildrenJoinedByAPipeWorkLikeAShellPipeline() throws Exception {
+        // printf 'hello\nworld\n' | tr a-z A-Z, with the result piped back to us.
+        try (Pipe between = Pipe.open(); Pipe result = Pipe.open()) {
+            try (ChildProcess producer = Spawn.command("printf", "hello\\nworld\\n")
+                    .mapDescriptor(1, between.writeEnd().fd()).start();
+                 ChildProcess filter = Spawn.command("tr", "a-z", "A-Z")
+                    .mapDescriptor(0, between.readEnd().fd())
+                    .mapDescriptor(1, result.writeEnd().fd()).start()) {
+                between.close();
+                result.writeEnd().close();
+                String out;
+                try (InputStream in = Channels.newInputStream(result.readEnd())) {
+                    out = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+                }
+                assertEquals("HELLO\nWORLD\n", out);
+                assertTrue(producer.waitFor().success());
+                assertTrue(filter.waitFor().success());
+            }
+        }
+    }
+
+    @Test
+    @Timeout(60)
     void aChildJvmAdoptsInheritedEndsAndEchoes() throws Exception {
         try (Pipe ping = Pipe.open(); Pipe pong = Pipe.open(); Arena arena = Arena.ofConfined();
              ChildProcess child = Spawn.java(PipeChildren.class, "echo", "3", "4", "100")
