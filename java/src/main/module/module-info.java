@@ -10,4 +10,6 @@ module io.jipc {
     exports io.jipc.shm;
     exports io.jipc.sync;
     exports io.jipc.process;
+    exports io.jipc.pipe;
+    exports io.jipc.poll;
 }

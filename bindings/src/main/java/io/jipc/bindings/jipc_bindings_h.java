@@ -95,6 +95,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int EACCES() {
         return EACCES;
     }
+    private static final int EBUSY = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * #define EBUSY 16
+     * }
+     */
+    public static int EBUSY() {
+        return EBUSY;
+    }
     private static final int EEXIST = (int)17L;
     /**
      * {@snippet lang=c :
@@ -148,6 +157,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
      */
     public static int ETIMEDOUT() {
         return ETIMEDOUT;
+    }
+    private static final int O_ACCMODE = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define O_ACCMODE 3
+     * }
+     */
+    public static int O_ACCMODE() {
+        return O_ACCMODE;
     }
     private static final int O_RDONLY = (int)0L;
     /**
@@ -265,6 +283,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
      */
     public static int FD_CLOEXEC() {
         return FD_CLOEXEC;
+    }
+    private static final int PIPE_BUF = (int)4096L;
+    /**
+     * {@snippet lang=c :
+     * #define PIPE_BUF 4096
+     * }
+     */
+    public static int PIPE_BUF() {
+        return PIPE_BUF;
     }
     private static final int POLLIN = (int)1L;
     /**
@@ -3247,6 +3274,24 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
      */
     public static int O_CLOEXEC() {
         return O_CLOEXEC;
+    }
+    private static final int S_IFMT = (int)61440L;
+    /**
+     * {@snippet lang=c :
+     * #define S_IFMT 61440
+     * }
+     */
+    public static int S_IFMT() {
+        return S_IFMT;
+    }
+    private static final int S_IFIFO = (int)4096L;
+    /**
+     * {@snippet lang=c :
+     * #define S_IFIFO 4096
+     * }
+     */
+    public static int S_IFIFO() {
+        return S_IFIFO;
     }
     private static final MemorySegment SEM_FAILED = MemorySegment.ofAddress(0L);
     /**

@@ -700,4 +700,76 @@ public final class Posix {
 
     /** Pointer size, for building argv arrays. */
     public static final AddressLayout POINTER = C_POINTER;
+
+    // ---- pipes and readiness (io.jipc.pipe, io.jipc.poll) ----
+
+    /** Writes up to this size are atomic on a pipe, and fit into one free pipe slot. */
+    public static final int PIPE_BUF = jipc_bindings_h.PIPE_BUF();
+    public static final int O_ACCMODE = jipc_bindings_h.O_ACCMODE();
+    public static final int S_IFMT = jipc_bindings_h.S_IFMT();
+    public static final int S_IFIFO = jipc_bindings_h.S_IFIFO();
+    public static final int EBUSY = jipc_bindings_h.EBUSY();
+
+    /** One {@code struct pollfd} per thread, for the single-descriptor waits of pipe ends. */
+    private static final ThreadLocal<MemorySegment> ONE_POLLFD =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(pollfd.layout()));
+    private static final long POLLFD_BYTES = pollfd.layout().byteSize();
+    private static final long POLLFD_FD = pollfd.fd$offset();
+    private static final long POLLFD_EVENTS = pollfd.events$offset();
+    private static final long POLLFD_REVENTS = pollfd.revents$offset();
+
+    /**
+     * Polls one descriptor without allocating.
+     * {@return its {@code revents} (not zero), 0 on time-out, or -errno}
+     */
+    public static int pollOne(int fd, int events, int timeoutMillis) {
+        MemorySegment c = CAPTURE.get();
+        MemorySegment p = ONE_POLLFD.get();
+        p.set(ValueLayout.JAVA_INT, POLLFD_FD, fd);
+        p.set(ValueLayout.JAVA_SHORT, POLLFD_EVENTS, (short) events);
+        p.set(ValueLayout.JAVA_SHORT, POLLFD_REVENTS, (short) 0);
+        try {
+            int r = result((int) POLL.invokeExact(c, p, 1L, timeoutMillis), c);
+            return r <= 0 ? r : p.get(ValueLayout.JAVA_SHORT, POLLFD_REVENTS) & 0xffff;
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Nanoseconds to poll(2)'s milliseconds, rounded up so a wait is never short; 0 if none left. */
+    public static int pollMillis(long nanos) {
+        if (nanos <= 0) {
+            return 0;
+        }
+        long ms = nanos / 1_000_000 + (nanos % 1_000_000 == 0 ? 0 : 1);
+        return (int) Math.min(ms, Integer.MAX_VALUE);
+    }
+
+    /** {@return a zeroed array of {@code count} {@code struct pollfd} in {@code arena}} */
+    public static MemorySegment allocatePollfds(Arena arena, int count) {
+        return pollfd.allocateArray(count, arena);
+    }
+
+    /** Fills entry {@code index} of a pollfd array and clears its {@code revents}. */
+    public static void setPollfd(MemorySegment array, int index, int fd, int events) {
+        long base = index * POLLFD_BYTES;
+        array.set(ValueLayout.JAVA_INT, base + POLLFD_FD, fd);
+        array.set(ValueLayout.JAVA_SHORT, base + POLLFD_EVENTS, (short) events);
+        array.set(ValueLayout.JAVA_SHORT, base + POLLFD_REVENTS, (short) 0);
+    }
+
+    /** {@return the {@code revents} of entry {@code index}, as an unsigned value} */
+    public static int revents(MemorySegment array, int index) {
+        return array.get(ValueLayout.JAVA_SHORT, index * POLLFD_BYTES + POLLFD_REVENTS) & 0xffff;
+    }
+
+    /** poll(2) on the first {@code count} entries of a prepared array. {@return the number ready, 0 on time-out, or -errno} */
+    public static int poll(MemorySegment array, int count, int timeoutMillis) {
+        MemorySegment c = CAPTURE.get();
+        try {
+            return result((int) POLL.invokeExact(c, array, (long) count, timeoutMillis), c);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
 }

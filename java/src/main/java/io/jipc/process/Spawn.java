@@ -27,7 +27,7 @@ import java.util.TreeMap;
  * {@link #mapDescriptor(int, int)}; every other descriptor is closed in the child.
  *
  * <pre>{@code
- * try (ChildProcess child = Spawn.command("sha256sum").mapDescriptor(0, pipe.source().fd()).start()) {
+ * try (ChildProcess child = Spawn.command("sha256sum").mapDescriptor(0, pipe.readEnd().fd()).start()) {
  *     ...
  *     ExitStatus status = child.waitFor();
  * }
