@@ -9,5 +9,6 @@ module io.jipc {
     exports io.jipc;
     exports io.jipc.shm;
     exports io.jipc.sync;
+    exports io.jipc.mq;
     exports io.jipc.process;
 }
