@@ -10,7 +10,8 @@
  *       queue is full (send) or empty (receive). It returns only when it has sent or received,
  *       or throws for a real failure. The wait is in the kernel and costs no CPU, but
  *       {@link java.lang.Thread#interrupt()} does not end it: a thread that must be stoppable
- *       uses the timed mode in a loop, or is woken with a message.</li>
+ *       uses the timed mode in a loop, or is woken with a message. Called from a virtual
+ *       thread, the wait also holds its carrier thread, as any native call does.</li>
  *   <li><b>Non-blocking</b> ({@code trySend}, {@code tryReceive}): never waits. A full or
  *       empty queue is an ordinary result, not an exception: {@code false}, an empty
  *       {@link java.util.Optional}, or {@link io.jipc.mq.Received#NOTHING}.</li>
