@@ -310,6 +310,47 @@ class MessageQueueTest {
         }
     }
 
+    /**
+     * The hot-loop calls keep their promise: once warm, sending from and receiving into native
+     * segments, in all three modes, allocates nothing on the Java heap.
+     */
+    @Test
+    void segmentSendsAndReceivesAllocateNothing() throws Exception {
+        String name = newName();
+        // By reflection: test code is compiled into module io.jipc, which does not read jdk.management.
+        Object threads = Class.forName("java.lang.management.ManagementFactory").getMethod("getThreadMXBean")
+                .invoke(null);
+        java.lang.reflect.Method allocatedBytes = Class.forName("com.sun.management.ThreadMXBean")
+                .getMethod("getCurrentThreadAllocatedBytes");
+        try (MessageQueue q = MessageQueue.create(name, 4, 64); Arena arena = Arena.ofConfined()) {
+            MemorySegment msg = arena.allocate(64);
+            MemorySegment into = arena.allocate(64);
+            Duration wait = Duration.ofSeconds(5);
+            long checksum = 0;
+            long before = 0;
+            int rounds = 20_000;
+            for (int i = 0; i < 2 * rounds; i++) {
+                if (i == rounds) {
+                    before = (long) allocatedBytes.invoke(threads);
+                }
+                msg.set(ValueLayout.JAVA_INT, 0, i);
+                q.send(msg, 1);
+                q.trySend(msg, 2);
+                q.send(msg, 3, wait);
+                checksum += Received.priority(q.receive(into));
+                checksum += Received.priority(q.tryReceive(into));
+                checksum += Received.length(q.receive(into, wait));
+                checksum += q.tryReceive(into) == Received.NOTHING ? 1 : 0;
+            }
+            long allocated = (long) allocatedBytes.invoke(threads) - before;
+            assertEquals(2L * rounds * (3 + 2 + 64 + 1), checksum);
+            // A few hundred bytes of slack for incidental JVM work on this thread.
+            assertTrue(allocated < 1_000, allocated + " bytes allocated in " + rounds + " rounds");
+        } finally {
+            MessageQueue.unlink(name);
+        }
+    }
+
     /** Several threads in all three modes on one queue: each message arrives exactly once. */
     @Test
     @Timeout(120)
