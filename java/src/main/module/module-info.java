@@ -9,6 +9,7 @@ module io.jipc {
     exports io.jipc;
     exports io.jipc.shm;
     exports io.jipc.sync;
+    exports io.jipc.mq;
     exports io.jipc.process;
     exports io.jipc.pipe;
     exports io.jipc.poll;

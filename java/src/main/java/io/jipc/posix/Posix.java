@@ -772,4 +772,41 @@ public final class Posix {
             throw rethrow(t);
         }
     }
+
+    // ---- absolute deadlines without allocation (message queues, semaphores) ----
+
+    public static final int CLOCK_REALTIME = jipc_bindings_h.CLOCK_REALTIME();
+    public static final int CLOCK_MONOTONIC = jipc_bindings_h.CLOCK_MONOTONIC();
+
+    /** {@return a new {@code struct timespec}, for callers that keep one per thread} */
+    public static MemorySegment allocateTimespec(Arena arena) {
+        return arena.allocate(timespec.layout());
+    }
+
+    /**
+     * Stores into {@code ts} the absolute time {@code nanosFromNow} (not negative) after now
+     * on {@code clock}: the form mq_timedsend, mq_timedreceive (CLOCK_REALTIME) and
+     * sem_clockwait want. Far-future deadlines stay valid timespecs; the kernel clamps them.
+     *
+     * @return {@code ts}
+     */
+    public static MemorySegment deadline(int clock, long nanosFromNow, MemorySegment ts) {
+        try {
+            int r = (int) CLOCK_GETTIME.invokeExact(clock, ts);
+            if (r != 0) {
+                throw new IllegalStateException("clock_gettime(" + clock + ") failed");
+            }
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+        long sec = timespec.tv_sec(ts) + nanosFromNow / 1_000_000_000L;
+        long nsec = timespec.tv_nsec(ts) + nanosFromNow % 1_000_000_000L;
+        if (nsec >= 1_000_000_000L) {
+            sec++;
+            nsec -= 1_000_000_000L;
+        }
+        timespec.tv_sec(ts, sec);
+        timespec.tv_nsec(ts, nsec);
+        return ts;
+    }
 }

@@ -1,0 +1,824 @@
+package io.jipc.mq;
+
+import io.jipc.IpcException;
+import io.jipc.Pollable;
+import io.jipc.posix.Names;
+import io.jipc.posix.Posix;
+import io.jipc.posix.UseCount;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * A named POSIX message queue ({@code mq_open}): a kernel-held list of whole messages,
+ * each with a priority, that any process knowing the name (and allowed by its mode) can
+ * send to and receive from.
+ *
+ * <p>Messages keep their boundaries: one send, one receive, the same bytes. A receive takes
+ * the oldest message of the highest priority present (priority first, FIFO within a
+ * priority). The queue holds at most {@link #maxMessages()} messages of at most
+ * {@link #maxMessageSize()} bytes each, both fixed when it is created. Each operation comes
+ * in the three modes the {@linkplain io.jipc.mq package documentation} defines; every
+ * method's first sentence names its mode.
+ *
+ * <p>Memory visibility: everything a sender did before a successful send happens-before
+ * everything its receiver does after the receive returns that message (the kernel's
+ * queue lock orders them, in this process and across processes).
+ *
+ * <p>Sizes and priorities are checked before any system call: a message longer than
+ * {@link #maxMessageSize()} or a priority outside 0…{@link #maxPriority()} is an
+ * {@link IllegalArgumentException} naming both numbers, never an {@code EMSGSIZE} or
+ * {@code EINVAL} from the kernel; the queue's limits are fixed, so a too-long message is
+ * a programming error rather than a run-time condition.
+ *
+ * <p>This object owns one queue descriptor, close-on-exec. {@link #close()} releases it;
+ * the queue and its messages live on until {@link #unlink(String)} removes the name and
+ * the last descriptor is closed. All methods may be called from any thread, concurrently.
+ * {@code close()} throws {@link IllegalStateException} while other threads are inside
+ * operations on this object (blocked in a receive, say): closing the descriptor under them
+ * would let the number be reused for another file.
+ *
+ * <pre>{@code
+ * try (MessageQueue q = MessageQueue.create("/jobs", 10, 1024)) {
+ *     q.send("hello".getBytes(UTF_8), 0);
+ *     Message m = q.receive();
+ * } finally {
+ *     MessageQueue.unlink("/jobs");
+ * }
+ * }</pre>
+ */
+public final class MessageQueue implements AutoCloseable, Pollable {
+    /** Default mode of a created queue: read and write for the owner only. */
+    public static final int DEFAULT_MODE = 0600;
+    /** The longest name after the leading slash (NAME_MAX). */
+    public static final int MAX_NAME_BYTES = 255;
+    /** The kernel's ceiling on {@code maxMessages}, even with CAP_SYS_RESOURCE (HARD_MSGMAX). */
+    public static final int HARD_MAX_MESSAGES = 65_536;
+    /** The kernel's ceiling on {@code maxMessageSize}, even with CAP_SYS_RESOURCE (HARD_MSGSIZEMAX). */
+    public static final int HARD_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+
+    private static final String KIND = "message queue name";
+    private static final String MSG_MAX_FILE = "/proc/sys/fs/mqueue/msg_max";
+    private static final String MSGSIZE_MAX_FILE = "/proc/sys/fs/mqueue/msgsize_max";
+    private static final String QUEUES_MAX_FILE = "/proc/sys/fs/mqueue/queues_max";
+    /** Timeout argument meaning "no limit"; 0 means "do not wait"; positive is a limit. */
+    private static final long FOREVER = -1;
+    /** An absolute deadline long past: the kernel then reports a full or empty queue at once. */
+    private static final MemorySegment EPOCH = Posix.timespec(Arena.global(), 0);
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private final String name;
+    private final int mqd;
+    private final int maxMessages;
+    private final int maxMessageSize;
+    private final UseCount use;
+
+    private MessageQueue(String name, int mqd, int maxMessages, int maxMessageSize) {
+        this.name = name;
+        this.mqd = mqd;
+        this.maxMessages = maxMessages;
+        this.maxMessageSize = maxMessageSize;
+        this.use = new UseCount("MessageQueue[" + name + "]");
+    }
+
+    /**
+     * Native memory each thread reuses: a message buffer for heap data (grown to the largest
+     * queue it served), the deadline and the priority out-parameter. With these, sends and
+     * receives allocate nothing but the result they return.
+     */
+    private static final class Scratch {
+        final MemorySegment deadline = Posix.allocateTimespec(Arena.ofAuto());
+        final MemorySegment priority = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
+        MemorySegment buffer = MemorySegment.NULL;
+
+        MemorySegment buffer(long size) {
+            if (buffer.byteSize() < size) {
+                // Its own arena, so the outgrown buffer is freed once unreachable.
+                buffer = Arena.ofAuto().allocate(Math.max(size, 256), 16);
+            }
+            return buffer;
+        }
+    }
+
+    // ---- creating, opening, removing ----
+
+    /**
+     * Creates a new queue for {@code maxMessages} messages of up to {@code maxMessageSize}
+     * bytes, mode 0600; fails if the name exists.
+     *
+     * @throws IllegalArgumentException for a bad name, or a size that is not positive or above
+     *                                  the kernel's hard ceilings
+     * @throws IpcException             with {@code ALREADY_EXISTS} if the name is taken;
+     *                                  {@code LIMIT_EXCEEDED} if a size is above
+     *                                  {@code /proc/sys/fs/mqueue/msg_max} or {@code msgsize_max} (the
+     *                                  message names the file), or the user's {@code RLIMIT_MSGQUEUE}
+     *                                  or the system's {@code queues_max} is used up
+     */
+    public static MessageQueue create(String name, int maxMessages, int maxMessageSize) throws IpcException {
+        return builder(name).maxMessages(maxMessages).maxMessageSize(maxMessageSize).create();
+    }
+
+    /**
+     * Opens an existing queue, for sending and receiving, with the sizes it was created with.
+     *
+     * @throws IllegalArgumentException for a bad name
+     * @throws IpcException             with {@code DOES_NOT_EXIST}, {@code PERMISSION_DENIED}, ...
+     */
+    public static MessageQueue open(String name) throws IpcException {
+        return builder(name).open();
+    }
+
+    /**
+     * Opens the queue if it exists (and holds at least {@code maxMessages} messages of at least
+     * {@code maxMessageSize} bytes), else creates it with those sizes. Processes racing here
+     * end up with the same queue.
+     *
+     * @throws IpcException with {@code INCOMPATIBLE_LAYOUT} if an existing queue is smaller,
+     *                      or as {@link #create} and {@link #open} do
+     */
+    public static MessageQueue openOrCreate(String name, int maxMessages, int maxMessageSize) throws IpcException {
+        return builder(name).maxMessages(maxMessages).maxMessageSize(maxMessageSize).openOrCreate();
+    }
+
+    /**
+     * {@return a builder for the queue called {@code name}}
+     *
+     * @throws IllegalArgumentException for a bad name
+     */
+    public static Builder builder(String name) {
+        return new Builder(Names.check(KIND, name, MAX_NAME_BYTES));
+    }
+
+    /**
+     * Removes the name. Processes that have the queue open keep using it; it is freed when the
+     * last of them closes it.
+     *
+     * @return {@code true} if the name existed and was removed, {@code false} if it did not exist
+     * @throws IllegalArgumentException for a bad name
+     * @throws IpcException             for any other failure, such as {@code PERMISSION_DENIED}
+     */
+    public static boolean unlink(String name) throws IpcException {
+        Names.check(KIND, name, MAX_NAME_BYTES);
+        try (Arena a = Arena.ofConfined()) {
+            int r = Posix.mqUnlink(a.allocateFrom(name));
+            if (r == -Posix.ENOENT) {
+                return false;
+            }
+            Posix.check(r, "mq_unlink", name);
+            return true;
+        }
+    }
+
+    /** {@return the highest priority a message may have: {@code sysconf(_SC_MQ_PRIO_MAX) - 1}, 32767 on Linux} */
+    public static int maxPriority() {
+        return Limits.MAX_PRIORITY;
+    }
+
+    private static final class Limits {
+        static final int MAX_PRIORITY = (int) Math.min(Integer.MAX_VALUE, Posix.sysconf(Posix.SC_MQ_PRIO_MAX)) - 1;
+    }
+
+    // ---- facts ----
+
+    /** {@return the name, with its leading slash} */
+    public String name() {
+        return name;
+    }
+
+    /** {@return how many messages the queue holds at most; fixed at creation} */
+    public int maxMessages() {
+        return maxMessages;
+    }
+
+    /** {@return the longest message in bytes; fixed at creation, and the least size of a receive buffer} */
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /** {@return whether {@link #close()} has not yet succeeded} */
+    @Override
+    public boolean isOpen() {
+        return use.isOpen();
+    }
+
+    /**
+     * The queue descriptor, for readiness polling. On Linux a queue descriptor is a file
+     * descriptor: {@code poll}, {@code select} and {@code epoll} report it readable
+     * ({@code POLLIN}) while a message is waiting and writable ({@code POLLOUT}) while there is
+     * room. Readiness is a hint: another thread or process may take the message or the room
+     * first, so follow it with a non-blocking {@link #tryReceive()} or {@link #trySend}. The
+     * descriptor stays owned by this object: do not close it, and stop polling it before
+     * {@link #close()}, after which the number may name another file.
+     *
+     * @return the descriptor
+     * @throws IllegalStateException if closed
+     */
+    public int fd() {
+        use.enter();
+        use.exit();
+        return mqd;
+    }
+
+    /** What {@code mq_getattr} reports about a queue. */
+    public record Attributes(int maxMessages, int maxMessageSize, int currentMessages, boolean nonBlocking) {
+    }
+
+    /**
+     * Asks the kernel for the queue's sizes and the number of messages waiting now; non-blocking.
+     * {@code currentMessages} may be stale by the time it is read. {@code nonBlocking} is the
+     * descriptor's {@code O_NONBLOCK} flag, which jipc never sets.
+     *
+     * @throws IllegalStateException if closed
+     * @throws IpcException          if {@code mq_getattr} fails
+     */
+    public Attributes attributes() throws IpcException {
+        use.enter();
+        try {
+            Posix.MqAttributes a = Posix.mqGetattr(mqd, name);
+            return new Attributes((int) a.maxMessages(), (int) a.messageSize(), (int) a.currentMessages(),
+                    (a.flags() & Posix.O_NONBLOCK) != 0);
+        } finally {
+            use.exit();
+        }
+    }
+
+    // ---- sending ----
+
+    /**
+     * Blocking: sends {@code message} with {@code priority}, waiting while the queue is full.
+     * Not interruptible: {@link Thread#interrupt()} does not end the wait; use the timed form
+     * when a wait must be bounded.
+     *
+     * @throws IllegalArgumentException if the message is longer than {@link #maxMessageSize()} or
+     *                                  the priority is outside 0…{@link #maxPriority()}
+     * @throws IllegalStateException    if closed
+     * @throws IpcException             if the kernel refuses the send
+     */
+    public void send(byte[] message, int priority) throws IpcException {
+        send0(MemorySegment.ofArray(message), priority, FOREVER);
+    }
+
+    /**
+     * Non-blocking: sends {@code message} if there is room now.
+     *
+     * @return {@code true} if sent, {@code false} if the queue was full
+     * @throws IllegalArgumentException as {@link #send(byte[], int)}
+     * @throws IllegalStateException    if closed
+     * @throws IpcException             if the kernel refuses the send
+     */
+    public boolean trySend(byte[] message, int priority) throws IpcException {
+        return send0(MemorySegment.ofArray(message), priority, 0);
+    }
+
+    /**
+     * Timed: sends {@code message}, waiting at most {@code timeout} while the queue is full;
+     * a zero or negative timeout tries once, like {@link #trySend(byte[], int)}.
+     *
+     * @return {@code true} if sent, {@code false} if the queue stayed full until the timeout
+     * @throws IllegalArgumentException as {@link #send(byte[], int)}
+     * @throws IllegalStateException    if closed
+     * @throws IpcException             if the kernel refuses the send
+     */
+    public boolean send(byte[] message, int priority, Duration timeout) throws IpcException {
+        return send0(MemorySegment.ofArray(message), priority, Posix.toNanos(timeout));
+    }
+
+    /**
+     * Blocking: sends the bytes between the buffer's position and limit, waiting while the
+     * queue is full; then sets the position to the limit. A direct buffer is passed to the
+     * kernel as is; a heap buffer is copied once into native memory first.
+     *
+     * @throws IllegalArgumentException as {@link #send(byte[], int)}
+     * @throws IllegalStateException    if closed
+     * @throws IpcException             if the kernel refuses the send
+     */
+    public void send(ByteBuffer message, int priority) throws IpcException {
+        send0(MemorySegment.ofBuffer(message), priority, FOREVER);
+        message.position(message.limit());
+    }
+
+    /**
+     * Non-blocking: sends the bytes between the buffer's position and limit if there is room
+     * now; on success sets the position to the limit, else leaves the buffer unchanged.
+     *
+     * @return {@code true} if sent, {@code false} if the queue was full
+     * @throws IllegalArgumentException as {@link #send(byte[], int)}
+     * @throws IllegalStateException    if closed
+     * @throws IpcException             if the kernel refuses the send
+     */
+    public boolean trySend(ByteBuffer message, int priority) throws IpcException {
+        return advanceIf(message, send0(MemorySegment.ofBuffer(message), priority, 0));
+    }
+
+    /**
+     * Timed: sends the bytes between the buffer's position and limit, waiting at most
+     * {@code timeout} for room; on success sets the position to the limit, else leaves the
+     * buffer unchanged.
+     *
+     * @return {@code true} if sent, {@code false} if the queue stayed full until the timeout
+     * @throws IllegalArgumentException as {@link #send(byte[], int)}
+     * @throws IllegalStateException    if closed
+     * @throws IpcException             if the kernel refuses the send
+     */
+    public boolean send(ByteBuffer message, int priority, Duration timeout) throws IpcException {
+        return advanceIf(message, send0(MemorySegment.ofBuffer(message), priority, Posix.toNanos(timeout)));
+    }
+
+    /**
+     * Blocking: sends the whole segment, waiting while the queue is full. A native segment is
+     * passed to the kernel as is (no copy); a heap segment is copied once into native memory.
+     *
+     * @throws IllegalArgumentException as {@link #send(byte[], int)}
+     * @throws IllegalStateException    if this queue or the segment's arena is closed
+     * @throws IpcException             if the kernel refuses the send
+     */
+    public void send(MemorySegment message, int priority) throws IpcException {
+        send0(message, priority, FOREVER);
+    }
+
+    /**
+     * Non-blocking: sends the whole segment if there is room now.
+     *
+     * @return {@code true} if sent, {@code false} if the queue was full
+     * @throws IllegalArgumentException as {@link #send(byte[], int)}
+     * @throws IllegalStateException    if this queue or the segment's arena is closed
+     * @throws IpcException             if the kernel refuses the send
+     */
+    public boolean trySend(MemorySegment message, int priority) throws IpcException {
+        return send0(message, priority, 0);
+    }
+
+    /**
+     * Timed: sends the whole segment, waiting at most {@code timeout} for room.
+     *
+     * @return {@code true} if sent, {@code false} if the queue stayed full until the timeout
+     * @throws IllegalArgumentException as {@link #send(byte[], int)}
+     * @throws IllegalStateException    if this queue or the segment's arena is closed
+     * @throws IpcException             if the kernel refuses the send
+     */
+    public boolean send(MemorySegment message, int priority, Duration timeout) throws IpcException {
+        return send0(message, priority, Posix.toNanos(timeout));
+    }
+
+    private static boolean advanceIf(ByteBuffer message, boolean sent) {
+        if (sent) {
+            message.position(message.limit());
+        }
+        return sent;
+    }
+
+    // ---- receiving ----
+
+    /**
+     * Blocking: takes the oldest message of the highest priority, waiting while the queue is
+     * empty. Not interruptible: {@link Thread#interrupt()} does not end the wait.
+     *
+     * @return the message, in a new array
+     * @throws IllegalStateException if closed
+     * @throws IpcException          if the kernel refuses the receive
+     */
+    public Message receive() throws IpcException {
+        return toMessage(receive0(null, FOREVER));
+    }
+
+    /**
+     * Non-blocking: takes the next message if one is waiting now.
+     *
+     * @return the message, or empty if the queue was empty
+     * @throws IllegalStateException if closed
+     * @throws IpcException          if the kernel refuses the receive
+     */
+    public Optional<Message> tryReceive() throws IpcException {
+        return Optional.ofNullable(toMessage(receive0(null, 0)));
+    }
+
+    /**
+     * Timed: takes the next message, waiting at most {@code timeout} while the queue is empty;
+     * a zero or negative timeout tries once, like {@link #tryReceive()}.
+     *
+     * @return the message, or empty if none came before the timeout
+     * @throws IllegalStateException if closed
+     * @throws IpcException          if the kernel refuses the receive
+     */
+    public Optional<Message> receive(Duration timeout) throws IpcException {
+        return Optional.ofNullable(toMessage(receive0(null, Posix.toNanos(timeout))));
+    }
+
+    /**
+     * Blocking: takes the next message into {@code into}, starting at its offset 0, waiting
+     * while the queue is empty; allocates nothing. A native segment receives straight from
+     * the kernel; a heap segment through one copy. Bytes of {@code into} past the message
+     * are left as they were.
+     *
+     * @param into at least {@link #maxMessageSize()} bytes, writable (the kernel refuses
+     *             smaller buffers, since any message might be that long)
+     * @return the length and priority, packed: read them with {@link Received}
+     * @throws IllegalArgumentException if {@code into} is read-only or smaller than {@link #maxMessageSize()}
+     * @throws IllegalStateException    if this queue or the segment's arena is closed
+     * @throws IpcException             if the kernel refuses the receive
+     */
+    public long receive(MemorySegment into) throws IpcException {
+        return receive0(checkInto(into), FOREVER);
+    }
+
+    /**
+     * Non-blocking: takes the next message into {@code into} if one is waiting now;
+     * allocates nothing. See {@link #receive(MemorySegment)}.
+     *
+     * @return the packed length and priority (see {@link Received}), or {@link Received#NOTHING}
+     *         if the queue was empty ({@code into} is then unchanged)
+     * @throws IllegalArgumentException if {@code into} is read-only or smaller than {@link #maxMessageSize()}
+     * @throws IllegalStateException    if this queue or the segment's arena is closed
+     * @throws IpcException             if the kernel refuses the receive
+     */
+    public long tryReceive(MemorySegment into) throws IpcException {
+        return receive0(checkInto(into), 0);
+    }
+
+    /**
+     * Timed: takes the next message into {@code into}, waiting at most {@code timeout} while
+     * the queue is empty; allocates nothing. See {@link #receive(MemorySegment)}.
+     *
+     * @return the packed length and priority (see {@link Received}), or {@link Received#NOTHING}
+     *         if none came before the timeout ({@code into} is then unchanged)
+     * @throws IllegalArgumentException if {@code into} is read-only or smaller than {@link #maxMessageSize()}
+     * @throws IllegalStateException    if this queue or the segment's arena is closed
+     * @throws IpcException             if the kernel refuses the receive
+     */
+    public long receive(MemorySegment into, Duration timeout) throws IpcException {
+        return receive0(checkInto(into), Posix.toNanos(timeout));
+    }
+
+    private MemorySegment checkInto(MemorySegment into) {
+        Objects.requireNonNull(into, "into");
+        if (into.isReadOnly()) {
+            throw new IllegalArgumentException("receive buffer for " + name + " is read-only");
+        }
+        if (into.byteSize() < maxMessageSize) {
+            throw new IllegalArgumentException("receive buffer of " + into.byteSize() + " bytes is smaller than "
+                    + name + "'s maximum message size of " + maxMessageSize + " bytes");
+        }
+        return into;
+    }
+
+    private Message toMessage(long received) {
+        if (received == Received.NOTHING) {
+            return null;
+        }
+        byte[] bytes = new byte[Received.length(received)];
+        MemorySegment.copy(SCRATCH.get().buffer, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+        return new Message(bytes, Received.priority(received));
+    }
+
+    /**
+     * Closes this process's descriptor; idempotent. The queue, its messages and its name stay
+     * (see {@link #unlink(String)}). Afterwards every method but {@code close}, {@code isOpen},
+     * {@code name} and the size getters throws {@link IllegalStateException}.
+     *
+     * @throws IllegalStateException if other threads are inside operations on this queue,
+     *                               for example blocked in {@link #receive()}; it stays open
+     */
+    @Override
+    public void close() {
+        if (use.close()) {
+            Posix.mqClose(mqd);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MessageQueue[" + name + ", " + maxMessages + " x " + maxMessageSize + " bytes"
+                + (isOpen() ? "" : ", closed") + "]";
+    }
+
+    // ---- the two calls everything above goes through ----
+
+    /**
+     * One send in any mode. {@code timeoutNanos}: {@link #FOREVER}, 0 (try) or a limit.
+     * Timed waits run on CLOCK_REALTIME, as the kernel requires, but the limit is kept on the
+     * monotonic clock: after EINTR, or a time-out that came early because the wall clock was
+     * set forward, the wait resumes for what is left.
+     */
+    private boolean send0(MemorySegment message, int priority, long timeoutNanos) throws IpcException {
+        long length = message.byteSize();
+        if (length > maxMessageSize) {
+            throw new IllegalArgumentException("message of " + length + " bytes is longer than " + name
+                    + "'s maximum message size of " + maxMessageSize + " bytes");
+        }
+        if (priority < 0 || priority > maxPriority()) {
+            throw new IllegalArgumentException("priority " + priority + " is outside 0.." + maxPriority()
+                    + " (sysconf(_SC_MQ_PRIO_MAX) - 1)");
+        }
+        use.enter();
+        try {
+            Scratch s = SCRATCH.get();
+            MemorySegment src = message;
+            if (!message.isNative()) {
+                src = s.buffer(length);
+                MemorySegment.copy(message, 0, src, 0, length);
+            }
+            long end = System.nanoTime() + timeoutNanos;
+            while (true) {
+                MemorySegment deadline = deadline(timeoutNanos, end, s);
+                int r = Posix.mqTimedsend(mqd, src, length, priority, deadline);
+                if (r == 0) {
+                    return true;
+                }
+                if (r == -Posix.EINTR) {
+                    continue;
+                }
+                if ((r == -Posix.ETIMEDOUT || r == -Posix.EAGAIN) && timeoutNanos != FOREVER) {
+                    if (deadline == EPOCH) {
+                        return false;
+                    }
+                    continue;
+                }
+                throw Posix.error("mq_timedsend", name, -r);
+            }
+        } finally {
+            use.exit();
+        }
+    }
+
+    /**
+     * One receive in any mode, into {@code into} or, when null, into this thread's scratch
+     * buffer (which {@link #toMessage} then copies). {@return the packed result or NOTHING}
+     */
+    private long receive0(MemorySegment into, long timeoutNanos) throws IpcException {
+        use.enter();
+        try {
+            Scratch s = SCRATCH.get();
+            MemorySegment dst = into != null && into.isNative() ? into : s.buffer(maxMessageSize);
+            long end = System.nanoTime() + timeoutNanos;
+            while (true) {
+                MemorySegment deadline = deadline(timeoutNanos, end, s);
+                long r = Posix.mqTimedreceive(mqd, dst, dst.byteSize(), s.priority, deadline);
+                if (r >= 0) {
+                    if (into != null && dst != into) {
+                        MemorySegment.copy(dst, 0, into, 0, r);
+                    }
+                    return Received.pack(r, s.priority.get(ValueLayout.JAVA_INT, 0));
+                }
+                if (r == -Posix.EINTR) {
+                    continue;
+                }
+                if ((r == -Posix.ETIMEDOUT || r == -Posix.EAGAIN) && timeoutNanos != FOREVER) {
+                    if (deadline == EPOCH) {
+                        return Received.NOTHING;
+                    }
+                    continue;
+                }
+                throw Posix.error("mq_timedreceive", name, (int) -r);
+            }
+        } finally {
+            use.exit();
+        }
+    }
+
+    /**
+     * The deadline argument for the next attempt: NULL (no limit), {@link #EPOCH} (do not wait:
+     * a try, or a timed wait whose time is up) or now + what is left on CLOCK_REALTIME.
+     */
+    private static MemorySegment deadline(long timeoutNanos, long end, Scratch s) {
+        if (timeoutNanos == FOREVER) {
+            return MemorySegment.NULL;
+        }
+        long left = timeoutNanos == 0 ? 0 : end - System.nanoTime();
+        return left <= 0 ? EPOCH : Posix.deadline(Posix.CLOCK_REALTIME, left, s.deadline);
+    }
+
+    /**
+     * Chooses how to create or open a queue. {@link #maxMessages(int)} and
+     * {@link #maxMessageSize(int)} are the sizes to create with and, on open, the least sizes
+     * accepted; {@link #mode(int)} applies on create.
+     */
+    public static final class Builder {
+        private final String name;
+        private int maxMessages = -1;
+        private int maxMessageSize = -1;
+        private int mode = DEFAULT_MODE;
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        /**
+         * Capacity in messages: used on create, required as a minimum on open.
+         *
+         * @throws IllegalArgumentException unless 1 ≤ {@code count} ≤ {@link #HARD_MAX_MESSAGES}
+         */
+        public Builder maxMessages(int count) {
+            if (count <= 0 || count > HARD_MAX_MESSAGES) {
+                throw new IllegalArgumentException("maxMessages of " + name + " must be 1.." + HARD_MAX_MESSAGES
+                        + " (the kernel's hard limit), not " + count);
+            }
+            this.maxMessages = count;
+            return this;
+        }
+
+        /**
+         * Longest message in bytes: used on create, required as a minimum on open.
+         *
+         * @throws IllegalArgumentException unless 1 ≤ {@code bytes} ≤ {@link #HARD_MAX_MESSAGE_SIZE}
+         */
+        public Builder maxMessageSize(int bytes) {
+            if (bytes <= 0 || bytes > HARD_MAX_MESSAGE_SIZE) {
+                throw new IllegalArgumentException("maxMessageSize of " + name + " must be 1.."
+                        + HARD_MAX_MESSAGE_SIZE + " bytes (the kernel's hard limit), not " + bytes);
+            }
+            this.maxMessageSize = bytes;
+            return this;
+        }
+
+        /**
+         * Permission bits for a created queue (default 0600), applied exactly, whatever the
+         * umask. Read permission lets others receive, write permission lets them send; jipc
+         * opens queues for both, so an opener needs both.
+         *
+         * @throws IllegalArgumentException for bits beyond 0777
+         */
+        public Builder mode(int mode) {
+            if ((mode & ~0777) != 0) {
+                throw new IllegalArgumentException("mode " + Integer.toOctalString(mode) + " has bits beyond 0777");
+            }
+            this.mode = mode;
+            return this;
+        }
+
+        /**
+         * Creates the queue; fails if the name is taken.
+         *
+         * @throws IllegalStateException if {@link #maxMessages(int)} or {@link #maxMessageSize(int)} was not set
+         * @throws IpcException          as {@link MessageQueue#create(String, int, int)}
+         */
+        public MessageQueue create() throws IpcException {
+            requireSizes();
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment cname = a.allocateFrom(name);
+                int mqd = Posix.mqOpen(cname, Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_CLOEXEC, mode,
+                        Posix.mqAttr(a, maxMessages, maxMessageSize));
+                if (mqd < 0) {
+                    throw createError(-mqd);
+                }
+                boolean ok = false;
+                try {
+                    Posix.check(Posix.fchmod(mqd, mode), "fchmod", name);
+                    MessageQueue q = opened(mqd);
+                    ok = true;
+                    return q;
+                } finally {
+                    if (!ok) {
+                        Posix.mqClose(mqd);
+                        Posix.mqUnlink(cname);
+                    }
+                }
+            }
+        }
+
+        /**
+         * Opens the existing queue; fails if there is none.
+         *
+         * @throws IpcException with {@code DOES_NOT_EXIST}, {@code PERMISSION_DENIED}, or
+         *                      {@code INCOMPATIBLE_LAYOUT} if it is smaller than the sizes set here
+         */
+        public MessageQueue open() throws IpcException {
+            try (Arena a = Arena.ofConfined()) {
+                int mqd = Posix.check(Posix.mqOpen(a.allocateFrom(name), Posix.O_RDWR | Posix.O_CLOEXEC, 0,
+                        MemorySegment.NULL), "mq_open", name);
+                boolean ok = false;
+                try {
+                    MessageQueue q = opened(mqd);
+                    ok = true;
+                    return q;
+                } finally {
+                    if (!ok) {
+                        Posix.mqClose(mqd);
+                    }
+                }
+            }
+        }
+
+        /**
+         * Opens the queue, or creates it if there is none.
+         *
+         * @throws IllegalStateException if {@link #maxMessages(int)} or {@link #maxMessageSize(int)} was not set
+         * @throws IpcException          as {@link #create()} and {@link #open()}
+         */
+        public MessageQueue openOrCreate() throws IpcException {
+            requireSizes();
+            while (true) {
+                try {
+                    return create();
+                } catch (IpcException e) {
+                    if (e.reason() != IpcException.Reason.ALREADY_EXISTS) {
+                        throw e;
+                    }
+                }
+                try {
+                    return open();
+                } catch (IpcException e) {
+                    if (e.reason() != IpcException.Reason.DOES_NOT_EXIST) {
+                        throw e;
+                    }
+                    // Unlinked between our create and open: try again.
+                }
+            }
+        }
+
+        private void requireSizes() {
+            if (maxMessages < 0 || maxMessageSize < 0) {
+                throw new IllegalStateException("creating " + name
+                        + " needs both sizes: call maxMessages(count) and maxMessageSize(bytes) first");
+            }
+        }
+
+        /** Reads the sizes the queue really has, and holds them to this builder's minimums. */
+        private MessageQueue opened(int mqd) throws IpcException {
+            Posix.MqAttributes at = Posix.mqGetattr(mqd, name);
+            if (at.maxMessages() < maxMessages || at.messageSize() < maxMessageSize) {
+                throw new IpcException("mq_open", name, 0, null, "queue holds " + at.maxMessages() + " messages of "
+                        + at.messageSize() + " bytes; at least " + Math.max(maxMessages, 0) + " of "
+                        + Math.max(maxMessageSize, 0) + " bytes are required", IpcException.Reason.INCOMPATIBLE_LAYOUT);
+            }
+            return new MessageQueue(name, mqd, (int) at.maxMessages(), (int) at.messageSize());
+        }
+
+        /**
+         * Turns a failed exclusive mq_open into an error that names the limit: EINVAL for sizes
+         * (below the hard ceilings, already checked) means a sysctl file's limit, which only
+         * CAP_SYS_RESOURCE may exceed; EMFILE is the user's RLIMIT_MSGQUEUE (or descriptors);
+         * ENOSPC the system's count of queues.
+         */
+        private IpcException createError(int errno) {
+            String errnoName = Posix.errnoName(errno);
+            String text = Posix.strerror(errno);
+            String limit = null;
+            if (errnoName.equals("EINVAL")) {
+                long msgMax = readNumber(MSG_MAX_FILE);
+                long msgsizeMax = readNumber(MSGSIZE_MAX_FILE);
+                if (msgMax >= 0 && maxMessages > msgMax) {
+                    limit = "maxMessages " + maxMessages + " is above " + MSG_MAX_FILE + " (" + msgMax + ")";
+                } else if (msgsizeMax >= 0 && maxMessageSize > msgsizeMax) {
+                    limit = "maxMessageSize " + maxMessageSize + " is above " + MSGSIZE_MAX_FILE + " (" + msgsizeMax
+                            + ")";
+                }
+                if (limit != null) {
+                    limit += "; raise it, or create the queue from a process with CAP_SYS_RESOURCE";
+                }
+            } else if (errnoName.equals("EMFILE")) {
+                limit = "the queue needs about " + kernelBytes(maxMessages, maxMessageSize)
+                        + " bytes of this user's RLIMIT_MSGQUEUE (ulimit -q, " + msgqueueRlimit()
+                        + "), shared by all its queues; or this process has no descriptor left (ulimit -n)";
+            } else if (errnoName.equals("ENOSPC")) {
+                limit = "the system's number of queues, " + QUEUES_MAX_FILE + " (" + readNumber(QUEUES_MAX_FILE)
+                        + "), is reached";
+            }
+            if (limit == null) {
+                return Posix.error("mq_open", name, errno);
+            }
+            return new IpcException("mq_open", name, errno, errnoName, text + ": " + limit,
+                    IpcException.Reason.LIMIT_EXCEEDED);
+        }
+
+        /** The kernel's charge against RLIMIT_MSGQUEUE (ipc/mqueue.c): data plus 48-byte bookkeeping. */
+        private static long kernelBytes(long count, long size) {
+            return count * (48 + size) + Math.min(count, 32_768) * 48;
+        }
+
+        private static String msgqueueRlimit() {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
+                    if (line.startsWith("Max msgqueue size")) {
+                        String[] f = line.substring("Max msgqueue size".length()).trim().split("\\s+");
+                        return f[0] + " bytes";
+                    }
+                }
+            } catch (IOException e) {
+                // Fall through: the message stays useful without the number.
+            }
+            return "limit unknown";
+        }
+
+        /**
+         * Reads a sysctl number in one read(2): sysctl files answer a read at a non-zero offset
+         * with end-of-file, and Files.readString reads one byte first, so it sees "1" for "10".
+         */
+        private static long readNumber(String file) {
+            try (InputStream in = Files.newInputStream(Path.of(file))) {
+                return Long.parseLong(new String(in.readNBytes(64), StandardCharsets.US_ASCII).trim());
+            } catch (IOException | NumberFormatException e) {
+                return -1;
+            }
+        }
+    }
+}

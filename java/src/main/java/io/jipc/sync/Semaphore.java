@@ -1,0 +1,404 @@
+package io.jipc.sync;
+
+import io.jipc.IpcException;
+import io.jipc.posix.Names;
+import io.jipc.posix.Posix;
+import io.jipc.posix.UseCount;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * A named POSIX counting semaphore ({@code sem_open}), shared by every process that opens
+ * the name.
+ *
+ * <p>The value is a count of permits, never negative. {@link #release()} adds one;
+ * {@link #acquire()} takes one, in three modes:
+ * <ul>
+ *   <li><b>Blocking</b> {@link #acquire()}: waits, asleep in the kernel, while the value is 0.
+ *       {@link Thread#interrupt()} does not end the wait (signals that interrupt it are
+ *       absorbed and the wait resumes), and on a virtual thread the wait holds the carrier
+ *       thread, as any native call does.</li>
+ *   <li><b>Non-blocking</b> {@link #tryAcquire()}: never waits; {@code false} if the value
+ *       was 0.</li>
+ *   <li><b>Timed</b> {@link #tryAcquire(Duration)}: waits at most the timeout, measured on
+ *       {@code CLOCK_MONOTONIC} ({@code sem_clockwait}), so setting the wall clock neither
+ *       shortens nor stretches it; {@code false} on time-out.</li>
+ * </ul>
+ * There is no fairness: which waiter a release wakes is up to the kernel.
+ *
+ * <p>Memory visibility: what a thread or process did before {@code release()} happens-before
+ * what the one whose {@code acquire} took that permit does afterwards, as for
+ * {@link java.util.concurrent.Semaphore}; the C library's atomic operations on the shared
+ * counter order them.
+ *
+ * <p>The semaphore lives in a file {@code /dev/shm/sem.NAME}, so names may have at most
+ * {@value #MAX_NAME_BYTES} bytes after the '/'. A created semaphore has mode 0600 unless
+ * the builder says otherwise. This object owns this process's mapping of it:
+ * {@link #close()} unmaps it, after which every method throws {@link IllegalStateException}
+ * instead of touching the memory; {@link #unlink(String)} removes the name. Closing while
+ * other threads are inside a call on this object (blocked in {@code acquire}, say) is
+ * refused with {@link IllegalStateException}, since it would unmap the counter under them.
+ *
+ * <pre>{@code
+ * try (Semaphore slots = Semaphore.create("/slots", 4)) {
+ *     slots.acquire();
+ *     try { ... } finally { slots.release(); }
+ * } finally {
+ *     Semaphore.unlink("/slots");
+ * }
+ * }</pre>
+ */
+public final class Semaphore implements AutoCloseable {
+    /** Default mode of a created semaphore: read and write for the owner only. */
+    public static final int DEFAULT_MODE = 0600;
+    /** The longest name after the leading slash: NAME_MAX less the "sem." file prefix. */
+    public static final int MAX_NAME_BYTES = 251;
+    /** The largest value a semaphore can hold (SEM_VALUE_MAX on Linux). */
+    public static final int MAX_VALUE = Integer.MAX_VALUE;
+
+    private static final String KIND = "semaphore name";
+    /** One deadline per thread, so a timed acquire allocates nothing. */
+    private static final ThreadLocal<MemorySegment> DEADLINE =
+            ThreadLocal.withInitial(() -> Posix.allocateTimespec(Arena.ofAuto()));
+
+    private final String name;
+    private final long sem;
+    private final UseCount use;
+
+    private Semaphore(String name, long sem) {
+        this.name = name;
+        this.sem = sem;
+        this.use = new UseCount("Semaphore[" + name + "]");
+    }
+
+    /**
+     * Creates a new semaphore with value {@code initial} and mode 0600; fails if the name exists.
+     *
+     * @throws IllegalArgumentException for a bad name or a negative {@code initial}
+     * @throws IpcException             with {@code ALREADY_EXISTS} if the name is taken, or another reason
+     */
+    public static Semaphore create(String name, int initial) throws IpcException {
+        return builder(name).initialValue(initial).create();
+    }
+
+    /**
+     * Opens an existing semaphore.
+     *
+     * @throws IllegalArgumentException for a bad name
+     * @throws IpcException             with {@code DOES_NOT_EXIST}, {@code PERMISSION_DENIED}, ...
+     */
+    public static Semaphore open(String name) throws IpcException {
+        return builder(name).open();
+    }
+
+    /**
+     * Opens the semaphore if it exists (its value untouched), else creates it with value
+     * {@code initial}. Processes racing here end up with the same semaphore.
+     *
+     * @throws IllegalArgumentException for a bad name or a negative {@code initial}
+     * @throws IpcException             as {@link #create} and {@link #open} do
+     */
+    public static Semaphore openOrCreate(String name, int initial) throws IpcException {
+        return builder(name).initialValue(initial).openOrCreate();
+    }
+
+    /**
+     * {@return a builder for the semaphore called {@code name}}
+     *
+     * @throws IllegalArgumentException for a bad name
+     */
+    public static Builder builder(String name) {
+        return new Builder(Names.check(KIND, name, MAX_NAME_BYTES));
+    }
+
+    /**
+     * Removes the name; processes that have the semaphore open keep using it.
+     *
+     * @return {@code true} if the name existed and was removed, {@code false} if it did not exist
+     * @throws IllegalArgumentException for a bad name
+     * @throws IpcException             for any other failure, such as {@code PERMISSION_DENIED}
+     */
+    public static boolean unlink(String name) throws IpcException {
+        Names.check(KIND, name, MAX_NAME_BYTES);
+        try (Arena a = Arena.ofConfined()) {
+            int r = Posix.semUnlink(a.allocateFrom(name));
+            if (r == -Posix.ENOENT) {
+                return false;
+            }
+            Posix.check(r, "sem_unlink", name);
+            return true;
+        }
+    }
+
+    /**
+     * Blocking: takes one permit, waiting while the value is 0.
+     *
+     * @throws IllegalStateException if closed
+     * @throws IpcException          if {@code sem_wait} fails for a reason other than a signal
+     */
+    public void acquire() throws IpcException {
+        use.enter();
+        try {
+            while (true) {
+                int r = Posix.semWait(sem);
+                if (r == 0) {
+                    return;
+                }
+                if (r != -Posix.EINTR) {
+                    throw Posix.error("sem_wait", name, -r);
+                }
+            }
+        } finally {
+            use.exit();
+        }
+    }
+
+    /**
+     * Non-blocking: takes one permit if the value is above 0 now.
+     *
+     * @return {@code true} if a permit was taken, {@code false} if the value was 0
+     * @throws IllegalStateException if closed
+     * @throws IpcException          if {@code sem_trywait} fails otherwise
+     */
+    public boolean tryAcquire() throws IpcException {
+        use.enter();
+        try {
+            return tryOnce();
+        } finally {
+            use.exit();
+        }
+    }
+
+    /**
+     * Timed: takes one permit, waiting at most {@code timeout} (on CLOCK_MONOTONIC) while the
+     * value is 0; a zero or negative timeout tries once, like {@link #tryAcquire()}.
+     *
+     * @return {@code true} if a permit was taken, {@code false} on time-out
+     * @throws IllegalStateException if closed
+     * @throws IpcException          if {@code sem_clockwait} fails otherwise
+     */
+    public boolean tryAcquire(Duration timeout) throws IpcException {
+        long nanos = Posix.toNanos(timeout);
+        use.enter();
+        try {
+            if (nanos == 0) {
+                return tryOnce();
+            }
+            // Absolute, so a wait resumed after EINTR ends when the first would have.
+            MemorySegment deadline = Posix.deadline(Posix.CLOCK_MONOTONIC, nanos, DEADLINE.get());
+            while (true) {
+                int r = Posix.semClockwaitMonotonic(sem, deadline);
+                if (r == 0) {
+                    return true;
+                }
+                if (r == -Posix.ETIMEDOUT) {
+                    return false;
+                }
+                if (r != -Posix.EINTR) {
+                    throw Posix.error("sem_clockwait", name, -r);
+                }
+            }
+        } finally {
+            use.exit();
+        }
+    }
+
+    private boolean tryOnce() throws IpcException {
+        while (true) {
+            int r = Posix.semTrywait(sem);
+            if (r == 0) {
+                return true;
+            }
+            if (r == -Posix.EAGAIN) {
+                return false;
+            }
+            if (r != -Posix.EINTR) {
+                throw Posix.error("sem_trywait", name, -r);
+            }
+        }
+    }
+
+    /**
+     * Non-blocking: adds one permit, waking a waiter if there is one.
+     *
+     * @throws IllegalStateException if closed
+     * @throws IpcException          with {@code LIMIT_EXCEEDED} ({@code EOVERFLOW}) if the value
+     *                               is already {@link #MAX_VALUE}; it is left unchanged
+     */
+    public void release() throws IpcException {
+        use.enter();
+        try {
+            Posix.check(Posix.semPost(sem), "sem_post", name);
+        } finally {
+            use.exit();
+        }
+    }
+
+    /**
+     * {@return the value now: the permits available; stale as soon as it is read if other
+     * threads or processes use the semaphore}
+     *
+     * @throws IllegalStateException if closed
+     * @throws IpcException          if {@code sem_getvalue} fails
+     */
+    public int value() throws IpcException {
+        use.enter();
+        try {
+            return Posix.check(Posix.semGetvalue(sem), "sem_getvalue", name);
+        } finally {
+            use.exit();
+        }
+    }
+
+    /** {@return the name, with its leading slash} */
+    public String name() {
+        return name;
+    }
+
+    /** {@return whether {@link #close()} has not yet succeeded} */
+    public boolean isOpen() {
+        return use.isOpen();
+    }
+
+    /**
+     * Unmaps this process's view ({@code sem_close}); idempotent. The semaphore and its value
+     * stay for other processes and later opens.
+     *
+     * @throws IllegalStateException if other threads are inside calls on this object, for
+     *                               example blocked in {@link #acquire()}; it stays open
+     */
+    @Override
+    public void close() {
+        if (use.close()) {
+            Posix.semClose(sem);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "Semaphore[" + name + (isOpen() ? "" : ", closed") + "]";
+    }
+
+    /**
+     * Chooses how to create or open a semaphore: {@link #initialValue(int)} and
+     * {@link #mode(int)} apply on create; opening leaves the value alone.
+     */
+    public static final class Builder {
+        private final String name;
+        private int initial;
+        private int mode = DEFAULT_MODE;
+
+        private Builder(String name) {
+            this.name = name;
+        }
+
+        /**
+         * The value a created semaphore starts with (default 0).
+         *
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder initialValue(int value) {
+            if (value < 0) {
+                throw new IllegalArgumentException("initial value of " + name + " must not be negative, not " + value);
+            }
+            this.initial = value;
+            return this;
+        }
+
+        /**
+         * Permission bits for a created semaphore (default 0600), applied exactly, whatever
+         * the umask. Users need read and write permission to use it.
+         *
+         * @throws IllegalArgumentException for bits beyond 0777
+         */
+        public Builder mode(int mode) {
+            if ((mode & ~0777) != 0) {
+                throw new IllegalArgumentException("mode " + Integer.toOctalString(mode) + " has bits beyond 0777");
+            }
+            this.mode = mode;
+            return this;
+        }
+
+        /** Creates the semaphore; fails with {@code ALREADY_EXISTS} if the name is taken. */
+        public Semaphore create() throws IpcException {
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment cname = a.allocateFrom(name);
+                long sem = Posix.check(Posix.semOpen(cname, Posix.O_CREAT | Posix.O_EXCL, mode, initial),
+                        "sem_open", name);
+                boolean ok = false;
+                try {
+                    applyMode();
+                    ok = true;
+                    return new Semaphore(name, sem);
+                } finally {
+                    if (!ok) {
+                        Posix.semClose(sem);
+                        Posix.semUnlink(cname);
+                    }
+                }
+            }
+        }
+
+        /** Opens the existing semaphore; fails with {@code DOES_NOT_EXIST} if there is none. */
+        public Semaphore open() throws IpcException {
+            try (Arena a = Arena.ofConfined()) {
+                long sem = Posix.check(Posix.semOpen(a.allocateFrom(name), 0, 0, 0), "sem_open", name);
+                return new Semaphore(name, sem);
+            }
+        }
+
+        /** Opens the semaphore, or creates it if there is none. */
+        public Semaphore openOrCreate() throws IpcException {
+            while (true) {
+                try {
+                    return create();
+                } catch (IpcException e) {
+                    if (e.reason() != IpcException.Reason.ALREADY_EXISTS) {
+                        throw e;
+                    }
+                }
+                try {
+                    return open();
+                } catch (IpcException e) {
+                    if (e.reason() != IpcException.Reason.DOES_NOT_EXIST) {
+                        throw e;
+                    }
+                    // Unlinked between our create and open: try again.
+                }
+            }
+        }
+
+        /**
+         * sem_open creates the file with the mode less the umask and returns no descriptor to
+         * fchmod, so the mode is set again by path: the file is the one we just created
+         * exclusively.
+         */
+        private void applyMode() throws IpcException {
+            Path file = Path.of("/dev/shm", "sem." + name.substring(1));
+            Set<PosixFilePermission> perms = EnumSet.noneOf(PosixFilePermission.class);
+            PosixFilePermission[] bits = PosixFilePermission.values(); // OWNER_READ .. OTHERS_EXECUTE
+            for (int i = 0; i < 9; i++) {
+                if ((mode & (0400 >> i)) != 0) {
+                    perms.add(bits[i]);
+                }
+            }
+            try {
+                Files.setPosixFilePermissions(file, perms);
+            } catch (NoSuchFileException e) {
+                // Unlinked by someone else already; the semaphore we hold is unaffected.
+            } catch (IOException e) {
+                throw new IpcException("chmod", file.toString(), 0, null, String.valueOf(e.getMessage()),
+                        IpcException.Reason.OTHER);
+            }
+        }
+    }
+}
