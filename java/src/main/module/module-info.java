@@ -10,4 +10,5 @@ module io.jipc {
     exports io.jipc.shm;
     exports io.jipc.sync;
     exports io.jipc.process;
+    exports io.jipc.ring;
 }
