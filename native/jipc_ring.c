@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <linux/futex.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include "jipc_ring.h"
 
 #define SPIN_LIMIT 1000                  /* RingBase.SPIN_LIMIT */
+#define YIELD_LIMIT 100                  /* RingBase.YIELD_LIMIT */
 #define IDLE_SLICE_NS 1000000000LL       /* RingBase.IDLE_SLICE_NANOS */
 #define STALL_NS 100000000LL             /* RingBase.STALL_NANOS */
 
@@ -77,8 +79,13 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static void cpu_relax(void)
+/* One poll's pause: spin first, then give the core away. */
+static void back_off(int i)
 {
+    if (i >= SPIN_LIMIT) {
+        sched_yield();
+        return;
+    }
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
@@ -311,8 +318,8 @@ static int64_t reserve_within(struct jipc_ring *ring, uint32_t record_length, in
     if (index >= 0 || timeout_ns == 0)
         return index;
     int64_t start = now_ns();
-    for (int i = 0; i < SPIN_LIMIT; i++) {
-        cpu_relax();
+    for (int i = 0; i < SPIN_LIMIT + YIELD_LIMIT; i++) {
+        back_off(i);
         index = reserve(ring, record_length);
         if (index >= 0)
             return index;
@@ -478,8 +485,8 @@ int jipc_ring_read(struct jipc_ring *ring, jipc_ring_handler handler, void *cont
     if (n != 0 || timeout_ns == 0)
         return n;
     int64_t start = now_ns();
-    for (int i = 0; i < SPIN_LIMIT; i++) {
-        cpu_relax();
+    for (int i = 0; i < SPIN_LIMIT + YIELD_LIMIT; i++) {
+        back_off(i);
         n = jipc_ring_poll(ring, handler, context, limit);
         if (n != 0)
             return n;
