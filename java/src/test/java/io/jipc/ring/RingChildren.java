@@ -29,6 +29,7 @@ public final class RingChildren {
             case "claim-and-hang" -> claimAndHang(args);
             case "pong" -> pong(args);
             case "slow-consume" -> slowConsume(args);
+            case "source" -> source(args);
             default -> {
                 System.err.println("unknown scenario " + args[0]);
                 System.exit(64);
@@ -149,6 +150,19 @@ public final class RingChildren {
                 ring.read((type, message) -> sum[0] += message.get(ValueLayout.JAVA_LONG_UNALIGNED, 0), 1);
             }
             System.out.println("ok count=" + count + " sum=" + sum[0]);
+        }
+    }
+
+    /** {@code source shm offset count size}: sends {@code count} messages of {@code size} bytes, blocking when full. */
+    private static void source(String[] a) throws IpcException {
+        try (SharedMemory shm = SharedMemory.open(a[1])) {
+            Ring ring = attach(shm.segment().asSlice(Long.parseLong(a[2])), "spsc");
+            long count = Long.parseLong(a[3]);
+            MemorySegment message = MemorySegment.ofArray(new byte[Integer.parseInt(a[4])]);
+            for (long i = 0; i < count; i++) {
+                message.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i);
+                ring.put(message);
+            }
         }
     }
 
