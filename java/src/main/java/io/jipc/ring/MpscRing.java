@@ -28,6 +28,7 @@ public final class MpscRing extends RingBase {
 
     private MpscRing(MemorySegment region) {
         super(region, capacityOf(region));
+        this.headCache = consumerPosition();
     }
 
     /**
@@ -74,9 +75,9 @@ public final class MpscRing extends RingBase {
         int padding;
         do {
             tail = (long) LONG.getVolatile(region, PRODUCER_POSITION_AT);
-            if (required > capacity - (int) (tail - head)) {
+            if (!fits(required, tail, head)) {
                 head = refreshHead();
-                if (required > capacity - (int) (tail - head)) {
+                if (!fits(required, tail, head)) {
                     return INSUFFICIENT_CAPACITY;
                 }
             }

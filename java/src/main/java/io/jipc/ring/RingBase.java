@@ -107,6 +107,15 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
      */
     abstract int reserve(int recordLength);
 
+    /**
+     * {@return whether {@code required} bytes fit between {@code tail} and {@code head}} In
+     * 64 bits: a stale head may trail the tail by far more than 2 GiB, and an MPSC tail read
+     * before a newer head may even be behind it (then the caller's CAS fails).
+     */
+    final boolean fits(int required, long tail, long head) {
+        return required <= (long) capacity - (tail - head);
+    }
+
     /** {@return the region offset of data index {@code index}} */
     static long at(int index) {
         return HEADER_LENGTH + (long) index;

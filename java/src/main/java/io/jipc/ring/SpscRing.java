@@ -24,6 +24,7 @@ public final class SpscRing extends RingBase {
 
     private SpscRing(MemorySegment region) {
         super(region, capacityOf(region));
+        this.headCache = consumerPosition();
     }
 
     /**
@@ -66,9 +67,9 @@ public final class SpscRing extends RingBase {
         int required = alignedLength(recordLength);
         long tail = (long) LONG.getAcquire(region, PRODUCER_POSITION_AT);
         long head = headCache;
-        if (required > capacity - (int) (tail - head)) {
+        if (!fits(required, tail, head)) {
             head = refreshHead();
-            if (required > capacity - (int) (tail - head)) {
+            if (!fits(required, tail, head)) {
                 return INSUFFICIENT_CAPACITY;
             }
         }

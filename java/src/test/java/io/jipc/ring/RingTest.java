@@ -250,6 +250,39 @@ class RingTest {
         assertEquals(List.of(56L), sizes);
     }
 
+    /**
+     * Positions are 64-bit: a producer whose cached consumer position is more than 4 GiB
+     * old (idle while others moved that much) must still see a full ring as full.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"spsc", "mpsc"})
+    void positionsBeyondFourGibibytesAndStaleCachesAreSafe(String kind) throws Exception {
+        MemorySegment mem = shm(1024).segment();
+        Ring consumer = create(kind, mem, 1024);
+        Ring idle = kind.equals("mpsc") ? MpscRing.attach(mem) : SpscRing.attach(mem);
+        // Nearly full, 4 GiB after the idle producer's cached consumer position: the 32-bit
+        // difference would be 0 and the ring would look empty.
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.PRODUCER_POSITION_OFFSET, 4L << 32);
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.CONSUMER_POSITION_OFFSET, (4L << 32) - 1024 + 16);
+        assertTrue(idle.offer(new byte[8]));
+        assertFalse(idle.offer(new byte[8]), "a full ring must refuse");
+
+        long far = (5L << 32) + 512;
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.PRODUCER_POSITION_OFFSET, far);
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.CONSUMER_POSITION_OFFSET, far);
+        int fitted = 0;
+        while (fitted < 100 && idle.offer(MemorySegment.ofArray(new long[] {fitted}))) {
+            fitted++;
+        }
+        assertEquals(1024 / 16, fitted, "a full ring must refuse");
+        long[] next = {0};
+        RecordHandler inOrder = (t, m) -> assertEquals(next[0]++, m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0));
+        // One batch is one contiguous block: up to the end of the data area, then from index 0.
+        assertEquals(32, consumer.poll(inOrder, 1000));
+        assertEquals(32, consumer.poll(inOrder, 1000));
+        assertEquals(far + 1024, consumer.consumerPosition());
+    }
+
     @Test
     void handlersSeeReadOnlySlicesAndSpaceIsReleasedOncePerBatch() throws Exception {
         Ring ring = MpscRing.create(shm(1024).segment(), 1024);
