@@ -233,6 +233,7 @@ int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_lengt
                 || region_length < (uint64_t)JIPC_RING_HEADER_LENGTH + capacity)
                 return -EPROTO;
             init_handle(ring, region, capacity, kind);
+            atomic_store_explicit(&ring->head_cache, jipc_ring_consumer_position(ring), ORDER_RELEASE);
             return 0;
         }
         if (state == JIPC_RING_STATE_INITIALISING) {
