@@ -26,10 +26,45 @@ class RingProcessTest {
     static final Duration CHILD_TIMEOUT = Duration.ofSeconds(90);
 
     private final String name = Leaks.uniqueName("ringp");
+    private int descriptorsBefore;
+    private java.util.Set<Integer> childrenBefore;
 
+    /**
+     * The JVM's first spawn loads (maybe extracts) libjipc.so, and a temp file's name makes
+     * the JVM open /dev/random and /dev/urandom for good: not a leak of any test.
+     */
+    @org.junit.jupiter.api.BeforeAll
+    static void spawnOnce() throws Exception {
+        try (io.jipc.process.ChildProcess c = Spawn.command("true").start()) {
+            c.waitFor();
+        }
+    }
+
+    @org.junit.jupiter.api.BeforeEach
+    void countResources() {
+        descriptorsBefore = Leaks.descriptorCount();
+        childrenBefore = Leaks.children();
+    }
+
+    /** Removes the name; checks that no child (reaped or not) and no descriptor (pipe, pidfd) is left. */
     @AfterEach
-    void removeName() throws IpcException {
+    void checkNothingLeaks() throws IpcException {
         SharedMemory.unlink(name);
+        assertEquals(childrenBefore, Leaks.children(), "children left");
+        assertEquals(descriptorsBefore, Leaks.descriptorCount(), () -> "descriptors left: " + describeDescriptors());
+    }
+
+    static String describeDescriptors() {
+        StringBuilder sb = new StringBuilder();
+        for (String fd : Leaks.descriptors()) {
+            try {
+                sb.append(fd).append("->").append(java.nio.file.Files.readSymbolicLink(
+                        java.nio.file.Path.of("/proc/self/fd", fd))).append(' ');
+            } catch (java.io.IOException e) {
+                sb.append(fd).append("->? ");
+            }
+        }
+        return sb.toString();
     }
 
     static Spawn child(String... args) {
