@@ -1,7 +1,7 @@
 package io.jipc.sync;
 
-import io.jipc.posix.Liveness;
 import io.jipc.posix.Posix;
+import io.jipc.process.ProcessIdentity;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -50,6 +50,7 @@ public final class Mutex implements Lock {
     static final int LIVENESS_CHECK_MILLIS = 50;
     private static final long LIVENESS_CHECK_NANOS = LIVENESS_CHECK_MILLIS * 1_000_000L;
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final long SELF_START = ProcessIdentity.current().startTime();
 
     private final MemorySegment segment;
     private final long wordOffset;
@@ -188,7 +189,7 @@ public final class Mutex implements Lock {
 
     private void acquired() {
         holder = Thread.currentThread();
-        LONG.setRelease(segment, startOffset, Liveness.selfStartTime());
+        LONG.setRelease(segment, startOffset, SELF_START);
     }
 
     /** {@code timeoutNanos < 0}: no limit. {@return how it was acquired, null on time-out} */
@@ -259,7 +260,12 @@ public final class Mutex implements Lock {
         if (LockWord.get(segment, wordOffset) != w) {
             return false;
         }
-        return Liveness.isDead(w & OWNER_MASK, start);
+        int pid = w & OWNER_MASK;
+        if (pid == 0) {
+            return true;  // no owner recorded at all: nobody will ever release it
+        }
+        // Start time 0: the owner is between taking the word and recording it; pid only.
+        return start == 0 ? !ProcessIdentity.isAlive(pid) : !new ProcessIdentity(pid, start).isAlive();
     }
 
     @Override

@@ -1,0 +1,106 @@
+package io.jipc.ring;
+
+/**
+ * The layout of one record in a ring's data area: an 8-byte header, the message, and
+ * zero padding up to the next multiple of {@link #ALIGNMENT}. {@code native/jipc_ring.h}
+ * is the C twin.
+ *
+ * <p>The header is one 64-bit word, always read and written whole and atomically, so
+ * that its two halves can never be seen out of step: the low half ({@code LENGTH}) is the
+ * record length including the header, the high half holds the type, or the claimer's
+ * pid while the record is claimed. The sign of the length carries the record's state:
+ * <ul>
+ *   <li><b>0</b> (the whole word): not written yet. The consumer zeroes every byte it
+ *   consumes before it releases them, so free space always reads as zero.</li>
+ *   <li><b>length &lt; 0</b>: claimed; the high half is the claiming process's pid.
+ *   Writer: the producer, release store, after it has reserved the space. The message
+ *   bytes are being written.</li>
+ *   <li><b>length &gt; 0, type &ge; 0</b>: committed. Writer: the producer, CAS from the
+ *   claimed word, so everything it wrote into the message happens-before the consumer's
+ *   acquire read of the header. A positive length marks the record complete.</li>
+ *   <li><b>length &gt; 0, type {@link #PADDING_TYPE}</b>: padding the consumer skips:
+ *   filler to the end of the data area before a record that would straddle it (release
+ *   store by the producer), an aborted claim (CAS by the producer), or a claim of a
+ *   producer found dead (CAS by the consumer).</li>
+ * </ul>
+ * Commit and abort are compare-and-sets from the exact claimed word: if the consumer has
+ * reclaimed the record of a producer it believed dead, the late commit fails instead of
+ * overwriting the padding.
+ */
+public final class RecordDescriptor {
+    private RecordDescriptor() {
+    }
+
+    /**
+     * Bytes before the message; also the size of the header word.
+     * <pre>
+     *   0                   1                   2                   3
+     *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+     *  +-+-------------------------------------------------------------+
+     *  |S|       Length: header + message bytes (S: 1 = claimed)       |  0
+     *  +-+-------------------------------------------------------------+
+     *  |      Type (committed, padding = -1) / Claimer Pid (claimed)   |  4
+     *  +---------------------------------------------------------------+
+     *  |                     Message (Length - 8 bytes)               ...  8
+     * ...                                                              |
+     *  +---------------------------------------------------------------+
+     *  |            Zero padding to a multiple of 8 bytes             ...
+     *  +---------------------------------------------------------------+
+     * </pre>
+     */
+    public static final int HEADER_LENGTH = 8;
+    /** Every record starts at a multiple of this; it is the header word's size, for atomic access. */
+    public static final int ALIGNMENT = 8;
+    /** Offset of the length, the low half of the header word. */
+    public static final int LENGTH_OFFSET = 0;
+    /** Offset of the type (or claimer pid), the high half of the header word. */
+    public static final int TYPE_OFFSET = 4;
+    /** The type of padding records. Message types are never negative. */
+    public static final int PADDING_TYPE = -1;
+
+    /** {@return the offset of the header word of the record at {@code recordOffset}} */
+    public static int lengthOffset(int recordOffset) {
+        return recordOffset + LENGTH_OFFSET;
+    }
+
+    /** {@return the offset of the type half of the record at {@code recordOffset}} */
+    public static int typeOffset(int recordOffset) {
+        return recordOffset + TYPE_OFFSET;
+    }
+
+    /** {@return the offset of the message of the record at {@code recordOffset}} */
+    public static int messageOffset(int recordOffset) {
+        return recordOffset + HEADER_LENGTH;
+    }
+
+    /** {@return the bytes a record of {@code recordLength} occupies: rounded up to {@link #ALIGNMENT}} */
+    public static int alignedLength(int recordLength) {
+        return (recordLength + ALIGNMENT - 1) & -ALIGNMENT;
+    }
+
+    /** {@return the header word holding {@code length} and {@code typeOrPid}} */
+    public static long headerWord(int length, int typeOrPid) {
+        return ((long) typeOrPid << 32) | (length & 0xFFFF_FFFFL);
+    }
+
+    /** {@return the length half of a header word (negative while claimed)} */
+    public static int lengthOf(long headerWord) {
+        return (int) headerWord;
+    }
+
+    /** {@return the type half of a header word (the claimer's pid while claimed)} */
+    public static int typeOf(long headerWord) {
+        return (int) (headerWord >>> 32);
+    }
+
+    /**
+     * Checks a message type: types are not negative ({@link #PADDING_TYPE} is reserved).
+     *
+     * @throws IllegalArgumentException if it is negative
+     */
+    public static void checkType(int type) {
+        if (type < 0) {
+            throw new IllegalArgumentException("message type must not be negative, not " + type);
+        }
+    }
+}

@@ -1,0 +1,220 @@
+package io.jipc.ring;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+
+/**
+ * A ring buffer of variable-length messages in shared memory, read in FIFO order by one
+ * consumer. Implemented by {@link SpscRing} (one producer) and {@link MpscRing} (many).
+ *
+ * <p><b>Producing.</b> {@link #tryClaim(int)} reserves room for a message and returns a
+ * {@link Claim} whose {@link Claim#segment() segment} is the message's place in the ring;
+ * the producer writes it there and calls {@link Claim#commit()}, or {@link Claim#abort()}
+ * to give the room back as padding. The {@code offer}/{@code put} methods copy a message
+ * in and commit it in one call. Every claim must end in exactly one commit or abort,
+ * promptly: until then the consumer cannot pass it.
+ * <pre>{@code
+ * Claim claim = ring.tryClaim(16);
+ * if (claim != null) {
+ *     try {
+ *         claim.segment().set(ValueLayout.JAVA_LONG, 0, orderId);
+ *         claim.segment().set(ValueLayout.JAVA_LONG, 8, price);
+ *         claim.type(ORDER).commit();
+ *     } catch (Throwable t) {
+ *         claim.abort();
+ *         throw t;
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p><b>Consuming.</b> {@link #poll(RecordHandler, int)} hands each ready message to a
+ * {@link RecordHandler} as a read-only segment of the ring itself, valid only during the
+ * call; the space of a batch is released (and zeroed) once, after its handlers return.
+ *
+ * <p><b>Modes.</b> Non-blocking, blocking and timed forms are defined once, in the
+ * <a href="package-summary.html#modes">package documentation</a>.
+ *
+ * <p><b>Visibility.</b> Everything a producer wrote into a claim's segment before
+ * {@code commit} is visible to the consumer's handler for that message (the commit is a
+ * sequentially consistent compare-and-set of the record header; the consumer reads it with
+ * acquire). Everything the consumer's handlers did happens-before the reuse of that space
+ * by a producer that observes the released consumer position.
+ *
+ * <p><b>Threads.</b> Consumer methods must be called by one thread at a time, in one
+ * process at a time. Producer methods: see the implementing class. A {@link Claim}
+ * belongs to the thread that made it.
+ *
+ * <p><b>Sizes.</b> A message may hold from 0 to {@link #maxMessageLength()} bytes
+ * ({@code capacity / 8}); each takes {@link RecordDescriptor#HEADER_LENGTH} more bytes,
+ * rounded up to a multiple of 8, in the ring.
+ */
+public interface Ring {
+    /** The type of messages written without one. */
+    int DEFAULT_TYPE = 0;
+
+    /** {@return the data capacity in bytes, a power of two} */
+    int capacity();
+
+    /** {@return the largest message this ring carries: {@code capacity() / 8} bytes} */
+    int maxMessageLength();
+
+    /**
+     * Reserves room for a message of {@code length} bytes; non-blocking.
+     *
+     * @return the claim, or {@code null} if the ring has no room now
+     * @throws IllegalArgumentException if {@code length} is negative or above {@link #maxMessageLength()}
+     * @throws IllegalStateException    if the ring's memory is closed
+     */
+    Claim tryClaim(int length);
+
+    /**
+     * Reserves room for a message of {@code length} bytes; blocks until there is room.
+     *
+     * @return the claim
+     * @throws IllegalArgumentException if {@code length} is negative or above {@link #maxMessageLength()}
+     * @throws IllegalStateException    if the ring's memory is closed
+     */
+    Claim claim(int length);
+
+    /**
+     * Reserves room for a message of {@code length} bytes, waiting at most {@code timeout}.
+     *
+     * @return the claim, or {@code null} if there was no room in time
+     * @throws IllegalArgumentException if {@code length} is negative or above {@link #maxMessageLength()}
+     * @throws IllegalStateException    if the ring's memory is closed
+     */
+    Claim claim(int length, Duration timeout);
+
+    /**
+     * Copies {@code message} in as one message of {@code type} and commits it; non-blocking.
+     *
+     * @return {@code true} if it was written, {@code false} if the ring has no room now
+     * @throws IllegalArgumentException if the message is longer than {@link #maxMessageLength()}
+     *                                  or {@code type} is negative
+     * @throws IllegalStateException    if the ring's memory is closed
+     */
+    boolean offer(int type, MemorySegment message);
+
+    /** Like {@link #offer(int, MemorySegment)} with {@link #DEFAULT_TYPE}; non-blocking. */
+    boolean offer(MemorySegment message);
+
+    /** Like {@link #offer(int, MemorySegment)} with {@link #DEFAULT_TYPE}; non-blocking. */
+    boolean offer(byte[] message);
+
+    /**
+     * Like {@link #offer(int, MemorySegment)} with {@link #DEFAULT_TYPE}, for the
+     * buffer's remaining bytes; non-blocking. On success the buffer's position moves to
+     * its limit; otherwise the buffer is unchanged.
+     */
+    boolean offer(ByteBuffer message);
+
+    /**
+     * Copies {@code message} in as one message of {@code type} and commits it; blocks
+     * until there is room.
+     *
+     * @throws IllegalArgumentException if the message is longer than {@link #maxMessageLength()}
+     *                                  or {@code type} is negative
+     * @throws IllegalStateException    if the ring's memory is closed
+     */
+    void put(int type, MemorySegment message);
+
+    /** Like {@link #put(int, MemorySegment)} with {@link #DEFAULT_TYPE}; blocking. */
+    void put(MemorySegment message);
+
+    /** Like {@link #put(int, MemorySegment)} with {@link #DEFAULT_TYPE}; blocking. */
+    void put(byte[] message);
+
+    /**
+     * Like {@link #put(int, MemorySegment)} with {@link #DEFAULT_TYPE}, for the buffer's
+     * remaining bytes; blocking. The buffer's position moves to its limit.
+     */
+    void put(ByteBuffer message);
+
+    /**
+     * Copies {@code message} in as one message of {@code type} and commits it, waiting at
+     * most {@code timeout} for room.
+     *
+     * @return {@code true} if it was written, {@code false} if there was no room in time
+     * @throws IllegalArgumentException if the message is longer than {@link #maxMessageLength()}
+     *                                  or {@code type} is negative
+     * @throws IllegalStateException    if the ring's memory is closed
+     */
+    boolean offer(int type, MemorySegment message, Duration timeout);
+
+    /** Like {@link #offer(int, MemorySegment, Duration)} with {@link #DEFAULT_TYPE}; timed. */
+    boolean offer(MemorySegment message, Duration timeout);
+
+    /** Like {@link #offer(int, MemorySegment, Duration)} with {@link #DEFAULT_TYPE}; timed. */
+    boolean offer(byte[] message, Duration timeout);
+
+    /**
+     * Like {@link #offer(int, MemorySegment, Duration)} with {@link #DEFAULT_TYPE}, for the
+     * buffer's remaining bytes; timed. On success the buffer's position moves to its limit.
+     */
+    boolean offer(ByteBuffer message, Duration timeout);
+
+    /**
+     * Hands up to {@code limit} ready messages, in order, to {@code handler}; non-blocking.
+     *
+     * <p>Each message is a read-only segment of the ring, valid only until the handler
+     * returns: copy what must outlive the call. After the handlers of the batch have
+     * returned (or one has thrown; the message it was given counts as consumed) the
+     * batch's space is zeroed and released in one step, and a sleeping producer is woken.
+     *
+     * <p>A record claimed by a producer that has stayed uncommitted for a while (about
+     * 100 ms, seen by this consumer) is checked: if its producer's process has ended, the
+     * record becomes padding and {@link #deadProducerRecordsSkipped()} grows by one.
+     *
+     * @return the number of messages handled, 0 if none was ready
+     * @throws IllegalArgumentException if {@code limit} is not positive
+     * @throws IllegalStateException    if the ring's memory is closed, or the ring is corrupt
+     */
+    int poll(RecordHandler handler, int limit);
+
+    /**
+     * Like {@link #poll(RecordHandler, int)}, but blocks until at least one message has
+     * been handled.
+     *
+     * @return the number of messages handled, at least 1
+     */
+    int read(RecordHandler handler, int limit);
+
+    /**
+     * Like {@link #poll(RecordHandler, int)}, waiting at most {@code timeout} for at
+     * least one message.
+     *
+     * @return the number of messages handled, 0 if none came in time
+     */
+    int read(RecordHandler handler, int limit, Duration timeout);
+
+    /**
+     * Recovers from a producer that died holding the record at the consumer position;
+     * non-blocking; meant for the consumer's side.
+     *
+     * <ul>
+     *   <li>A record claimed by a process that has ended becomes padding (the consumer
+     *   also does this on its own, see {@link #poll}). A live claimer is never overridden.</li>
+     *   <li>{@link MpscRing} only: a producer reserves space (moving the producer position)
+     *   a few instructions before it writes the claimed header. One killed exactly there
+     *   leaves zero bytes with no owner to check, which stop the consumer. This method
+     *   then pads over the zero bytes up to the next record header, or to the end of the
+     *   data area when the reservation wraps. <b>Call it only when every producer that
+     *   could be in that window is known to be dead</b>: a live one would later write
+     *   into space handed to someone else.</li>
+     * </ul>
+     *
+     * @return {@code true} if a record was turned into padding (and counted)
+     * @throws IllegalStateException if the ring's memory is closed
+     */
+    boolean unblock();
+
+    /** {@return the producer position: bytes reserved since creation, headers and padding included} */
+    long producerPosition();
+
+    /** {@return the consumer position: bytes consumed since creation, headers and padding included} */
+    long consumerPosition();
+
+    /** {@return how many claimed records of dead producers have been skipped, since creation, by anyone} */
+    long deadProducerRecordsSkipped();
+}

@@ -1,0 +1,284 @@
+package io.jipc.ring;
+
+/**
+ * The layout of a ring's region: a header of {@link #HEADER_LENGTH} bytes, then the data
+ * area of {@code capacity} bytes (a power of two) holding records as described by
+ * {@link RecordDescriptor}. {@code native/jipc_ring.h} is the C twin of this class; a test
+ * checks every constant here against it.
+ *
+ * <p>Conventions that hold for every field below:
+ * <ul>
+ *   <li>All values are little-endian, naturally aligned, and accessed atomically at their
+ *   full width (Java: {@code VarHandle} on the segment; C: {@code _Atomic} objects). The
+ *   region itself must be 8-byte aligned; at a multiple of 128 no two regions below share
+ *   an adjacent-line prefetch pair.</li>
+ *   <li>"Release" and "acquire" are the Java {@code VarHandle} modes and C11's
+ *   {@code memory_order_release/acquire}; "volatile" is {@code getVolatile/setVolatile}
+ *   and {@code memory_order_seq_cst}; "CAS" and "add" are sequentially consistent
+ *   read-modify-writes ({@code compareAndSet}, {@code getAndAdd}).</li>
+ *   <li>Positions are byte counts since creation that only grow (64 bits never wrap in
+ *   practice); a position's index in the data area is {@code position & (capacity - 1)}.</li>
+ *   <li>No field holds a time: {@code System.nanoTime} and {@code CLOCK_MONOTONIC}
+ *   readings are not comparable between processes in general, so waits are measured by
+ *   each process on its own clock.</li>
+ * </ul>
+ *
+ * <p>Creation ({@code INIT_STATE}): the creator (1) stores {@link #STATE_UNINITIALISED}
+ * (volatile), (2) writes its pid, start time, the magic and the layout version, (3)
+ * release-stores {@link #STATE_INITIALISING}, (4) zeroes the rest of the header and the
+ * data area and writes kind and capacity, (5) release-stores {@link #STATE_READY}. An
+ * attacher acquire-reads the state; at any non-zero state magic and version are valid;
+ * at {@code INITIALISING} the creator's identity is valid, so a dead creator is told apart
+ * from a slow one.
+ *
+ * <p>Waiting: futex words are 32 bits and positions are 64, and the consumer's "data
+ * arrived" signal is a record header at a moving address. So each direction has its own
+ * 32-bit sequence word (an event count) and a count of sleepers, on a line of its own:
+ * a waiter adds itself to the sleepers, reads the sequence, re-checks its condition, and
+ * sleeps in {@code FUTEX_WAIT} on the sequence; the other side, after publishing with a
+ * sequentially consistent operation, reads the sleepers and, only if there are any, adds
+ * 1 to the sequence and calls {@code FUTEX_WAKE}. The publish and the sleeper read of one
+ * side and the sleeper add and condition re-check of the other are all sequentially
+ * consistent, so one of the two sides sees the other (no lost wake-up), and the steady
+ * state makes no system call. A waiter killed while counted leaves the count too high,
+ * which only costs the other side needless wake calls.
+ */
+public final class RingDescriptor {
+    private RingDescriptor() {
+    }
+
+    /** One cache line on the machines jipc targets. */
+    public static final int CACHE_LINE_LENGTH = 64;
+    /**
+     * Size of each header region: two cache lines, so that fields written by different
+     * sides are never on one line nor on a pair the adjacent-line prefetcher fetches together.
+     */
+    public static final int REGION_LENGTH = CACHE_LINE_LENGTH * 2;
+
+    /** {@code "JIPCRING"} in ASCII, read as a little-endian 64-bit value. */
+    public static final long MAGIC = 0x474E49524350494AL;
+    /** Bumped on any change of this layout or of {@link RecordDescriptor}. */
+    public static final int LAYOUT_VERSION = 1;
+
+    /** Ring kind: one producer, one consumer ({@link SpscRing}). */
+    public static final int KIND_SPSC = 1;
+    /** Ring kind: many producers, one consumer ({@link MpscRing}). */
+    public static final int KIND_MPSC = 2;
+
+    /** Init state of zeroed memory: no ring here yet. */
+    public static final int STATE_UNINITIALISED = 0;
+    /** Init state while the creator writes the header; creator pid and start time are valid. */
+    public static final int STATE_INITIALISING = 1;
+    /** Init state of a usable ring. */
+    public static final int STATE_READY = 2;
+
+    /** Smallest data capacity: room for a record of the largest message, eight times over. */
+    public static final int MIN_CAPACITY = 64;
+    /** Largest data capacity: indexes stay {@code int}. */
+    public static final int MAX_CAPACITY = 1 << 30;
+    /** The largest message is {@code capacity / MAX_MESSAGE_DIVISOR} bytes. */
+    public static final int MAX_MESSAGE_DIVISOR = 8;
+
+    /**
+     * {@link #MAGIC}, 64 bits. Writer: the creator, plain, before the release store of
+     * {@code INITIALISING}. Readers: attachers, after an acquire read of a non-zero state.
+     */
+    public static final int MAGIC_OFFSET;
+    /** {@link #LAYOUT_VERSION}, 32 bits. Written and read like {@code MAGIC}. */
+    public static final int LAYOUT_VERSION_OFFSET;
+    /**
+     * {@link #KIND_SPSC} or {@link #KIND_MPSC}, 32 bits. Writer: the creator, plain, before
+     * the release store of {@code READY}. Readers: attachers, after an acquire read of {@code READY}.
+     */
+    public static final int RING_KIND_OFFSET;
+    /** Data capacity in bytes, a power of two, 32 bits. Written and read like {@code RING_KIND}. */
+    public static final int CAPACITY_OFFSET;
+    /**
+     * {@link #STATE_UNINITIALISED}, {@link #STATE_INITIALISING} or {@link #STATE_READY},
+     * 32 bits. Writer: the creator, release stores (the first, back to 0, volatile).
+     * Readers: attachers, acquire, polled (not a futex word: attach is rare and bounded).
+     */
+    public static final int INIT_STATE_OFFSET;
+    /**
+     * The creator's pid, 32 bits. Writer: the creator, plain, before the release store of
+     * {@code INITIALISING}. Readers: attachers that find {@code INITIALISING}.
+     */
+    public static final int CREATOR_PID_OFFSET;
+    /**
+     * The creator's start time ({@code /proc/PID/stat} field 22, clock ticks after boot;
+     * 0 if unknown), 64 bits, so a recycled pid is not taken for the creator. Written and
+     * read like {@code CREATOR_PID}.
+     */
+    public static final int CREATOR_START_TIME_OFFSET;
+    /**
+     * The producer position (the tail): the end of the last reserved record, 64 bits.
+     * Writers: the producer, release store after writing the record's claimed header
+     * (SPSC); the producers, CAS, before writing it (MPSC). Readers: producers (acquire /
+     * volatile), and monitoring. The consumer never needs it: record headers tell it what
+     * is ready.
+     */
+    public static final int PRODUCER_POSITION_OFFSET;
+    /**
+     * The consumer position (the head): the start of the first unconsumed record, 64 bits.
+     * Writer: the consumer, volatile store once per batch, after zeroing the consumed
+     * bytes. Readers: producers, volatile, when their cached copy says the ring is full.
+     */
+    public static final int CONSUMER_POSITION_OFFSET;
+    /**
+     * Consumers asleep (or about to sleep) waiting for data, 32 bits. Writer: the consumer,
+     * add +1 before it reads {@code DATA_SEQUENCE}, add -1 after waking. Readers: producers,
+     * volatile, after every commit.
+     */
+    public static final int CONSUMER_SLEEPERS_OFFSET;
+    /**
+     * <b>Futex word</b> the consumer sleeps on, 32 bits, wrapping. Writers: producers, add
+     * +1 after a commit, only when {@code CONSUMER_SLEEPERS} is non-zero, then
+     * {@code FUTEX_WAKE} (all). Reader: the consumer, volatile, before it re-checks for data.
+     */
+    public static final int DATA_SEQUENCE_OFFSET;
+    /**
+     * Producers asleep (or about to sleep) waiting for space, 32 bits. Writers: producers,
+     * add +1 / -1 around the sleep. Reader: the consumer, volatile, after each release of space.
+     */
+    public static final int PRODUCER_SLEEPERS_OFFSET;
+    /**
+     * <b>Futex word</b> producers sleep on, 32 bits, wrapping. Writer: the consumer, add +1
+     * after releasing space, only when {@code PRODUCER_SLEEPERS} is non-zero, then
+     * {@code FUTEX_WAKE} (all). Readers: producers, volatile, before re-checking for space.
+     */
+    public static final int SPACE_SEQUENCE_OFFSET;
+    /**
+     * Records claimed by a producer that died before committing them, which the consumer
+     * turned into padding, 64 bits. Writer: the consumer (or whoever calls
+     * {@code unblock}), add +1. Readers: anyone, volatile.
+     */
+    public static final int DEAD_PRODUCER_RECORDS_SKIPPED_OFFSET;
+
+    /**
+     * Length of the header that precedes the data area; the data area starts here.
+     * Each row is 32 bits; byte offsets on the right.
+     * <pre>
+     *   0                   1                   2                   3
+     *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+     *  +---------------------------------------------------------------+
+     *  |                   Magic "JIPCRING" (64 bits)                  |   0
+     *  |                                                               |
+     *  +---------------------------------------------------------------+
+     *  |                        Layout Version                         |   8
+     *  +---------------------------------------------------------------+
+     *  |                           Ring Kind                           |  12
+     *  +---------------------------------------------------------------+
+     *  |                      Capacity (data bytes)                    |  16
+     *  +---------------------------------------------------------------+
+     *  |                          Init State                           |  20
+     *  +---------------------------------------------------------------+
+     *  |                          Creator Pid                          |  24
+     *  +---------------------------------------------------------------+
+     *  |                       Reserved, zero                          |  28
+     *  +---------------------------------------------------------------+
+     *  |                  Creator Start Time (64 bits)                 |  32
+     *  |                                                               |
+     *  +---------------------------------------------------------------+
+     *  |                  Reserved, zero, to byte 128                 ...  40
+     * ...                                                              |
+     *  +---------------------------------------------------------------+
+     *  |                Producer Position (64 bits)                    | 128
+     *  |                                                               |
+     *  +---------------------------------------------------------------+
+     *  |                  Reserved, zero, to byte 256                 ... 136
+     * ...                                                              |
+     *  +---------------------------------------------------------------+
+     *  |                Consumer Position (64 bits)                    | 256
+     *  |                                                               |
+     *  +---------------------------------------------------------------+
+     *  |                  Reserved, zero, to byte 384                 ... 264
+     * ...                                                              |
+     *  +---------------------------------------------------------------+
+     *  |                       Consumer Sleepers                       | 384
+     *  +---------------------------------------------------------------+
+     *  |                 Data Sequence (futex word)                    | 388
+     *  +---------------------------------------------------------------+
+     *  |                  Reserved, zero, to byte 512                 ... 392
+     * ...                                                              |
+     *  +---------------------------------------------------------------+
+     *  |                       Producer Sleepers                       | 512
+     *  +---------------------------------------------------------------+
+     *  |                 Space Sequence (futex word)                   | 516
+     *  +---------------------------------------------------------------+
+     *  |                  Reserved, zero, to byte 640                 ... 520
+     * ...                                                              |
+     *  +---------------------------------------------------------------+
+     *  |            Dead Producer Records Skipped (64 bits)            | 640
+     *  |                                                               |
+     *  +---------------------------------------------------------------+
+     *  |                  Reserved, zero, to byte 768                 ... 648
+     * ...                                                              |
+     *  +---------------------------------------------------------------+
+     *  |               Data area: capacity bytes of records           ... 768
+     * ...                                                              |
+     *  +---------------------------------------------------------------+
+     * </pre>
+     */
+    public static final int HEADER_LENGTH;
+
+    static {
+        int offset = 0;
+        // Written once by the creator, then only read.
+        MAGIC_OFFSET = offset;
+        offset += Long.BYTES;
+        LAYOUT_VERSION_OFFSET = offset;
+        offset += Integer.BYTES;
+        RING_KIND_OFFSET = offset;
+        offset += Integer.BYTES;
+        CAPACITY_OFFSET = offset;
+        offset += Integer.BYTES;
+        INIT_STATE_OFFSET = offset;
+        offset += Integer.BYTES;
+        CREATOR_PID_OFFSET = offset;
+        offset += Integer.BYTES;
+        offset += Integer.BYTES; // reserved: keeps the start time 8-byte aligned
+        CREATOR_START_TIME_OFFSET = offset;
+
+        offset = REGION_LENGTH;
+        PRODUCER_POSITION_OFFSET = offset;
+
+        offset += REGION_LENGTH;
+        CONSUMER_POSITION_OFFSET = offset;
+
+        offset += REGION_LENGTH;
+        CONSUMER_SLEEPERS_OFFSET = offset;
+        DATA_SEQUENCE_OFFSET = offset + Integer.BYTES;
+
+        offset += REGION_LENGTH;
+        PRODUCER_SLEEPERS_OFFSET = offset;
+        SPACE_SEQUENCE_OFFSET = offset + Integer.BYTES;
+
+        offset += REGION_LENGTH;
+        DEAD_PRODUCER_RECORDS_SKIPPED_OFFSET = offset;
+
+        offset += REGION_LENGTH;
+        HEADER_LENGTH = offset;
+    }
+
+    /** {@return the bytes a ring of {@code capacity} needs: header plus data} */
+    public static long regionLength(int capacity) {
+        return (long) HEADER_LENGTH + capacity;
+    }
+
+    /** {@return the largest message a ring of {@code capacity} carries} */
+    public static int maxMessageLength(int capacity) {
+        return capacity / MAX_MESSAGE_DIVISOR;
+    }
+
+    /**
+     * Checks a data capacity: a power of two from {@link #MIN_CAPACITY} to {@link #MAX_CAPACITY}.
+     *
+     * @throws IllegalArgumentException if it is not
+     */
+    public static void checkCapacity(int capacity) {
+        if (capacity < MIN_CAPACITY || capacity > MAX_CAPACITY || Integer.bitCount(capacity) != 1) {
+            throw new IllegalArgumentException("ring capacity must be a power of two from " + MIN_CAPACITY
+                    + " to " + MAX_CAPACITY + " bytes, not " + capacity);
+        }
+    }
+}

@@ -1,0 +1,563 @@
+/*
+ * jipc_ring.c - the ring protocol of io.jipc.ring in C (see jipc_ring.h).
+ *
+ * Each function follows the Java method named in its comment, step for step and with
+ * the same memory orders, because the two run against each other on the same bytes.
+ * The layout, the init protocol, the claim states and the wake-up protocol are explained
+ * once, in io.jipc.ring.RingDescriptor and RecordDescriptor.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sched.h>
+#include <linux/futex.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "jipc_ring.h"
+
+#define SPIN_LIMIT 1000                  /* RingBase.SPIN_LIMIT */
+#define YIELD_LIMIT 100                  /* RingBase.YIELD_LIMIT */
+#define IDLE_SLICE_NS 1000000000LL       /* RingBase.IDLE_SLICE_NANOS */
+#define STALL_NS 100000000LL             /* RingBase.STALL_NANOS */
+
+#define ORDER_RELAXED memory_order_relaxed
+#define ORDER_ACQUIRE memory_order_acquire
+#define ORDER_RELEASE memory_order_release
+#define ORDER_VOLATILE memory_order_seq_cst
+
+static _Atomic uint64_t *u64_at(const struct jipc_ring *ring, uint32_t offset)
+{
+    return (_Atomic uint64_t *)(ring->base + offset);
+}
+
+static _Atomic int32_t *i32_at(const struct jipc_ring *ring, uint32_t offset)
+{
+    return (_Atomic int32_t *)(ring->base + offset);
+}
+
+static _Atomic uint32_t *u32_at(const struct jipc_ring *ring, uint32_t offset)
+{
+    return (_Atomic uint32_t *)(ring->base + offset);
+}
+
+/* The header word of the record at data index. */
+static _Atomic uint64_t *record_at(const struct jipc_ring *ring, uint32_t index)
+{
+    return u64_at(ring, JIPC_RING_HEADER_LENGTH + index);
+}
+
+static uint64_t header_word(int32_t length, int32_t type)
+{
+    return ((uint64_t)(uint32_t)type << 32) | (uint32_t)length;
+}
+
+static int32_t length_of(uint64_t word)
+{
+    return (int32_t)(uint32_t)word;
+}
+
+static int32_t type_of(uint64_t word)
+{
+    return (int32_t)(uint32_t)(word >> 32);
+}
+
+static uint32_t aligned_length(uint32_t length)
+{
+    return (length + JIPC_RECORD_ALIGNMENT - 1) & ~(uint32_t)(JIPC_RECORD_ALIGNMENT - 1);
+}
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* One poll's pause: spin first, then give the core away. */
+static void back_off(int i)
+{
+    if (i >= SPIN_LIMIT) {
+        sched_yield();
+        return;
+    }
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* A shared (not FUTEX_PRIVATE_FLAG) futex: the other side is another process. */
+static void futex_wait(_Atomic uint32_t *word, uint32_t expected, int64_t ns)
+{
+    struct timespec ts = { .tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL };
+    /* EAGAIN, EINTR and ETIMEDOUT all mean "look again", which every caller does. */
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAIT, expected, &ts, NULL, 0);
+}
+
+static void futex_wake(_Atomic uint32_t *word)
+{
+    syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* ---- processes (ProcessIdentity) ---- */
+
+/* Field 3 (state) and field 22 (start time) of /proc/PID/stat; 0 or -1. */
+static int read_stat(int32_t pid, char *state, int64_t *start_time)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    /* The command name (field 2) is in parentheses and may hold spaces and ')'. */
+    char *p = strrchr(buf, ')');
+    if (p == NULL || p[1] != ' ' || p[2] == '\0')
+        return -1;
+    p += 2;
+    *state = *p;
+    for (int field = 3; field < 22; field++) {
+        p = strchr(p, ' ');
+        if (p == NULL)
+            return -1;
+        p++;
+    }
+    *start_time = strtoll(p, NULL, 10);
+    return 0;
+}
+
+int64_t jipc_process_start_time(int32_t pid)
+{
+    char state;
+    int64_t start_time;
+    return read_stat(pid, &state, &start_time) == 0 ? start_time : 0;
+}
+
+int jipc_process_alive(int32_t pid, int64_t start_time)
+{
+    char state;
+    int64_t actual;
+    if (pid <= 0)
+        return 0;
+    if (kill(pid, 0) == -1 && errno == ESRCH)
+        return 0;
+    if (read_stat(pid, &state, &actual) != 0)
+        return 1; /* hidden from us, or gone this instant: kill said it exists */
+    if (state == 'Z' || state == 'X')
+        return 0;
+    return start_time == 0 || actual == 0 || actual == start_time;
+}
+
+/* ---- creation (RingBase.initialise / verify) ---- */
+
+static void init_handle(struct jipc_ring *ring, unsigned char *base, uint32_t capacity, int32_t kind)
+{
+    ring->base = base;
+    ring->capacity = capacity;
+    ring->max_message_length = capacity / JIPC_RING_MAX_MESSAGE_DIVISOR;
+    ring->kind = kind;
+    ring->pid = (int32_t)getpid();
+    atomic_init(&ring->head_cache, 0);
+    ring->stall_position = UINT64_MAX;
+    ring->stall_word = 0;
+    ring->stall_since_ns = 0;
+}
+
+static int capacity_ok(uint32_t capacity)
+{
+    return capacity >= JIPC_RING_MIN_CAPACITY && capacity <= JIPC_RING_MAX_CAPACITY
+           && (capacity & (capacity - 1)) == 0;
+}
+
+int jipc_ring_create(struct jipc_ring *ring, void *region, uint64_t region_length, uint32_t capacity,
+                     int32_t kind)
+{
+    if (ring == NULL || region == NULL || (uintptr_t)region % JIPC_RECORD_ALIGNMENT != 0
+        || (kind != JIPC_RING_KIND_SPSC && kind != JIPC_RING_KIND_MPSC) || !capacity_ok(capacity)
+        || region_length < (uint64_t)JIPC_RING_HEADER_LENGTH + capacity)
+        return -EINVAL;
+    unsigned char *b = region;
+    init_handle(ring, b, capacity, kind);
+    _Atomic int32_t *state = i32_at(ring, JIPC_RING_INIT_STATE_OFFSET);
+
+    atomic_store_explicit(state, JIPC_RING_STATE_UNINITIALISED, ORDER_VOLATILE);
+    memset(b, 0, JIPC_RING_INIT_STATE_OFFSET);
+    memset(b + JIPC_RING_INIT_STATE_OFFSET + 4, 0, JIPC_RING_REGION_LENGTH - JIPC_RING_INIT_STATE_OFFSET - 4);
+    atomic_store_explicit(i32_at(ring, JIPC_RING_CREATOR_PID_OFFSET), ring->pid, ORDER_RELAXED);
+    atomic_store_explicit(u64_at(ring, JIPC_RING_CREATOR_START_TIME_OFFSET),
+                          (uint64_t)jipc_process_start_time(ring->pid), ORDER_RELAXED);
+    atomic_store_explicit(u64_at(ring, JIPC_RING_MAGIC_OFFSET), JIPC_RING_MAGIC, ORDER_RELAXED);
+    atomic_store_explicit(i32_at(ring, JIPC_RING_LAYOUT_VERSION_OFFSET), JIPC_RING_LAYOUT_VERSION, ORDER_RELAXED);
+    atomic_store_explicit(state, JIPC_RING_STATE_INITIALISING, ORDER_RELEASE);
+
+    memset(b + JIPC_RING_REGION_LENGTH, 0, JIPC_RING_HEADER_LENGTH - JIPC_RING_REGION_LENGTH + (size_t)capacity);
+    atomic_store_explicit(i32_at(ring, JIPC_RING_RING_KIND_OFFSET), kind, ORDER_RELAXED);
+    atomic_store_explicit(i32_at(ring, JIPC_RING_CAPACITY_OFFSET), (int32_t)capacity, ORDER_RELAXED);
+    atomic_store_explicit(state, JIPC_RING_STATE_READY, ORDER_RELEASE);
+    return 0;
+}
+
+int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_length, int32_t kind,
+                     int64_t timeout_ns)
+{
+    if (ring == NULL || region == NULL || (uintptr_t)region % JIPC_RECORD_ALIGNMENT != 0
+        || region_length < JIPC_RING_HEADER_LENGTH)
+        return -EINVAL;
+    struct jipc_ring probe;
+    init_handle(&probe, region, 0, kind);
+    int64_t deadline = now_ns() + (timeout_ns < 0 ? INT64_MAX / 2 : timeout_ns);
+    for (;;) {
+        int32_t state = atomic_load_explicit(i32_at(&probe, JIPC_RING_INIT_STATE_OFFSET), ORDER_ACQUIRE);
+        if (state != JIPC_RING_STATE_UNINITIALISED) {
+            if (atomic_load_explicit(u64_at(&probe, JIPC_RING_MAGIC_OFFSET), ORDER_RELAXED) != JIPC_RING_MAGIC
+                || atomic_load_explicit(i32_at(&probe, JIPC_RING_LAYOUT_VERSION_OFFSET), ORDER_RELAXED)
+                       != JIPC_RING_LAYOUT_VERSION)
+                return -EPROTO;
+        }
+        if (state == JIPC_RING_STATE_READY) {
+            int32_t actual_kind = atomic_load_explicit(i32_at(&probe, JIPC_RING_RING_KIND_OFFSET), ORDER_RELAXED);
+            uint32_t capacity =
+                (uint32_t)atomic_load_explicit(i32_at(&probe, JIPC_RING_CAPACITY_OFFSET), ORDER_RELAXED);
+            if (actual_kind != kind || !capacity_ok(capacity)
+                || region_length < (uint64_t)JIPC_RING_HEADER_LENGTH + capacity)
+                return -EPROTO;
+            init_handle(ring, region, capacity, kind);
+            atomic_store_explicit(&ring->head_cache, jipc_ring_consumer_position(ring), ORDER_RELEASE);
+            return 0;
+        }
+        if (state == JIPC_RING_STATE_INITIALISING) {
+            int32_t pid = atomic_load_explicit(i32_at(&probe, JIPC_RING_CREATOR_PID_OFFSET), ORDER_RELAXED);
+            int64_t start =
+                (int64_t)atomic_load_explicit(u64_at(&probe, JIPC_RING_CREATOR_START_TIME_OFFSET), ORDER_RELAXED);
+            if (!jipc_process_alive(pid, start))
+                return -EOWNERDEAD;
+        } else if (state != JIPC_RING_STATE_UNINITIALISED) {
+            return -EPROTO;
+        }
+        if (now_ns() >= deadline)
+            return state == JIPC_RING_STATE_UNINITIALISED ? -ENOENT : -ETIMEDOUT;
+        struct timespec ms = { 0, 1000000 };
+        nanosleep(&ms, NULL);
+    }
+}
+
+/* ---- producing (SpscRing.reserve, MpscRing.reserve, RingBase.commit/abort) ---- */
+
+static uint64_t refresh_head(struct jipc_ring *ring)
+{
+    uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE);
+    atomic_store_explicit(&ring->head_cache, head, ORDER_RELEASE);
+    return head;
+}
+
+/* Whether required bytes fit between tail and head (signed: a stale tail may trail head). */
+static int fits(uint32_t required, uint32_t capacity, uint64_t tail, uint64_t head)
+{
+    return (int64_t)required <= (int64_t)capacity - (int64_t)(tail - head);
+}
+
+/* The record's data index, or -EAGAIN. */
+static int64_t reserve(struct jipc_ring *ring, uint32_t record_length)
+{
+    const uint32_t required = aligned_length(record_length);
+    const uint32_t capacity = ring->capacity, mask = capacity - 1;
+    const int mpsc = ring->kind == JIPC_RING_KIND_MPSC;
+    _Atomic uint64_t *tail_word = u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET);
+    uint64_t head = atomic_load_explicit(&ring->head_cache, ORDER_ACQUIRE);
+    uint64_t tail;
+    uint32_t index, padding;
+    for (;;) {
+        tail = atomic_load_explicit(tail_word, mpsc ? ORDER_VOLATILE : ORDER_ACQUIRE);
+        if (!fits(required, capacity, tail, head)) {
+            head = refresh_head(ring);
+            if (!fits(required, capacity, tail, head))
+                return -EAGAIN;
+        }
+        padding = 0;
+        index = (uint32_t)tail & mask;
+        uint32_t to_end = capacity - index;
+        if (required > to_end) {
+            /* The record goes at index 0 behind padding; room there ends at the head's index. */
+            if (required > ((uint32_t)head & mask)) {
+                head = refresh_head(ring);
+                if (required > ((uint32_t)head & mask))
+                    return -EAGAIN;
+            }
+            padding = to_end;
+        }
+        if (!mpsc)
+            break;
+        if (atomic_compare_exchange_strong_explicit(tail_word, &tail, tail + padding + required, ORDER_VOLATILE,
+                                                    ORDER_VOLATILE))
+            break;
+    }
+    if (padding != 0) {
+        atomic_store_explicit(record_at(ring, index), header_word((int32_t)padding, JIPC_RECORD_PADDING_TYPE),
+                              ORDER_RELEASE);
+        index = 0;
+    }
+    atomic_store_explicit(record_at(ring, index), header_word(-(int32_t)record_length, ring->pid), ORDER_RELEASE);
+    if (!mpsc)
+        atomic_store_explicit(tail_word, tail + padding + required, ORDER_RELEASE);
+    return index;
+}
+
+static int64_t reserve_within(struct jipc_ring *ring, uint32_t record_length, int64_t timeout_ns)
+{
+    int64_t index = reserve(ring, record_length);
+    if (index >= 0 || timeout_ns == 0)
+        return index;
+    int64_t start = now_ns();
+    for (int i = 0; i < SPIN_LIMIT + YIELD_LIMIT; i++) {
+        back_off(i);
+        index = reserve(ring, record_length);
+        if (index >= 0)
+            return index;
+        if (timeout_ns > 0 && now_ns() - start >= timeout_ns)
+            return -ETIMEDOUT;
+    }
+    _Atomic int32_t *sleepers = i32_at(ring, JIPC_RING_PRODUCER_SLEEPERS_OFFSET);
+    _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_SPACE_SEQUENCE_OFFSET);
+    for (;;) {
+        int64_t left = timeout_ns < 0 ? IDLE_SLICE_NS : timeout_ns - (now_ns() - start);
+        if (left <= 0)
+            return -ETIMEDOUT;
+        atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
+        uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
+        index = reserve(ring, record_length);
+        if (index < 0)
+            futex_wait(sequence, seen, left < IDLE_SLICE_NS ? left : IDLE_SLICE_NS);
+        atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
+        if (index >= 0)
+            return index;
+    }
+}
+
+int jipc_ring_claim(struct jipc_ring *ring, uint32_t length, struct jipc_ring_claim *claim, int64_t timeout_ns)
+{
+    if (length > ring->max_message_length)
+        return -EMSGSIZE;
+    int64_t index = reserve_within(ring, JIPC_RECORD_HEADER_LENGTH + length, timeout_ns);
+    if (index < 0)
+        return (int)index;
+    claim->index = (uint32_t)index;
+    claim->length = length;
+    claim->message = ring->base + JIPC_RING_HEADER_LENGTH + (uint32_t)index + JIPC_RECORD_HEADER_LENGTH;
+    claim->pending = 1;
+    return 0;
+}
+
+/* RingBase.commit: a sequentially consistent CAS, then the sleeper check. */
+static int finish(struct jipc_ring *ring, struct jipc_ring_claim *claim, int32_t type)
+{
+    if (!claim->pending)
+        return -EALREADY;
+    claim->pending = 0;
+    int32_t record_length = JIPC_RECORD_HEADER_LENGTH + (int32_t)claim->length;
+    uint64_t expected = header_word(-record_length, ring->pid);
+    if (!atomic_compare_exchange_strong_explicit(record_at(ring, claim->index), &expected,
+                                                 header_word(record_length, type), ORDER_VOLATILE, ORDER_VOLATILE))
+        return -EOWNERDEAD;
+    return 0;
+}
+
+int jipc_ring_commit(struct jipc_ring *ring, struct jipc_ring_claim *claim, int32_t type)
+{
+    if (type < 0)
+        return -EINVAL;
+    int r = finish(ring, claim, type);
+    if (r != 0)
+        return r;
+    if (atomic_load_explicit(i32_at(ring, JIPC_RING_CONSUMER_SLEEPERS_OFFSET), ORDER_VOLATILE) != 0) {
+        _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_DATA_SEQUENCE_OFFSET);
+        atomic_fetch_add_explicit(sequence, 1, ORDER_VOLATILE);
+        futex_wake(sequence);
+    }
+    return 0;
+}
+
+int jipc_ring_abort(struct jipc_ring *ring, struct jipc_ring_claim *claim)
+{
+    return finish(ring, claim, JIPC_RECORD_PADDING_TYPE);
+}
+
+int jipc_ring_offer(struct jipc_ring *ring, int32_t type, const void *message, uint32_t length,
+                    int64_t timeout_ns)
+{
+    struct jipc_ring_claim claim;
+    if (type < 0)
+        return -EINVAL;
+    int r = jipc_ring_claim(ring, length, &claim, timeout_ns);
+    if (r != 0)
+        return r;
+    memcpy(claim.message, message, length);
+    return jipc_ring_commit(ring, &claim, type);
+}
+
+/* ---- consuming (RingBase.poll, release, reclaimIfDead, readWithin, unblock) ---- */
+
+static int pad_over(struct jipc_ring *ring, uint32_t index, uint64_t expected, uint32_t length)
+{
+    if (!atomic_compare_exchange_strong_explicit(record_at(ring, index), &expected,
+                                                 header_word((int32_t)length, JIPC_RECORD_PADDING_TYPE),
+                                                 ORDER_VOLATILE, ORDER_VOLATILE))
+        return 0;
+    atomic_fetch_add_explicit(u64_at(ring, JIPC_RING_DEAD_PRODUCER_RECORDS_SKIPPED_OFFSET), 1, ORDER_VOLATILE);
+    return 1;
+}
+
+static int reclaim_if_dead(struct jipc_ring *ring, uint64_t head, uint32_t index, uint64_t word)
+{
+    int64_t now = now_ns();
+    if (head != ring->stall_position || word != ring->stall_word) {
+        ring->stall_position = head;
+        ring->stall_word = word;
+        ring->stall_since_ns = now;
+        return 0;
+    }
+    if (now - ring->stall_since_ns < STALL_NS)
+        return 0;
+    ring->stall_since_ns = now;
+    return !jipc_process_alive(type_of(word), 0) && pad_over(ring, index, word, (uint32_t)-length_of(word));
+}
+
+static void release(struct jipc_ring *ring, uint64_t head, uint32_t head_index, uint32_t bytes)
+{
+    memset(ring->base + JIPC_RING_HEADER_LENGTH + head_index, 0, bytes);
+    atomic_store_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), head + bytes, ORDER_VOLATILE);
+    if (atomic_load_explicit(i32_at(ring, JIPC_RING_PRODUCER_SLEEPERS_OFFSET), ORDER_VOLATILE) != 0) {
+        _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_SPACE_SEQUENCE_OFFSET);
+        atomic_fetch_add_explicit(sequence, 1, ORDER_VOLATILE);
+        futex_wake(sequence);
+    }
+}
+
+int jipc_ring_poll(struct jipc_ring *ring, jipc_ring_handler handler, void *context, int limit)
+{
+    if (handler == NULL || limit <= 0)
+        return -EINVAL;
+    uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_RELAXED);
+    uint32_t head_index = (uint32_t)head & (ring->capacity - 1);
+    uint32_t block_length = ring->capacity - head_index;
+    uint32_t bytes_read = 0;
+    int count = 0, corrupt = 0;
+    while (bytes_read < block_length && count < limit) {
+        uint32_t index = head_index + bytes_read;
+        uint64_t word = atomic_load_explicit(record_at(ring, index), ORDER_ACQUIRE);
+        int32_t length = length_of(word);
+        if (length <= 0) {
+            if (length < 0 && bytes_read == 0 && reclaim_if_dead(ring, head, index, word))
+                continue;
+            break;
+        }
+        uint32_t aligned = aligned_length((uint32_t)length);
+        if (length < JIPC_RECORD_HEADER_LENGTH || aligned > block_length - bytes_read) {
+            corrupt = 1;
+            break;
+        }
+        bytes_read += aligned;
+        int32_t type = type_of(word);
+        if (type == JIPC_RECORD_PADDING_TYPE)
+            continue;
+        count++;
+        handler(context, type, ring->base + JIPC_RING_HEADER_LENGTH + index + JIPC_RECORD_HEADER_LENGTH,
+                (uint32_t)length - JIPC_RECORD_HEADER_LENGTH);
+    }
+    if (bytes_read > 0)
+        release(ring, head, head_index, bytes_read);
+    return corrupt ? -EUCLEAN : count;
+}
+
+int jipc_ring_read(struct jipc_ring *ring, jipc_ring_handler handler, void *context, int limit,
+                   int64_t timeout_ns)
+{
+    int n = jipc_ring_poll(ring, handler, context, limit);
+    if (n != 0 || timeout_ns == 0)
+        return n;
+    int64_t start = now_ns();
+    for (int i = 0; i < SPIN_LIMIT + YIELD_LIMIT; i++) {
+        back_off(i);
+        n = jipc_ring_poll(ring, handler, context, limit);
+        if (n != 0)
+            return n;
+        if (timeout_ns > 0 && now_ns() - start >= timeout_ns)
+            return 0;
+    }
+    _Atomic int32_t *sleepers = i32_at(ring, JIPC_RING_CONSUMER_SLEEPERS_OFFSET);
+    _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_DATA_SEQUENCE_OFFSET);
+    for (;;) {
+        int64_t left = timeout_ns < 0 ? IDLE_SLICE_NS : timeout_ns - (now_ns() - start);
+        if (left <= 0)
+            return 0;
+        atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
+        uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
+        uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_RELAXED);
+        int32_t length =
+            length_of(atomic_load_explicit(record_at(ring, (uint32_t)head & (ring->capacity - 1)), ORDER_VOLATILE));
+        if (length <= 0) {
+            /* A claimed head may belong to a dead producer: look again soon. */
+            int64_t slice = length < 0 ? STALL_NS : IDLE_SLICE_NS;
+            futex_wait(sequence, seen, left < slice ? left : slice);
+        }
+        atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
+        n = jipc_ring_poll(ring, handler, context, limit);
+        if (n != 0)
+            return n;
+    }
+}
+
+static int zero_since(struct jipc_ring *ring, uint32_t from, uint32_t to)
+{
+    for (int64_t i = (int64_t)to - JIPC_RECORD_ALIGNMENT; i >= (int64_t)from; i -= JIPC_RECORD_ALIGNMENT)
+        if (atomic_load_explicit(record_at(ring, (uint32_t)i), ORDER_VOLATILE) != 0)
+            return 0;
+    return 1;
+}
+
+int jipc_ring_unblock(struct jipc_ring *ring)
+{
+    uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE);
+    uint64_t tail = atomic_load_explicit(u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET), ORDER_VOLATILE);
+    if ((int64_t)(tail - head) <= 0)
+        return 0;
+    uint32_t head_index = (uint32_t)head & (ring->capacity - 1);
+    uint64_t word = atomic_load_explicit(record_at(ring, head_index), ORDER_VOLATILE);
+    int32_t length = length_of(word);
+    if (length < 0)
+        return !jipc_process_alive(type_of(word), 0) && pad_over(ring, head_index, word, (uint32_t)-length);
+    if (word != 0)
+        return 0;
+    int past_end = tail - head > (uint64_t)(ring->capacity - head_index);
+    uint32_t limit = past_end ? ring->capacity : head_index + (uint32_t)(tail - head);
+    for (uint32_t i = head_index + JIPC_RECORD_ALIGNMENT; i < limit; i += JIPC_RECORD_ALIGNMENT)
+        if (atomic_load_explicit(record_at(ring, i), ORDER_VOLATILE) != 0)
+            return zero_since(ring, head_index, i) && pad_over(ring, head_index, 0, i - head_index);
+    return past_end && zero_since(ring, head_index, ring->capacity)
+           && pad_over(ring, head_index, 0, ring->capacity - head_index);
+}
+
+uint64_t jipc_ring_producer_position(const struct jipc_ring *ring)
+{
+    return atomic_load_explicit(u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET), ORDER_VOLATILE);
+}
+
+uint64_t jipc_ring_consumer_position(const struct jipc_ring *ring)
+{
+    return atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE);
+}
+
+uint64_t jipc_ring_dead_producer_records_skipped(const struct jipc_ring *ring)
+{
+    return atomic_load_explicit(u64_at(ring, JIPC_RING_DEAD_PRODUCER_RECORDS_SKIPPED_OFFSET), ORDER_VOLATILE);
+}
