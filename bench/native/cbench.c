@@ -18,7 +18,7 @@
  * Usage: cbench --transport NAME [--metrics rtt,tput] [--sizes 8,64,1024,4096]
  *               [--warmup-count N] [--warmup-ms T] [--count N] [--ms T]
  *               [--pin same|different|none] [--round R] [--out FILE]
- *        cbench --layout        (prints slotring.h's constants as JSON)
+ *        cbench --layout [FILE] (prints slotring.h's constants and the compiler as JSON)
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -625,15 +625,15 @@ static int parse_list(const char *s, long *values, int max)
     return n;
 }
 
-static void print_layout(void)
+static void print_layout(FILE *out)
 {
-    printf("{\"TAIL_OFFSET\":%d,\"HEAD_OFFSET\":%d,\"CONSUMER_WAITING_OFFSET\":%d,\"PRODUCER_WAITING_OFFSET\":%d,"
+    fprintf(out, "{\"TAIL_OFFSET\":%d,\"HEAD_OFFSET\":%d,\"CONSUMER_WAITING_OFFSET\":%d,\"PRODUCER_WAITING_OFFSET\":%d,"
            "\"SLOTS_OFFSET\":%d,\"SLOT_HEADER_LENGTH\":%d,\"MAX_PAYLOAD\":%d,\"SLOT_STRIDE\":%d,\"SLOT_COUNT\":%d,"
-           "\"RING_LENGTH\":%d,\"SPIN_LIMIT\":%d,\"PATTERN_1\":\"%llx\"}\n",
+           "\"RING_LENGTH\":%d,\"SPIN_LIMIT\":%d,\"PATTERN_1\":\"%llx\",\"compiler\":\"gcc %s\"}\n",
            SLOTRING_TAIL_OFFSET, SLOTRING_HEAD_OFFSET, SLOTRING_CONSUMER_WAITING_OFFSET,
            SLOTRING_PRODUCER_WAITING_OFFSET, SLOTRING_SLOTS_OFFSET, SLOTRING_SLOT_HEADER_LENGTH,
            SLOTRING_MAX_PAYLOAD, SLOTRING_SLOT_STRIDE, SLOTRING_SLOT_COUNT, SLOTRING_RING_LENGTH,
-           SLOTRING_SPIN_LIMIT, (unsigned long long)PATTERN(1));
+           SLOTRING_SPIN_LIMIT, (unsigned long long)PATTERN(1), __VERSION__);
 }
 
 int main(int argc, char **argv)
@@ -645,8 +645,11 @@ int main(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--layout")) {
-            print_layout();
-            return 0;
+            FILE *out = v ? fopen(v, "w") : stdout;
+            if (!out)
+                die(v);
+            print_layout(out);
+            return fclose(out) ? 1 : 0;
         }
         if (!v)
             fail("every option takes a value (see the comment at the top of cbench.c)");

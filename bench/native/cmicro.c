@@ -4,6 +4,7 @@
  * times; the median of the three is printed as one JSON line per call:
  *   {"impl":"c","bench":"kill","iterations":10000000,"ns_per_call":...}
  * The calls go through a volatile function pointer so the compiler cannot drop or merge them.
+ * Usage: cmicro [FILE]   (appends to FILE instead of printing)
  */
 #include <fcntl.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 
 static pid_t self;
 static int fd;
+static FILE *out;
 
 static long call_kill(void) { return kill(self, 0); }
 static long call_getpid(void) { return syscall(SYS_getpid); }
@@ -48,13 +50,18 @@ static void measure(const char *name, long (*volatile fn)(void))
         runs[r] = (now_ns() - t0) / (double)ITERATIONS;
     }
     qsort(runs, REPEATS, sizeof runs[0], cmp);
-    printf("{\"impl\":\"c\",\"bench\":\"%s\",\"iterations\":%ld,\"ns_per_call\":%.2f,\"sink\":%ld}\n", name,
+    fprintf(out, "{\"impl\":\"c\",\"bench\":\"%s\",\"iterations\":%ld,\"ns_per_call\":%.2f,\"sink\":%ld}\n", name,
            ITERATIONS, runs[REPEATS / 2], sink & 1);
-    fflush(stdout);
+    fflush(out);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    out = argc > 1 ? fopen(argv[1], "a") : stdout;
+    if (!out) {
+        perror(argv[1]);
+        return 1;
+    }
     self = getpid();
     fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     if (fd < 0) {

@@ -1,0 +1,258 @@
+package io.jipc.bench;
+
+import io.jipc.process.ChildProcess;
+import io.jipc.process.ExitStatus;
+import io.jipc.process.Spawn;
+import org.HdrHistogram.Histogram;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static io.jipc.bench.Protocol.END;
+import static io.jipc.bench.Protocol.MEASURE;
+import static io.jipc.bench.Protocol.SYNC;
+import static io.jipc.bench.Protocol.WARMUP;
+import static io.jipc.bench.Protocol.getWord0;
+import static io.jipc.bench.Protocol.setWord0;
+import static io.jipc.bench.Protocol.word0;
+
+/**
+ * The measuring side of a Java side-run, in its own JVM: listens on a transport, spawns
+ * the {@link Peer} JVM, runs the plan's steps on its main thread (pinned to {@code --cpu}
+ * when asked, see {@link Affinity}) and appends one JSON line per step to {@code --out},
+ * in cbench's format.
+ *
+ * <p>The first step of the run warms up for at least {@link #JIT_WARMUP_MILLIS} whatever
+ * the warm-up count, so the measured loops run compiled code: C needs no such thing, and
+ * warm-up is never measured.
+ *
+ * <p>{@code Driver --transport T [--cpu N --peer-cpu M] [--pin P] [--round R] --out FILE <plan>}
+ */
+public final class Driver {
+    private static final Set<String> OPTIONS = Set.of("--transport", "--cpu", "--peer-cpu", "--pin", "--round", "--out",
+            "--metrics", "--sizes", "--warmup-count", "--warmup-ms", "--count", "--ms");
+
+    /** Least warm-up of a JVM's first step: time for C2 to compile the hot loops. */
+    static final long JIT_WARMUP_MILLIS = 1000;
+
+    private final Plan plan;
+    private final String transport;
+    private final String pin;
+    private final long round;
+
+    private Driver(Plan plan, String transport, String pin, long round) {
+        this.plan = plan;
+        this.transport = transport;
+        this.pin = pin;
+        this.round = round;
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Args args = new Args(argv, Set.of(), OPTIONS);
+        Plan plan = Plan.parse(args);
+        String name = args.get("--transport", "");
+        Transport transport = Transports.JAVA.get(name);
+        if (transport == null) {
+            throw new IllegalArgumentException("no Java transport " + name + "; there are " + Transports.JAVA.keySet());
+        }
+        Path out = Path.of(args.get("--out", "driver.jsonl"));
+        Driver d = new Driver(plan, name, args.get("--pin", "none"), args.longValue("--round", 1));
+        Affinity.pinCurrentThread((int) args.longValue("--cpu", -1));
+        List<JsonLine> lines = d.run(transport, (int) args.longValue("--peer-cpu", -1));
+        Files.write(out, lines.stream().map(JsonLine::toString).toList(),
+                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    }
+
+    /** The peer, while the steps run: the watchdog ends this JVM if it dies early. */
+    private volatile ChildProcess peer;
+
+    List<JsonLine> run(Transport transport, int peerCpu) throws Exception {
+        Path scratch = Files.createTempDirectory("jipc-bench-");
+        Watchdog.start("driver", plan.budgetSeconds(), () -> {
+            ChildProcess p = peer;
+            return p != null && !p.isAlive();
+        });
+        try (Transport.Endpoint endpoint = transport.listen(scratch)) {
+            Path peerOut = scratch.resolve("peer.jsonl");
+            List<String> peerArgs = new ArrayList<>(List.of("--transport", transport.name(),
+                    "--address", endpoint.address(), "--peer-out", peerOut.toString(),
+                    "--cpu", Integer.toString(peerCpu)));
+            peerArgs.addAll(plan.toArgs());
+            List<String> cmd = Jvm.command(Peer.class, peerArgs);
+            List<JsonLine> lines;
+            try (ChildProcess child = Spawn.command(cmd.getFirst(), cmd.subList(1, cmd.size()).toArray(String[]::new))
+                    .start()) {
+                peer = child;
+                try (Transport.Link link = endpoint.accept(Duration.ofSeconds(60))) {
+                    lines = steps(link);
+                }
+                peer = null;
+                Optional<ExitStatus> status = child.waitFor(Duration.ofSeconds(30));
+                if (status.isEmpty() || !status.get().success()) {
+                    throw new IllegalStateException("the peer JVM did not end cleanly: " + status);
+                }
+            }
+            mergePeerReport(lines, Files.readAllLines(peerOut));
+            return lines;
+        } finally {
+            deleteTree(scratch);
+        }
+    }
+
+    private List<JsonLine> steps(Transport.Link link) throws IOException {
+        MemorySegment msg = Arena.ofAuto().allocate(Protocol.MAX_SIZE, 64);
+        Histogram histogram = new Histogram(60_000_000_000L, 3);
+        List<JsonLine> lines = new ArrayList<>();
+        firstStep = true;
+        for (Plan.Step step : plan.steps()) {
+            histogram.reset();
+            lines.add(step.tput() ? tput(link, msg, step.size()) : rtt(link, msg, step.size(), histogram));
+            firstStep = false;
+        }
+        return lines;
+    }
+
+    private boolean firstStep;
+
+    private void warmUp(Transport.Link link, MemorySegment msg, int size, boolean echoed) throws IOException {
+        long millis = firstStep ? Math.max(plan.warmupMillis(), JIT_WARMUP_MILLIS) : plan.warmupMillis();
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        long most = firstStep ? Long.MAX_VALUE : plan.warmupCount();
+        for (long i = 0; i < most; i++) {
+            setWord0(msg, word0(WARMUP, i));
+            link.send(msg, size);
+            if (echoed) {
+                link.receive(msg, size);
+            }
+            if ((i & 63) == 63 && System.nanoTime() - deadline > 0) {
+                break;
+            }
+        }
+        setWord0(msg, word0(SYNC, 0));
+        link.send(msg, size);
+        link.receive(msg, size);
+        if (getWord0(msg) != word0(SYNC, 0)) {
+            throw new IOException("warm-up: the peer's SYNC answer is wrong");
+        }
+    }
+
+    private JsonLine rtt(Transport.Link link, MemorySegment msg, int size, Histogram h) throws IOException {
+        Protocol.fill(msg, size);
+        warmUp(link, msg, size, true);
+        Rusage.Cpu c0 = Rusage.self();
+        long start = System.nanoTime();
+        long deadline = start + plan.millis() * 1_000_000L;
+        long t1 = start;
+        long n = 0;
+        while (n < plan.count() && t1 - deadline < 0) {
+            long w = word0(MEASURE, n);
+            setWord0(msg, w);
+            long t0 = System.nanoTime();
+            link.send(msg, size);
+            link.receive(msg, size);
+            t1 = System.nanoTime();
+            if (getWord0(msg) != w) {
+                throw new IOException("rtt: the echo carries the wrong sequence number");
+            }
+            h.recordValue(t1 - t0);
+            n++;
+        }
+        long wall = t1 - start;
+        Rusage.Cpu cpu = Rusage.self().minus(c0);
+        setWord0(msg, word0(END, n));
+        link.send(msg, size);
+        link.receive(msg, size);
+        return head("rtt", size, n, wall)
+                .put("mean_ns", h.getMean())
+                .put("p50_ns", h.getValueAtPercentile(50))
+                .put("p90_ns", h.getValueAtPercentile(90))
+                .put("p99_ns", h.getValueAtPercentile(99))
+                .put("p999_ns", h.getValueAtPercentile(99.9))
+                .put("max_ns", h.getMaxValue())
+                .put("cpu_user_ms", cpu.userMicros() / 1e3)
+                .put("cpu_sys_ms", cpu.sysMicros() / 1e3);
+    }
+
+    private JsonLine tput(Transport.Link link, MemorySegment msg, int size) throws IOException {
+        Protocol.fill(msg, size);
+        warmUp(link, msg, size, false);
+        long rest = Protocol.patternSum(size);
+        long expected = 0;
+        Rusage.Cpu c0 = Rusage.self();
+        long start = System.nanoTime();
+        long deadline = start + plan.millis() * 1_000_000L;
+        long n = 0;
+        while (n < plan.count()) {
+            long w = word0(MEASURE, n);
+            setWord0(msg, w);
+            link.send(msg, size);
+            expected += w + rest;
+            n++;
+            if ((n & 63) == 0 && System.nanoTime() - deadline > 0) {
+                break;
+            }
+        }
+        setWord0(msg, word0(END, n));
+        link.send(msg, size);
+        link.receive(msg, size);
+        long wall = System.nanoTime() - start;
+        Rusage.Cpu cpu = Rusage.self().minus(c0);
+        if (getWord0(msg) != expected) {
+            throw new IOException("tput: the consumer's checksum " + Long.toHexString(getWord0(msg))
+                    + " is not the " + Long.toHexString(expected) + " of what was sent");
+        }
+        double secs = wall / 1e9;
+        return head("tput", size, n, wall)
+                .put("msgs_per_s", n / secs)
+                .put("gb_per_s", n * (double) size / secs / 1e9)
+                .put("checksum", "ok")
+                .put("cpu_user_ms", cpu.userMicros() / 1e3)
+                .put("cpu_sys_ms", cpu.sysMicros() / 1e3);
+    }
+
+    private JsonLine head(String metric, int size, long count, long wallNanos) {
+        return new JsonLine().put("impl", "java").put("transport", transport).put("metric", metric)
+                .put("size", size).put("pin", pin).put("round", round).put("count", count)
+                .put("wall_ms", wallNanos / 1e6);
+    }
+
+    /** Adds the peer's CPU time to each line; checks its count and sequence in tput steps. */
+    private static void mergePeerReport(List<JsonLine> lines, List<String> peerLines) throws IOException {
+        if (peerLines.size() != lines.size()) {
+            throw new IOException("the peer reported " + peerLines.size() + " steps, not " + lines.size());
+        }
+        for (int i = 0; i < lines.size(); i++) {
+            JsonLine mine = lines.get(i);
+            JsonLine theirs = JsonLine.parse(peerLines.get(i));
+            if (mine.string("metric").equals("tput")
+                    && (theirs.number("count") != mine.number("count") || theirs.number("sequence_errors") != 0)) {
+                throw new IOException("tput: the consumer counted " + theirs.string("count") + " messages with "
+                        + theirs.string("sequence_errors") + " out of sequence; " + mine.string("count") + " were sent");
+            }
+            mine.put("peer_cpu_user_ms", theirs.number("user_us") / 1e3)
+                    .put("peer_cpu_sys_ms", theirs.number("sys_us") / 1e3);
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+}
