@@ -33,14 +33,15 @@ import static io.jipc.bench.Protocol.word0;
  * when asked, see {@link Affinity}) and appends one JSON line per step to {@code --out},
  * in cbench's format.
  *
- * <p>The first step of the run warms up for at least {@link #JIT_WARMUP_MILLIS} whatever
- * the warm-up count, so the measured loops run compiled code: C needs no such thing, and
- * warm-up is never measured.
+ * <p>The first step of the run warms up for at least {@code --jit-warmup-ms} (default
+ * {@link #JIT_WARMUP_MILLIS}) whatever the warm-up count, so the measured loops run
+ * compiled code: C needs no such thing, and warm-up is never measured.
  *
- * <p>{@code Driver --transport T [--cpu N --peer-cpu M] [--pin P] [--round R] --out FILE <plan>}
+ * <p>{@code Driver --transport T [--cpu N --peer-cpu M] [--pin P] [--round R] [--jit-warmup-ms T]
+ * --out FILE <plan>}
  */
 public final class Driver {
-    private static final Set<String> OPTIONS = Set.of("--transport", "--cpu", "--peer-cpu", "--pin", "--round", "--out",
+    private static final Set<String> OPTIONS = Set.of("--transport", "--cpu", "--peer-cpu", "--jit-warmup-ms", "--pin", "--round", "--out",
             "--metrics", "--sizes", "--warmup-count", "--warmup-ms", "--count", "--ms");
 
     /** Least warm-up of a JVM's first step: time for C2 to compile the hot loops. */
@@ -50,12 +51,14 @@ public final class Driver {
     private final String transport;
     private final String pin;
     private final long round;
+    private final long jitWarmupMillis;
 
-    private Driver(Plan plan, String transport, String pin, long round) {
+    private Driver(Plan plan, String transport, String pin, long round, long jitWarmupMillis) {
         this.plan = plan;
         this.transport = transport;
         this.pin = pin;
         this.round = round;
+        this.jitWarmupMillis = jitWarmupMillis;
     }
 
     public static void main(String[] argv) throws Exception {
@@ -67,7 +70,8 @@ public final class Driver {
             throw new IllegalArgumentException("no Java transport " + name + "; there are " + Transports.JAVA.keySet());
         }
         Path out = Path.of(args.get("--out", "driver.jsonl"));
-        Driver d = new Driver(plan, name, args.get("--pin", "none"), args.longValue("--round", 1));
+        Driver d = new Driver(plan, name, args.get("--pin", "none"), args.longValue("--round", 1),
+                args.longValue("--jit-warmup-ms", JIT_WARMUP_MILLIS));
         Affinity.pinCurrentThread((int) args.longValue("--cpu", -1));
         List<JsonLine> lines = d.run(transport, (int) args.longValue("--peer-cpu", -1));
         Files.write(out, lines.stream().map(JsonLine::toString).toList(),
@@ -79,11 +83,11 @@ public final class Driver {
 
     List<JsonLine> run(Transport transport, int peerCpu) throws Exception {
         Path scratch = Files.createTempDirectory("jipc-bench-");
-        Watchdog.start("driver", plan.budgetSeconds(), () -> {
-            ChildProcess p = peer;
-            return p != null && !p.isAlive();
-        });
-        try (Transport.Endpoint endpoint = transport.listen(scratch)) {
+        try (Watchdog w = Watchdog.start("driver", plan.budgetSeconds() + jitWarmupMillis / 1000, () -> {
+                ChildProcess p = peer;
+                return p != null && !p.isAlive();
+            });
+             Transport.Endpoint endpoint = transport.listen(scratch)) {
             Path peerOut = scratch.resolve("peer.jsonl");
             List<String> peerArgs = new ArrayList<>(List.of("--transport", transport.name(),
                     "--address", endpoint.address(), "--peer-out", peerOut.toString(),
@@ -126,9 +130,9 @@ public final class Driver {
     private boolean firstStep;
 
     private void warmUp(Transport.Link link, MemorySegment msg, int size, boolean echoed) throws IOException {
-        long millis = firstStep ? Math.max(plan.warmupMillis(), JIT_WARMUP_MILLIS) : plan.warmupMillis();
+        long millis = firstStep ? Math.max(plan.warmupMillis(), jitWarmupMillis) : plan.warmupMillis();
         long deadline = System.nanoTime() + millis * 1_000_000L;
-        long most = firstStep ? Long.MAX_VALUE : plan.warmupCount();
+        long most = firstStep && jitWarmupMillis > 0 ? Long.MAX_VALUE : plan.warmupCount();
         for (long i = 0; i < most; i++) {
             setWord0(msg, word0(WARMUP, i));
             link.send(msg, size);

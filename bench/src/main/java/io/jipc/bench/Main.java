@@ -44,18 +44,19 @@ public final class Main {
               --micro             also run the one-JVM microbenchmarks (JMH, ~2 min) and cmicro
               --report DIR        where report.md, results.jsonl and the PNGs go (default bench/target/report)
               --jvm-args "..."    extra options for every benchmark JVM
+              --jit-warmup SECONDS least warm-up of each JVM's first step (default 1)
               --help
             """;
 
     private static final Set<String> OPTIONS = Set.of("--transports", "--impl", "--metrics", "--sizes", "--count",
-            "--duration", "--warmup-count", "--warmup", "--rounds", "--pin", "--report", "--jvm-args");
+            "--duration", "--warmup-count", "--warmup", "--rounds", "--pin", "--report", "--jvm-args", "--jit-warmup");
 
     private Main() {
     }
 
     /** The settings of one harness run. */
     record Settings(List<String> transports, List<String> impls, Plan plan, int rounds, String pin,
-                    boolean micro, boolean quick, Path report, Path nativeDir) {
+                    boolean micro, boolean quick, Path report, Path nativeDir, long jitWarmupMillis) {
     }
 
     public static void main(String[] argv) throws Exception {
@@ -109,7 +110,8 @@ public final class Main {
         }
         Path nativeDir = nativeDir();
         Path report = Path.of(a.get("--report", nativeDir.getParent().resolve("report").toString()));
-        return new Settings(transports, impls, plan, rounds, pin, a.has("--micro"), quick, report, nativeDir);
+        return new Settings(transports, impls, plan, rounds, pin, a.has("--micro"), quick, report, nativeDir,
+                millis(a.get("--jit-warmup", "1")));
     }
 
     private static int integer(String s) {
@@ -211,14 +213,15 @@ public final class Main {
         args.addAll(s.plan().toArgs());
         List<String> cmd;
         if (impl.equals("java")) {
-            args.addAll(List.of("--cpu", Integer.toString(cpus[0]), "--peer-cpu", Integer.toString(cpus[1])));
+            args.addAll(List.of("--cpu", Integer.toString(cpus[0]), "--peer-cpu", Integer.toString(cpus[1]),
+                    "--jit-warmup-ms", Long.toString(s.jitWarmupMillis())));
             cmd = Jvm.command(Driver.class, args);
         } else {
             cmd = new ArrayList<>();
             cmd.add(s.nativeDir().resolve("cbench").toString());
             cmd.addAll(args);
         }
-        long budget = s.plan().budgetSeconds() + 60;
+        long budget = s.plan().budgetSeconds() + s.jitWarmupMillis() / 1000 + 60;
         try (ChildProcess child = Spawn.command(cmd.getFirst(), cmd.subList(1, cmd.size()).toArray(String[]::new))
                 .start()) {
             try {

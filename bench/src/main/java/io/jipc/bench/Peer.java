@@ -31,7 +31,8 @@ public final class Peer {
         Args args = new Args(argv, Set.of(), Set.of("--transport", "--address", "--peer-out", "--cpu",
                 "--metrics", "--sizes", "--warmup-count", "--warmup-ms", "--count", "--ms"));
         Plan plan = Plan.parse(args);
-        Watchdog.start("peer", plan.budgetSeconds(), null);
+        // Runs until the JVM ends: the peer has nothing to do after its last step.
+        Watchdog.start("peer", plan.budgetSeconds() + 60, null);
         Affinity.pinCurrentThread((int) args.longValue("--cpu", -1));
         Transport transport = Transports.JAVA.get(args.get("--transport", ""));
         List<String> report = new ArrayList<>();

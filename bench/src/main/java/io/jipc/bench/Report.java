@@ -276,7 +276,7 @@ final class Report {
                 - **Noise.** The machine's other load is not controlled; see the load averages above and
                   the ranges over rounds before trusting a small difference.
                 """.formatted(String.join(" ", Jvm.options()), settings.rounds(), p.warmupCount(),
-                p.warmupMillis() / 1000.0, Driver.JIT_WARMUP_MILLIS, p.count(), p.millis() / 1000.0,
+                p.warmupMillis() / 1000.0, settings.jitWarmupMillis(), p.count(), p.millis() / 1000.0,
                 settings.pin()));
         b.append("\nTransports:\n\n");
         for (String t : settings.transports()) {

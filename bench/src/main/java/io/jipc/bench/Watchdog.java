@@ -7,17 +7,20 @@ import java.util.function.BooleanSupplier;
  * spinning benchmark process can never outlive the harness that started it (a busy-spin
  * peer whose partner died would otherwise burn a core forever).
  */
-public final class Watchdog {
-    private Watchdog() {
+public final class Watchdog implements AutoCloseable {
+    private final Thread thread;
+
+    private Watchdog(Thread thread) {
+        this.thread = thread;
     }
 
     /**
-     * Starts the daemon thread.
+     * Starts the daemon thread; {@link #close()} stops it.
      *
      * @param budgetSeconds longest life of this process
      * @param alsoFatal     checked every 100 ms; {@code true} ends the process (null: none)
      */
-    public static void start(String who, long budgetSeconds, BooleanSupplier alsoFatal) {
+    public static Watchdog start(String who, long budgetSeconds, BooleanSupplier alsoFatal) {
         long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
         long deadline = System.nanoTime() + budgetSeconds * 1_000_000_000L;
         Thread t = new Thread(() -> {
@@ -44,5 +47,17 @@ public final class Watchdog {
         }, "jipc-bench-watchdog");
         t.setDaemon(true);
         t.start();
+        return new Watchdog(t);
+    }
+
+    /** Stops watching (the run ended normally); waits for the thread to go. */
+    @Override
+    public void close() {
+        thread.interrupt();
+        try {
+            thread.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
