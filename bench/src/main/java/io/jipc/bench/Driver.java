@@ -80,13 +80,30 @@ public final class Driver {
 
     /** The peer, while the steps run: the watchdog ends this JVM if it dies early. */
     private volatile ChildProcess peer;
+    private long peerSeenDead;
+
+    /**
+     * Called by the watchdog every 100 ms. The peer ends on its own right after answering
+     * the last END, a moment before this side leaves its last step: only a peer dead for a
+     * whole second while the steps still run is fatal (a spinning receive would never end).
+     */
+    private boolean peerDiedMidRun() {
+        ChildProcess p = peer;
+        if (p == null || p.isAlive()) {
+            peerSeenDead = 0;
+            return false;
+        }
+        long now = System.nanoTime();
+        if (peerSeenDead == 0) {
+            peerSeenDead = now;
+        }
+        return now - peerSeenDead > 1_000_000_000L;
+    }
 
     List<JsonLine> run(Transport transport, int peerCpu) throws Exception {
         Path scratch = Files.createTempDirectory("jipc-bench-");
-        try (Watchdog w = Watchdog.start("driver", plan.budgetSeconds() + jitWarmupMillis / 1000, () -> {
-                ChildProcess p = peer;
-                return p != null && !p.isAlive();
-            });
+        try (Watchdog w = Watchdog.start("driver", plan.budgetSeconds() + jitWarmupMillis / 1000,
+                this::peerDiedMidRun);
              Transport.Endpoint endpoint = transport.listen(scratch)) {
             Path peerOut = scratch.resolve("peer.jsonl");
             List<String> peerArgs = new ArrayList<>(List.of("--transport", transport.name(),

@@ -16,7 +16,12 @@ final class Machine {
     private Machine() {
     }
 
-    static Map<String, String> describe(Path nativeDir) {
+    static String loadAverage() {
+        String[] f = read("/proc/loadavg").split(" ");
+        return f.length >= 3 ? f[0] + ", " + f[1] + ", " + f[2] : "unknown";
+    }
+
+    static Map<String, String> describe(Path nativeDir, String loadBefore) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("CPU", cpuModel());
         m.put("Cores", Runtime.getRuntime().availableProcessors() + " online to the JVM; this run may use CPUs "
@@ -25,7 +30,8 @@ final class Machine {
         m.put("JDK", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version")
                 + " (" + System.getProperty("java.home") + ")");
         m.put("C compiler", compiler(nativeDir) + ", -O2");
-        m.put("Load average (1, 5, 15 min) when the report was written", read("/proc/loadavg"));
+        m.put("Load average (1, 5, 15 min)", "before the runs " + loadBefore + "; after " + loadAverage()
+                + " (on " + Runtime.getRuntime().availableProcessors() + " CPUs: above that, benchmarks wait for a CPU)");
         return m;
     }
 

@@ -38,13 +38,13 @@ public final class Main {
               --duration SECONDS  longest measured phase per step (default 2)
               --warmup-count N    most warm-up messages per step (default 200000)
               --warmup SECONDS    longest warm-up per step (default 1)
-              --rounds R          Java/C alternations (default 3)
+              --rounds R          Java/C alternations (default 3; the median over rounds is reported)
               --pin MODE          same | different | none: CPUs of the two processes (default different)
-              --quick             2 rounds, 0.3 s per step, 0.25 s warm-up: about two minutes
+              --quick             0.25 s per step, 0.2 s warm-up (0.5 s for a JVM's first step): about two minutes
               --micro             also run the one-JVM microbenchmarks (JMH, ~2 min) and cmicro
               --report DIR        where report.md, results.jsonl and the PNGs go (default bench/target/report)
               --jvm-args "..."    extra options for every benchmark JVM
-              --jit-warmup SECONDS least warm-up of each JVM's first step (default 1)
+              --jit-warmup SECONDS least warm-up of each JVM's first step (default 1, --quick 0.5)
               --help
             """;
 
@@ -95,10 +95,10 @@ public final class Main {
         Plan plan = new Plan(a.list("--metrics", "rtt,tput"),
                 a.list("--sizes", "8,64,1024,4096").stream().map(Main::integer).toList(),
                 a.longValue("--warmup-count", quick ? 20_000 : 200_000),
-                millis(a.get("--warmup", quick ? "0.25" : "1")),
+                millis(a.get("--warmup", quick ? "0.2" : "1")),
                 a.longValue("--count", quick ? 100_000 : 1_000_000),
-                millis(a.get("--duration", quick ? "0.3" : "2")));
-        int rounds = (int) a.longValue("--rounds", quick ? 2 : 3);
+                millis(a.get("--duration", quick ? "0.25" : "2")));
+        int rounds = (int) a.longValue("--rounds", 3);
         if (rounds < 1) {
             throw new IllegalArgumentException("--rounds must be at least 1");
         }
@@ -111,7 +111,7 @@ public final class Main {
         Path nativeDir = nativeDir();
         Path report = Path.of(a.get("--report", nativeDir.getParent().resolve("report").toString()));
         return new Settings(transports, impls, plan, rounds, pin, a.has("--micro"), quick, report, nativeDir,
-                millis(a.get("--jit-warmup", "1")));
+                millis(a.get("--jit-warmup", quick ? "0.5" : "1")));
     }
 
     private static int integer(String s) {
@@ -153,6 +153,7 @@ public final class Main {
         int[] cpus = Affinity.choose(s.pin());
         Path scratch = Files.createTempDirectory("jipc-bench-main-");
         List<JsonLine> results = new ArrayList<>();
+        String loadBefore = Machine.loadAverage();
         List<String> failures = new ArrayList<>();
         long started = System.nanoTime();
         try {
@@ -186,7 +187,7 @@ public final class Main {
             }
             double seconds = (System.nanoTime() - started) / 1e9;
             List<JsonLine> micro = s.micro() ? Micro.run(s.nativeDir(), scratch, out) : List.of();
-            Report report = new Report(s, results, micro, failures, seconds);
+            Report report = new Report(s, results, micro, failures, seconds, loadBefore);
             out.println();
             out.print(report.tables());
             report.write(s.report());

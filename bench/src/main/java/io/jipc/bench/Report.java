@@ -28,10 +28,12 @@ final class Report {
     private final List<JsonLine> micro;
     private final List<String> failures;
     private final double seconds;
+    private final String loadBefore;
     private final Map<String, List<JsonLine>> byKey = new LinkedHashMap<>();
 
     Report(Main.Settings settings, List<JsonLine> results, List<JsonLine> micro, List<String> failures,
-           double seconds) {
+           double seconds, String loadBefore) {
+        this.loadBefore = loadBefore;
         this.settings = settings;
         this.results = results;
         this.micro = micro;
@@ -83,6 +85,12 @@ final class Report {
         if (settings.plan().metrics().contains("tput")) {
             b.append("### One-way throughput (tput): median of ").append(settings.rounds())
                     .append(" round(s), Mmsg/s with its range over rounds\n\n").append(tputTable()).append('\n');
+        }
+        if (anyStarved()) {
+            b.append("\\* In at least one round a busy-spinning side of this row got less than ")
+                    .append(Math.round(STARVED_SHARE * 100))
+                    .append("% of a CPU: it waited for the scheduler, not for its partner. The machine was busy; "
+                            + "that round measures the machine's load, and the range shows it.\n\n");
         }
         if (!micro.isEmpty()) {
             b.append("### One JVM: call and lock costs, ns per operation\n\n").append(microTables()).append('\n');
@@ -142,10 +150,45 @@ final class Report {
     private String withRange(String median, String impl, String tr, String metric, int size, String field,
                              Function<Double, String> fmt) {
         double[] v = values(impl, tr, metric, size, r -> r.number(field));
+        String mark = starved(impl, tr, metric, size) ? " *" : "";
         if (v.length < 2) {
-            return median;
+            return median + mark;
         }
-        return median + " (" + fmt.apply(v[0]) + "–" + fmt.apply(v[v.length - 1]) + ")";
+        return median + " (" + fmt.apply(v[0]) + "–" + fmt.apply(v[v.length - 1]) + ")" + mark;
+    }
+
+    /** A busy-spinning side below this share of a core spent much of the run preempted. */
+    static final double STARVED_SHARE = 0.5;
+
+    /**
+     * {@return whether, in some round, a side of a busy-spin transport got less than
+     * {@link #STARVED_SHARE} of a core: it was waiting for a CPU, not for the other side}
+     */
+    boolean starved(String impl, String tr, String metric, int size) {
+        if (!SPINNING.contains(tr)) {
+            return false;
+        }
+        for (JsonLine r : byKey.getOrDefault(key(impl, tr, metric, size), List.of())) {
+            double wall = r.number("wall_ms");
+            double drv = (r.number("cpu_user_ms") + r.number("cpu_sys_ms")) / wall;
+            double peer = (r.number("peer_cpu_user_ms") + r.number("peer_cpu_sys_ms")) / wall;
+            if (wall > 50 && Math.min(drv, peer) < STARVED_SHARE) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static final List<String> SPINNING = List.of("shm-spin", "agrona");
+
+    private boolean anyStarved() {
+        for (String k : byKey.keySet()) {
+            String[] p = k.split("\\|");
+            if (starved(p[0], p[1], p[2], Integer.parseInt(p[3]))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** CPU time over wall time of both sides, in percent of one core: "drv u+s / peer u+s". */
@@ -239,7 +282,7 @@ final class Report {
                 .append(format(" by `bench/run%s`; the runs took %.0f s.%n%n", settings.quick() ? " --quick" : "",
                         seconds));
         b.append("## Machine\n\n");
-        Machine.describe(settings.nativeDir()).forEach((k, v) -> b.append("- ").append(k).append(": ").append(v)
+        Machine.describe(settings.nativeDir(), loadBefore).forEach((k, v) -> b.append("- ").append(k).append(": ").append(v)
                 .append('\n'));
         b.append('\n');
         b.append("## Method\n\n");
