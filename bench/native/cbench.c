@@ -543,21 +543,20 @@ static void serve(struct link *l, const struct options *o, volatile struct peer_
             xrecv(l, msg, size);
             uint64_t w = msg[0];
             int phase = PHASE_OF(w);
-            if (phase == PHASE_MEASURE) {
+            /* Warm-up and measured messages get the same work (as in the Java peer, where
+             * that lets the warm-up compile what the measurement runs); SYNC resets. */
+            if (phase == PHASE_WARMUP || phase == PHASE_MEASURE) {
                 if (tput) {
                     if (SEQ_OF(w) != count)
                         errors++;
                     sum += sum_words(msg, size);
-                    count++;
                 } else {
-                    count++;
                     xsend(l, msg, size);
                 }
-            } else if (phase == PHASE_WARMUP) {
-                if (!tput)
-                    xsend(l, msg, size);
+                count++;
             } else if (phase == PHASE_SYNC) {
                 cpu_us(&u0, &s0);
+                sum = count = errors = 0;
                 xsend(l, msg, size);
             } else {
                 cpu_us(&u1, &s1);

@@ -33,7 +33,7 @@ import static io.jipc.bench.Protocol.word0;
  * when asked, see {@link Affinity}) and appends one JSON line per step to {@code --out},
  * in cbench's format.
  *
- * <p>The first step of the run warms up for at least {@code --jit-warmup-ms} (default
+ * <p>The first step of each metric warms up for at least {@code --jit-warmup-ms} (default
  * {@link #JIT_WARMUP_MILLIS}) whatever the warm-up count, so the measured loops run
  * compiled code: C needs no such thing, and warm-up is never measured.
  *
@@ -44,7 +44,7 @@ public final class Driver {
     private static final Set<String> OPTIONS = Set.of("--transport", "--cpu", "--peer-cpu", "--jit-warmup-ms", "--pin", "--round", "--out",
             "--metrics", "--sizes", "--warmup-count", "--warmup-ms", "--count", "--ms");
 
-    /** Least warm-up of a JVM's first step: time for C2 to compile the hot loops. */
+    /** Least warm-up of the first step of each metric: time for C2 to compile the hot loops. */
     static final long JIT_WARMUP_MILLIS = 1000;
 
     private final Plan plan;
@@ -135,49 +135,66 @@ public final class Driver {
         MemorySegment msg = Arena.ofAuto().allocate(Protocol.MAX_SIZE, 64);
         Histogram histogram = new Histogram(60_000_000_000L, 3);
         List<JsonLine> lines = new ArrayList<>();
-        firstStep = true;
+        String previous = "";
         for (Plan.Step step : plan.steps()) {
+            firstStep = !step.metric().equals(previous);
+            previous = step.metric();
             histogram.reset();
             lines.add(step.tput() ? tput(link, msg, step.size()) : rtt(link, msg, step.size(), histogram));
-            firstStep = false;
         }
         return lines;
     }
 
+    /** True for the first step of each metric: its warm-up also has to get the loops compiled. */
     private boolean firstStep;
 
-    private void warmUp(Transport.Link link, MemorySegment msg, int size, boolean echoed) throws IOException {
-        long millis = firstStep ? Math.max(plan.warmupMillis(), jitWarmupMillis) : plan.warmupMillis();
-        long deadline = System.nanoTime() + millis * 1_000_000L;
-        long most = firstStep && jitWarmupMillis > 0 ? Long.MAX_VALUE : plan.warmupCount();
-        for (long i = 0; i < most; i++) {
-            setWord0(msg, word0(WARMUP, i));
-            link.send(msg, size);
-            if (echoed) {
-                link.receive(msg, size);
-            }
-            if ((i & 63) == 63 && System.nanoTime() - deadline > 0) {
-                break;
-            }
+    /*
+     * Warm-up and measurement run the very same loop methods (pingPong, stream), and the
+     * peer does the same work for both phases, so the measured phase runs the code the
+     * warm-up compiled. (A measured loop of its own would start in the interpreter and be
+     * compiled on stack only after tens of thousands of iterations: inside the measurement.)
+     * The warm-up calls them in batches of WARMUP_BATCH, so they are invoked often enough
+     * to be compiled as methods, and the measured call enters compiled code at once.
+     */
+    private static final long WARMUP_BATCH = 256;
+
+    private void warmUp(Transport.Link link, MemorySegment msg, int size, Histogram h) throws IOException {
+        long deadline = warmupDeadline();
+        long most = warmupCount();
+        long n = 0;
+        while (n < most && System.nanoTime() - deadline < 0) {
+            long batch = Math.min(WARMUP_BATCH, most - n);
+            n += h != null ? pingPong(link, msg, size, WARMUP, n, batch, deadline, h)
+                    : stream(link, msg, size, WARMUP, n, batch, deadline);
         }
+        sync(link, msg, size);
+    }
+
+    private long warmupDeadline() {
+        long millis = firstStep ? Math.max(plan.warmupMillis(), jitWarmupMillis) : plan.warmupMillis();
+        return System.nanoTime() + millis * 1_000_000L;
+    }
+
+    private long warmupCount() {
+        return firstStep && jitWarmupMillis > 0 ? Long.MAX_VALUE : plan.warmupCount();
+    }
+
+    private static void sync(Transport.Link link, MemorySegment msg, int size) throws IOException {
         setWord0(msg, word0(SYNC, 0));
         link.send(msg, size);
         link.receive(msg, size);
         if (getWord0(msg) != word0(SYNC, 0)) {
-            throw new IOException("warm-up: the peer's SYNC answer is wrong");
+            throw new IOException("the peer's SYNC answer is wrong");
         }
     }
 
-    private JsonLine rtt(Transport.Link link, MemorySegment msg, int size, Histogram h) throws IOException {
-        Protocol.fill(msg, size);
-        warmUp(link, msg, size, true);
-        Rusage.Cpu c0 = Rusage.self();
-        long start = System.nanoTime();
-        long deadline = start + plan.millis() * 1_000_000L;
-        long t1 = start;
+    /** Round trips until {@code most} or {@code deadline}, each timed into {@code h}. {@return how many} */
+    private static long pingPong(Transport.Link link, MemorySegment msg, int size, int phase, long first,
+                                 long most, long deadline, Histogram h) throws IOException {
         long n = 0;
-        while (n < plan.count() && t1 - deadline < 0) {
-            long w = word0(MEASURE, n);
+        long t1 = System.nanoTime();
+        while (n < most && t1 - deadline < 0) {
+            long w = word0(phase, first + n);
             setWord0(msg, w);
             long t0 = System.nanoTime();
             link.send(msg, size);
@@ -189,7 +206,17 @@ public final class Driver {
             h.recordValue(t1 - t0);
             n++;
         }
-        long wall = t1 - start;
+        return n;
+    }
+
+    private JsonLine rtt(Transport.Link link, MemorySegment msg, int size, Histogram h) throws IOException {
+        Protocol.fill(msg, size);
+        warmUp(link, msg, size, h);
+        h.reset();
+        Rusage.Cpu c0 = Rusage.self();
+        long start = System.nanoTime();
+        long n = pingPong(link, msg, size, MEASURE, 0, plan.count(), start + plan.millis() * 1_000_000L, h);
+        long wall = System.nanoTime() - start;
         Rusage.Cpu cpu = Rusage.self().minus(c0);
         setWord0(msg, word0(END, n));
         link.send(msg, size);
@@ -205,25 +232,39 @@ public final class Driver {
                 .put("cpu_sys_ms", cpu.sysMicros() / 1e3);
     }
 
-    private JsonLine tput(Transport.Link link, MemorySegment msg, int size) throws IOException {
-        Protocol.fill(msg, size);
-        warmUp(link, msg, size, false);
+    /** The sum the consumer must report: every word of every message streamed since SYNC. */
+    private long expected;
+
+    /**
+     * Streams messages one way until {@code most} or {@code deadline}, adding their words
+     * to {@link #expected}. {@return how many}
+     */
+    private long stream(Transport.Link link, MemorySegment msg, int size, int phase, long first, long most,
+                        long deadline) throws IOException {
         long rest = Protocol.patternSum(size);
-        long expected = 0;
-        Rusage.Cpu c0 = Rusage.self();
-        long start = System.nanoTime();
-        long deadline = start + plan.millis() * 1_000_000L;
+        long sum = 0;
         long n = 0;
-        while (n < plan.count()) {
-            long w = word0(MEASURE, n);
+        while (n < most) {
+            long w = word0(phase, first + n);
             setWord0(msg, w);
             link.send(msg, size);
-            expected += w + rest;
+            sum += w + rest;
             n++;
             if ((n & 63) == 0 && System.nanoTime() - deadline > 0) {
                 break;
             }
         }
+        expected += sum;
+        return n;
+    }
+
+    private JsonLine tput(Transport.Link link, MemorySegment msg, int size) throws IOException {
+        Protocol.fill(msg, size);
+        warmUp(link, msg, size, null);
+        expected = 0;
+        Rusage.Cpu c0 = Rusage.self();
+        long start = System.nanoTime();
+        long n = stream(link, msg, size, MEASURE, 0, plan.count(), start + plan.millis() * 1_000_000L);
         setWord0(msg, word0(END, n));
         link.send(msg, size);
         link.receive(msg, size);

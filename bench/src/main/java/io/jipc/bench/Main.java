@@ -40,11 +40,11 @@ public final class Main {
               --warmup SECONDS    longest warm-up per step (default 1)
               --rounds R          Java/C alternations (default 3; the median over rounds is reported)
               --pin MODE          same | different | none: CPUs of the two processes (default different)
-              --quick             0.25 s per step, 0.2 s warm-up (0.5 s for a JVM's first step): about two minutes
+              --quick             0.25 s per step, 0.15 s warm-up (0.5 s for a JVM's first rtt and tput step): ~2 min
               --micro             also run the one-JVM microbenchmarks (JMH, ~2 min) and cmicro
               --report DIR        where report.md, results.jsonl and the PNGs go (default bench/target/report)
               --jvm-args "..."    extra options for every benchmark JVM
-              --jit-warmup SECONDS least warm-up of each JVM's first step (default 1, --quick 0.5)
+              --jit-warmup SECONDS least warm-up of a JVM's first rtt and first tput step (default 1, --quick 0.5)
               --help
             """;
 
@@ -95,7 +95,7 @@ public final class Main {
         Plan plan = new Plan(a.list("--metrics", "rtt,tput"),
                 a.list("--sizes", "8,64,1024,4096").stream().map(Main::integer).toList(),
                 a.longValue("--warmup-count", quick ? 20_000 : 200_000),
-                millis(a.get("--warmup", quick ? "0.2" : "1")),
+                millis(a.get("--warmup", quick ? "0.15" : "1")),
                 a.longValue("--count", quick ? 100_000 : 1_000_000),
                 millis(a.get("--duration", quick ? "0.25" : "2")));
         int rounds = (int) a.longValue("--rounds", 3);

@@ -56,23 +56,23 @@ public final class Peer {
             link.receive(msg, size);
             long w = getWord0(msg);
             int phase = phaseOf(w);
-            if (phase == MEASURE) {
+            // Warm-up and measured messages get the same work, so the warm-up compiles the
+            // code the measurement runs; SYNC resets the counts.
+            if (phase == WARMUP || phase == MEASURE) {
                 if (tput) {
                     if (sequenceOf(w) != count) {
                         errors++;
                     }
                     sum += Protocol.sumWords(msg, size);
-                    count++;
                 } else {
-                    count++;
                     link.send(msg, size);
                 }
-            } else if (phase == WARMUP) {
-                if (!tput) {
-                    link.send(msg, size);
-                }
+                count++;
             } else if (phase == SYNC) {
                 c0 = Rusage.self();
+                sum = 0;
+                count = 0;
+                errors = 0;
                 link.send(msg, size);
             } else {
                 Rusage.Cpu cpu = Rusage.self().minus(c0);

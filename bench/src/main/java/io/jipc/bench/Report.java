@@ -294,9 +294,11 @@ final class Report {
                 - **Alternation.** %d round(s); in odd rounds Java runs first for each transport, in even
                   rounds C does (A B, B A, ...), so neither side always meets a warmer or busier machine.
                   Tables show the median over rounds; the headline column shows the range over rounds.
-                - **One step.** Warm-up (at most %d messages or %.2f s, whichever ends first; the first step
-                  of a JVM warms up for at least %d ms so the measured loop is compiled), one SYNC round
-                  trip, the measured phase (at most %d messages or %.2f s), one END round trip.
+                - **One step.** Warm-up (at most %d messages or %.2f s, whichever ends first; in a JVM the
+                  first rtt and the first tput step warm up for at least %d ms), one SYNC round trip, the
+                  measured phase (at most %d messages or %.2f s), one END round trip. Warm-up and
+                  measurement run the same code on both sides (the Java loops are compiled before the
+                  measured phase starts); warm-up messages are echoed or summed like measured ones.
                 - **rtt.** The driver sends a message, the peer echoes it, the driver times each round trip
                   (`System.nanoTime` / `clock_gettime(CLOCK_MONOTONIC)`, the same clock). Java records into an
                   HdrHistogram (3 significant digits); C sorts all samples (exact nearest rank).
