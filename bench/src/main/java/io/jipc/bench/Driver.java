@@ -102,9 +102,9 @@ public final class Driver {
 
     List<JsonLine> run(Transport transport, int peerCpu) throws Exception {
         Path scratch = Files.createTempDirectory("jipc-bench-");
-        try (Watchdog w = Watchdog.start("driver", plan.budgetSeconds() + jitWarmupMillis / 1000,
+        Watchdog watchdog = Watchdog.start("driver", plan.budgetSeconds() + jitWarmupMillis / 1000,
                 this::peerDiedMidRun);
-             Transport.Endpoint endpoint = transport.listen(scratch)) {
+        try (Transport.Endpoint endpoint = transport.listen(scratch)) {
             Path peerOut = scratch.resolve("peer.jsonl");
             List<String> peerArgs = new ArrayList<>(List.of("--transport", transport.name(),
                     "--address", endpoint.address(), "--peer-out", peerOut.toString(),
@@ -127,6 +127,7 @@ public final class Driver {
             mergePeerReport(lines, Files.readAllLines(peerOut));
             return lines;
         } finally {
+            watchdog.close();
             deleteTree(scratch);
         }
     }

@@ -56,7 +56,8 @@ public final class Main {
 
     /** The settings of one harness run. */
     record Settings(List<String> transports, List<String> impls, Plan plan, int rounds, String pin,
-                    boolean micro, boolean quick, Path report, Path nativeDir, long jitWarmupMillis) {
+                    boolean micro, boolean quick, Path report, Path nativeDir, long jitWarmupMillis,
+                    List<String> args) {
     }
 
     public static void main(String[] argv) throws Exception {
@@ -67,7 +68,7 @@ public final class Main {
                 System.out.printf(USAGE, String.join(",", Transports.all()));
                 return;
             }
-            s = settings(new Args(argv, Set.of("--quick", "--micro"), OPTIONS));
+            s = settings(new Args(argv, Set.of("--quick", "--micro"), OPTIONS), List.of(argv));
         } catch (IllegalArgumentException e) {
             System.err.println("jipc bench: " + e.getMessage());
             System.err.printf(USAGE, String.join(",", Transports.all()));
@@ -78,7 +79,7 @@ public final class Main {
         System.exit(failures == 0 ? 0 : 1);
     }
 
-    static Settings settings(Args a) {
+    static Settings settings(Args a, List<String> argv) {
         boolean quick = a.has("--quick");
         List<String> transports = a.list("--transports", String.join(",", Transports.all()));
         for (String t : transports) {
@@ -111,7 +112,7 @@ public final class Main {
         Path nativeDir = nativeDir();
         Path report = Path.of(a.get("--report", nativeDir.getParent().resolve("report").toString()));
         return new Settings(transports, impls, plan, rounds, pin, a.has("--micro"), quick, report, nativeDir,
-                millis(a.get("--jit-warmup", quick ? "0.5" : "1")));
+                millis(a.get("--jit-warmup", quick ? "0.5" : "1")), argv);
     }
 
     private static int integer(String s) {
@@ -223,17 +224,19 @@ public final class Main {
             cmd.addAll(args);
         }
         long budget = s.plan().budgetSeconds() + s.jitWarmupMillis() / 1000 + 60;
+        int pid = -1;
         try (ChildProcess child = Spawn.command(cmd.getFirst(), cmd.subList(1, cmd.size()).toArray(String[]::new))
                 .start()) {
-            try {
-                Optional<ExitStatus> status = child.waitFor(Duration.ofSeconds(budget));
-                if (status.isEmpty()) {
-                    return "no result within " + budget + " s; killed";
-                }
-                return status.get().success() ? null : "exit status " + status.get();
-            } finally {
-                child.close();
-                removeShm(child.pid());
+            pid = child.pid();
+            Optional<ExitStatus> status = child.waitFor(Duration.ofSeconds(budget));
+            if (status.isEmpty()) {
+                return "no result within " + budget + " s; killed";
+            }
+            return status.get().success() ? null : "exit status " + status.get();
+        } finally {
+            // After close(): the child is reaped, so nothing can create more.
+            if (pid > 0) {
+                removeShm(pid);
             }
         }
     }

@@ -52,7 +52,7 @@ class HarnessSmokeTest {
         Driver.deleteTree(report);
         Plan plan = new Plan(List.of("rtt", "tput"), List.of(8, 1024), 100, 2000, 300, 5000);
         Main.Settings s = new Main.Settings(Transports.all(), List.of("java", "c"), plan, 1, "none", false, false,
-                report, Main.nativeDir(), 0);
+                report, Main.nativeDir(), 0, List.of("(smoke test)"));
 
         int failures = Main.run(s, System.out);
 
