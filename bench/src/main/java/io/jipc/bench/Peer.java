@@ -1,0 +1,89 @@
+package io.jipc.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+import static io.jipc.bench.Protocol.MEASURE;
+import static io.jipc.bench.Protocol.SYNC;
+import static io.jipc.bench.Protocol.WARMUP;
+import static io.jipc.bench.Protocol.getWord0;
+import static io.jipc.bench.Protocol.phaseOf;
+import static io.jipc.bench.Protocol.sequenceOf;
+import static io.jipc.bench.Protocol.setWord0;
+
+/**
+ * The other side of a Java side-run, in its own JVM, spawned by {@link Driver}: follows
+ * the phases of each step, echoing (rtt) or checking and summing every word (tput), and
+ * writes its CPU time, count and checksum per step to {@code --peer-out}.
+ *
+ * <p>{@code Peer --transport T --address A [--cpu N] --peer-out FILE <plan>}
+ */
+public final class Peer {
+    private Peer() {
+    }
+
+    public static void main(String[] argv) throws Exception {
+        Args args = new Args(argv, Set.of(), Set.of("--transport", "--address", "--peer-out", "--cpu",
+                "--metrics", "--sizes", "--warmup-count", "--warmup-ms", "--count", "--ms"));
+        Plan plan = Plan.parse(args);
+        // Runs until the JVM ends: the peer has nothing to do after its last step.
+        Watchdog.start("peer", plan.budgetSeconds() + 60, null);
+        Affinity.pinCurrentThread((int) args.longValue("--cpu", -1));
+        Transport transport = Transports.JAVA.get(args.get("--transport", ""));
+        List<String> report = new ArrayList<>();
+        try (Transport.Link link = transport.connect(args.get("--address", ""))) {
+            MemorySegment msg = Arena.ofAuto().allocate(Protocol.MAX_SIZE, 64);
+            for (Plan.Step step : plan.steps()) {
+                report.add(serve(link, msg, step).toString());
+            }
+        }
+        Files.write(Path.of(args.get("--peer-out", "peer.jsonl")), report);
+    }
+
+    private static JsonLine serve(Transport.Link link, MemorySegment msg, Plan.Step step) throws Exception {
+        int size = step.size();
+        boolean tput = step.tput();
+        Rusage.Cpu c0 = null;
+        long sum = 0;
+        long count = 0;
+        long errors = 0;
+        while (true) {
+            link.receive(msg, size);
+            long w = getWord0(msg);
+            int phase = phaseOf(w);
+            // Warm-up and measured messages get the same work, so the warm-up compiles the
+            // code the measurement runs; SYNC resets the counts.
+            if (phase == WARMUP || phase == MEASURE) {
+                if (tput) {
+                    if (sequenceOf(w) != count) {
+                        errors++;
+                    }
+                    sum += Protocol.sumWords(msg, size);
+                } else {
+                    link.send(msg, size);
+                }
+                count++;
+            } else if (phase == SYNC) {
+                c0 = Rusage.self();
+                sum = 0;
+                count = 0;
+                errors = 0;
+                link.send(msg, size);
+            } else {
+                Rusage.Cpu cpu = Rusage.self().minus(c0);
+                if (tput) {
+                    setWord0(msg, sum);
+                }
+                link.send(msg, size);
+                return new JsonLine().put("metric", step.metric()).put("size", size)
+                        .put("user_us", cpu.userMicros()).put("sys_us", cpu.sysMicros())
+                        .put("count", count).put("checksum", Long.toHexString(sum)).put("sequence_errors", errors);
+            }
+        }
+    }
+}

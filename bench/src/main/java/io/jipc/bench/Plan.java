@@ -1,0 +1,73 @@
+package io.jipc.bench;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What one side-run measures: metrics x sizes, each step bounded by a count and a time,
+ * whichever ends first. The same arguments go to the Java driver, its peer and cbench.
+ *
+ * @param metrics      "rtt" and/or "tput", in that order
+ * @param sizes        message sizes in bytes
+ * @param warmupCount  most warm-up messages per step
+ * @param warmupMillis longest warm-up per step
+ * @param count        most measured messages per step
+ * @param millis       longest measured phase per step
+ */
+public record Plan(List<String> metrics, List<Integer> sizes, long warmupCount, long warmupMillis, long count,
+                   long millis) {
+
+    public Plan {
+        metrics = List.copyOf(metrics);
+        sizes = List.copyOf(sizes);
+        for (String m : metrics) {
+            if (!m.equals("rtt") && !m.equals("tput")) {
+                throw new IllegalArgumentException("metrics are rtt and tput, not " + m);
+            }
+        }
+        sizes.forEach(Protocol::checkSize);
+        if (count < 1 || warmupCount < 0 || millis < 1 || warmupMillis < 0) {
+            throw new IllegalArgumentException("counts and times must be positive");
+        }
+    }
+
+    /** One metric at one size. */
+    public record Step(String metric, int size) {
+        public boolean tput() {
+            return metric.equals("tput");
+        }
+    }
+
+    public List<Step> steps() {
+        List<Step> steps = new ArrayList<>();
+        for (String m : List.of("rtt", "tput")) {
+            if (metrics.contains(m)) {
+                for (int s : sizes) {
+                    steps.add(new Step(m, s));
+                }
+            }
+        }
+        return steps;
+    }
+
+    /** {@return an upper bound of the run's length in seconds, for watchdogs} */
+    public long budgetSeconds() {
+        return steps().size() * (warmupMillis + millis) / 1000 + 120;
+    }
+
+    /** {@return the arguments cbench, the driver and the peer all understand} */
+    public List<String> toArgs() {
+        return List.of("--metrics", String.join(",", metrics),
+                "--sizes", String.join(",", sizes.stream().map(String::valueOf).toList()),
+                "--warmup-count", Long.toString(warmupCount), "--warmup-ms", Long.toString(warmupMillis),
+                "--count", Long.toString(count), "--ms", Long.toString(millis));
+    }
+
+    /** Parses the arguments of {@link #toArgs()} out of {@code args} (others are ignored). */
+    public static Plan parse(Args args) {
+        return new Plan(args.list("--metrics", "rtt,tput"),
+                args.list("--sizes", "8,64,1024,4096").stream().map(Integer::parseInt).toList(),
+                args.longValue("--warmup-count", 50_000), args.longValue("--warmup-ms", 500),
+                args.longValue("--count", 200_000), args.longValue("--ms", 1000));
+    }
+}

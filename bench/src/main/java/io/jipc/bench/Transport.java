@@ -1,0 +1,65 @@
+package io.jipc.bench;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * A way for two processes to exchange messages, as the harness sees it. The driver
+ * {@link #listen listens}, spawns the peer with {@link Endpoint#address()}, and
+ * {@link Endpoint#accept accepts} it; the peer {@link #connect connects}. Both then hold
+ * a {@link Link}.
+ *
+ * <p>To add a transport (jipc's ring, pipe and message queue are next, see
+ * {@link Transports}): implement this interface with only public jipc API, register it in
+ * {@link Transports#JAVA}, and give it the name of its C twin in cbench.c so the report
+ * pairs them.
+ */
+public interface Transport {
+    /** {@return the name used on the command line and in reports, shared with the C twin} */
+    String name();
+
+    /** {@return how a side waits for the other: "blocking" (in the kernel) or "busy-spin"} */
+    String waiting();
+
+    /**
+     * Creates the driver's end: a listening socket, a shared-memory object, ...
+     * Anything with a name in the file system lives under {@code scratch} or, for shared
+     * memory, is named {@code /jipc-bench-<pid>-...} and removed once the peer is in.
+     */
+    Endpoint listen(Path scratch) throws IOException;
+
+    /** Connects the peer's end to an {@link Endpoint#address()}. */
+    Link connect(String address) throws IOException;
+
+    /** The driver's end before the peer has connected. */
+    interface Endpoint extends AutoCloseable {
+        /** {@return what the peer passes to {@link Transport#connect}} */
+        String address();
+
+        /** Waits at most {@code timeout} for the peer. */
+        Link accept(Duration timeout) throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+
+    /**
+     * One end of a two-way message channel. Both methods copy: {@code send} copies the
+     * first {@code length} bytes of {@code message} into the channel, {@code receive}
+     * copies exactly one message of {@code length} bytes out of it into {@code message}, as
+     * {@code write}/{@code read} do; a zero-copy claim/commit path is a ring's feature and
+     * gets its own microbenchmark. Both wait as {@link #waiting()} says. {@code message}
+     * is a native segment of at least {@link Protocol#MAX_SIZE} bytes, 64-byte aligned,
+     * the same one on every call.
+     */
+    interface Link extends AutoCloseable {
+        void send(MemorySegment message, int length) throws IOException;
+
+        void receive(MemorySegment message, int length) throws IOException;
+
+        @Override
+        void close() throws IOException;
+    }
+}

@@ -1,0 +1,108 @@
+package io.jipc.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The harness end to end with a few hundred messages: every Java transport (two real
+ * JVMs each) and every C twin (two real processes each), the report and its charts. No
+ * timing is asserted; what must hold is that every step produced a verified result in
+ * the shared format, and that nothing was left behind.
+ */
+class HarnessSmokeTest {
+
+    @Test
+    void slotRingLayoutIsTheSameInJavaAndC() throws Exception {
+        Path out = Files.createTempFile("jipc-bench-layout", ".json");
+        try {
+            assertTrue(Machine.run(List.of(Main.nativeDir().resolve("cbench").toString(), "--layout", out.toString()), 30));
+            JsonLine c = JsonLine.parse(Files.readString(out));
+            assertEquals(SlotRingDescriptor.TAIL_OFFSET, (int) c.number("TAIL_OFFSET"));
+            assertEquals(SlotRingDescriptor.HEAD_OFFSET, (int) c.number("HEAD_OFFSET"));
+            assertEquals(SlotRingDescriptor.CONSUMER_WAITING_OFFSET, (int) c.number("CONSUMER_WAITING_OFFSET"));
+            assertEquals(SlotRingDescriptor.PRODUCER_WAITING_OFFSET, (int) c.number("PRODUCER_WAITING_OFFSET"));
+            assertEquals(SlotRingDescriptor.SLOTS_OFFSET, (int) c.number("SLOTS_OFFSET"));
+            assertEquals(SlotRingDescriptor.SLOT_HEADER_LENGTH, (int) c.number("SLOT_HEADER_LENGTH"));
+            assertEquals(SlotRingDescriptor.MAX_PAYLOAD, (int) c.number("MAX_PAYLOAD"));
+            assertEquals(SlotRingDescriptor.SLOT_STRIDE, (int) c.number("SLOT_STRIDE"));
+            assertEquals(SlotRingDescriptor.SLOT_COUNT, (int) c.number("SLOT_COUNT"));
+            assertEquals(SlotRingDescriptor.RING_LENGTH, (int) c.number("RING_LENGTH"));
+            assertEquals(SlotRingDescriptor.SPIN_LIMIT, (int) c.number("SPIN_LIMIT"));
+            assertEquals(Long.toHexString(Protocol.pattern(1)), c.string("PATTERN_1"));
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+
+    @Test
+    void everyTransportRunsInJavaAndCAndTheReportIsWritten() throws Exception {
+        Set<String> shmBefore = shmNames();
+        Path report = Path.of("target", "smoke-report").toAbsolutePath();
+        Driver.deleteTree(report);
+        Plan plan = new Plan(List.of("rtt", "tput"), List.of(8, 1024), 100, 2000, 300, 5000);
+        Main.Settings s = new Main.Settings(Transports.all(), List.of("java", "c"), plan, 1, "none", false, false,
+                report, Main.nativeDir(), 0, List.of("(smoke test)"));
+
+        int failures = Main.run(s, System.out);
+
+        assertEquals(0, failures, "side-runs failed; see the output above");
+        List<JsonLine> results = Files.readAllLines(report.resolve("results.jsonl")).stream()
+                .map(JsonLine::parse).toList();
+        Set<String> expected = new TreeSet<>();
+        for (String t : Transports.all()) {
+            for (String impl : List.of("java", "c")) {
+                if (Main.available(impl, t)) {
+                    for (String metric : List.of("rtt", "tput")) {
+                        for (int size : List.of(8, 1024)) {
+                            expected.add(Report.key(impl, t, metric, size));
+                        }
+                    }
+                }
+            }
+        }
+        Set<String> got = results.stream().map(r -> Report.key(r.string("impl"), r.string("transport"),
+                r.string("metric"), (int) r.number("size"))).collect(Collectors.toCollection(TreeSet::new));
+        assertEquals(expected, got);
+        for (JsonLine r : results) {
+            assertTrue(r.number("count") > 0, () -> "no measured messages: " + r);
+            if (r.string("metric").equals("tput")) {
+                assertEquals("ok", r.string("checksum"), r::toString);
+                assertEquals(300, (long) r.number("count"), () -> "a tput step is cut by count here: " + r);
+            } else {
+                assertTrue(r.number("p50_ns") > 0 && r.number("p50_ns") <= r.number("max_ns"), r::toString);
+            }
+        }
+        // Java and C print the same fields for the same metric.
+        for (String metric : List.of("rtt", "tput")) {
+            Set<Set<String>> shapes = new HashSet<>();
+            results.stream().filter(r -> r.string("metric").equals(metric))
+                    .forEach(r -> shapes.add(r.fields().keySet()));
+            assertEquals(1, shapes.size(), () -> metric + " lines differ in their fields: " + shapes);
+        }
+        String md = Files.readString(report.resolve("report.md"));
+        assertTrue(md.contains("| transport | size | Java p50"), "the rtt table is missing");
+        assertTrue(md.contains("| shm-spin"), "the shm-spin row is missing");
+        for (String png : List.of("rtt-8.png", "rtt-1024.png", "tput.png")) {
+            assertTrue(Files.size(report.resolve(png)) > 1000, png + " is missing or empty");
+        }
+        assertEquals(shmBefore, shmNames(), "the harness left shared-memory objects behind");
+    }
+
+    private static Set<String> shmNames() throws Exception {
+        try (Stream<Path> s = Files.list(Path.of("/dev/shm"))) {
+            return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("jipc-bench-"))
+                    .collect(Collectors.toCollection(TreeSet::new));
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package io.jipc.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The pieces the report is computed from: the line format, the plan, the arithmetic. */
+class JsonLineTest {
+
+    @Test
+    void readsWhatCbenchPrints() {
+        JsonLine j = JsonLine.parse("{\"impl\":\"c\",\"transport\":\"pipe\",\"metric\":\"rtt\",\"size\":8,"
+                + "\"count\":1373,\"wall_ms\":300.247,\"p50_ns\":43043,\"cpu_user_ms\":0.000}");
+        assertEquals("c", j.string("impl"));
+        assertEquals("pipe", j.string("transport"));
+        assertEquals(8, (int) j.number("size"));
+        assertEquals(43043, (long) j.number("p50_ns"));
+        assertEquals(300.247, j.number("wall_ms"), 1e-9);
+        assertTrue(j.hasNumber("cpu_user_ms"));
+        assertTrue(Double.isNaN(j.number("missing")));
+    }
+
+    @Test
+    void writesWhatItReads() {
+        JsonLine j = new JsonLine().put("impl", "java").put("size", 4096).put("gb_per_s", 1.5).put("checksum", "ok");
+        String line = j.toString();
+        assertEquals("{\"impl\":\"java\",\"size\":4096,\"gb_per_s\":1.500,\"checksum\":\"ok\"}", line);
+        assertEquals(j.fields().keySet(), JsonLine.parse(line).fields().keySet());
+        assertThrows(IllegalArgumentException.class, () -> JsonLine.parse("not json"));
+    }
+
+    @Test
+    void planStepsAndArguments() {
+        Plan p = new Plan(List.of("tput", "rtt"), List.of(8, 64), 10, 20, 30, 40);
+        assertEquals(List.of(new Plan.Step("rtt", 8), new Plan.Step("rtt", 64), new Plan.Step("tput", 8),
+                new Plan.Step("tput", 64)), p.steps());
+        Args a = new Args(p.toArgs().toArray(String[]::new), Set.of(),
+                Set.of("--metrics", "--sizes", "--warmup-count", "--warmup-ms", "--count", "--ms"));
+        assertEquals(p, Plan.parse(a));
+        assertThrows(IllegalArgumentException.class, () -> new Plan(List.of("rtt"), List.of(12), 1, 1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new Plan(List.of("rtt"), List.of(8192), 1, 1, 1, 1));
+        assertThrows(IllegalArgumentException.class, () -> new Plan(List.of("latency"), List.of(8), 1, 1, 1, 1));
+        assertThrows(IllegalArgumentException.class,
+                () -> new Args(new String[] {"--nope", "1"}, Set.of(), Set.of("--sizes")));
+    }
+
+    @Test
+    void protocolWordsAndChecksum() {
+        long w = Protocol.word0(Protocol.END, 12345);
+        assertEquals(Protocol.END, Protocol.phaseOf(w));
+        assertEquals(12345, Protocol.sequenceOf(w));
+        var msg = java.lang.foreign.Arena.ofAuto().allocate(64, 8);
+        Protocol.fill(msg, 64);
+        Protocol.setWord0(msg, 7);
+        assertEquals(7 + Protocol.patternSum(64), Protocol.sumWords(msg, 64));
+    }
+
+    @Test
+    void ratiosAndMedians() {
+        assertEquals(2.0, Report.median(new double[] {1, 2, 3}));
+        assertEquals(2.5, Report.median(new double[] {1, 2, 3, 4}));
+        assertTrue(Double.isNaN(Report.median(new double[0])));
+        assertEquals("2.00", Report.ratio(4, 2));
+        assertEquals("—", Report.ratio(Double.NaN, 2));
+        assertEquals("0.45", Report.micros(450));
+        assertEquals("43.0", Report.micros(43_043));
+        assertEquals("1234", Report.micros(1_234_000));
+    }
+}
