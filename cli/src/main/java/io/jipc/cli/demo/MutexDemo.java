@@ -1,5 +1,6 @@
 package io.jipc.cli.demo;
 
+import io.jipc.cli.Report;
 import io.jipc.sync.Lock;
 import io.jipc.sync.Mutex;
 import io.jipc.sync.SpinLock;

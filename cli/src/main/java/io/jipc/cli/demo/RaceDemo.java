@@ -1,5 +1,6 @@
 package io.jipc.cli.demo;
 
+import io.jipc.cli.Report;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
