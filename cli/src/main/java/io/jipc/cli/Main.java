@@ -2,6 +2,7 @@ package io.jipc.cli;
 
 import io.jipc.IpcException;
 import io.jipc.cli.demo.Demo;
+import io.jipc.cli.demo.Tour;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -25,7 +26,7 @@ import picocli.CommandLine.Spec;
         versionProvider = Main.Version.class,
         description = "Linux inter-process communication for Java: demos and tools.",
         // Top-level commands, in the order help lists them.
-        subcommands = {Demo.class})
+        subcommands = {Tour.class, Demo.class})
 public final class Main implements Runnable {
     /** Exit code of a run stopped by Ctrl-C, as a shell reports a process killed by SIGINT. */
     public static final int EXIT_INTERRUPTED = 130;
