@@ -4,6 +4,8 @@ import io.jipc.IpcException;
 import io.jipc.cli.demo.Demo;
 import io.jipc.cli.demo.Tour;
 import io.jipc.cli.mq.MqCommand;
+import io.jipc.cli.objects.ListCommand;
+import io.jipc.cli.objects.RemoveCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,7 +29,7 @@ import picocli.CommandLine.Spec;
         versionProvider = Main.Version.class,
         description = "Linux inter-process communication for Java: demos and tools.",
         // Top-level commands, in the order help lists them.
-        subcommands = {Tour.class, Demo.class, MqCommand.class})
+        subcommands = {Tour.class, Demo.class, ListCommand.class, RemoveCommand.class, MqCommand.class})
 public final class Main implements Runnable {
     /** Exit code of a run stopped by Ctrl-C, as a shell reports a process killed by SIGINT. */
     public static final int EXIT_INTERRUPTED = 130;
