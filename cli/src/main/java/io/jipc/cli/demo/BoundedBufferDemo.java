@@ -3,6 +3,7 @@ package io.jipc.cli.demo;
 import io.jipc.IpcException;
 import io.jipc.cli.Failure;
 import io.jipc.cli.Report;
+import io.jipc.cli.objects.IpcKind;
 import io.jipc.sync.Acquired;
 import io.jipc.sync.Mutex;
 import io.jipc.sync.Semaphore;
@@ -94,9 +95,9 @@ public final class BoundedBufferDemo implements Callable<Integer>, Lesson {
         check("--slots", slots, MAX_SLOTS);
         check("--producers", producers, MAX_WORKERS);
         check("--consumers", consumers, MAX_WORKERS);
-        if (items < 1 || items * producers > MAX_ITEMS) {
+        if (items < 1 || items > MAX_ITEMS / producers) {
             throw new ParameterException(spec.commandLine(), "--items times --producers must be between 1 and "
-                    + Report.grouped(MAX_ITEMS) + ", not " + Report.grouped(items * producers));
+                    + Report.grouped(MAX_ITEMS) + ", not " + Report.grouped(items) + " x " + producers);
         }
         PrintWriter out = spec.commandLine().getOut();
         long total = items * producers;
@@ -107,12 +108,15 @@ public final class BoundedBufferDemo implements Callable<Integer>, Lesson {
         int workers = producers + consumers;
         Report report;
         boolean exact;
-        try (DemoRun run = DemoRun.create("bounded-buffer", BoundedBufferDescriptor.length(slots, workers))) {
-            String empty = run.name("empty");
-            String full = run.name("full");
-            // The parent only names them: opened by the workers, removed by the run.
-            run.own(DemoRun.Kind.SEMAPHORE, empty, () -> closed(Semaphore.create(empty, slots)));
-            run.own(DemoRun.Kind.SEMAPHORE, full, () -> closed(Semaphore.create(full, 0)));
+        // The parent never uses the semaphores, but holds them for the run: an object nobody
+        // holds is fair game for jipc rm --stale, and the workers have not opened them yet.
+        try (DemoRun run = DemoRun.create("bounded-buffer", BoundedBufferDescriptor.length(slots, workers));
+             Semaphore emptySlots = run.own(IpcKind.SEMAPHORE, run.name("empty"),
+                     () -> Semaphore.create(run.name("empty"), slots));
+             Semaphore fullSlots = run.own(IpcKind.SEMAPHORE, run.name("full"),
+                     () -> Semaphore.create(run.name("full"), 0))) {
+            String empty = emptySlots.name();
+            String full = fullSlots.name();
             run.spawn(workers, Worker.class, Integer.toString(slots), Integer.toString(producers),
                     Integer.toString(consumers), Long.toString(items), empty, full);
             Duration time = run.start();
@@ -175,11 +179,6 @@ public final class BoundedBufferDemo implements Callable<Integer>, Lesson {
             throw new ParameterException(spec.commandLine(), option + " must be between 1 and " + max
                     + ", not " + value);
         }
-    }
-
-    private static Void closed(Semaphore semaphore) {
-        semaphore.close();
-        return null;
     }
 
     private static String count(int n, String what) {

@@ -2,12 +2,11 @@ package io.jipc.cli.demo;
 
 import io.jipc.IpcException;
 import io.jipc.cli.Failure;
+import io.jipc.cli.objects.IpcKind;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
-import io.jipc.mq.MessageQueue;
 import io.jipc.process.Spawn;
 import io.jipc.shm.SharedMemory;
-import io.jipc.sync.Semaphore;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -65,49 +64,16 @@ final class DemoRun implements AutoCloseable {
     private volatile boolean interrupted;
     private long opened;
 
-    /** The kinds of named object besides the segment that a run can own. */
-    enum Kind {
-        QUEUE("mq") {
-            @Override
-            boolean unlink(String name) throws IpcException {
-                return MessageQueue.unlink(name);
-            }
-        },
-        SEMAPHORE("sem") {
-            @Override
-            boolean unlink(String name) throws IpcException {
-                return Semaphore.unlink(name);
-            }
-        };
-
-        private final String tag;
-
-        Kind(String tag) {
-            this.tag = tag;
-        }
-
-        abstract boolean unlink(String name) throws IpcException;
-
-        static Kind of(String tag) {
-            for (Kind k : values()) {
-                if (k.tag.equals(tag)) {
-                    return k;
-                }
-            }
-            throw new IllegalArgumentException("no kind " + tag);
-        }
-    }
-
     /** A name this run created and must remove; written "mq:/name" in a worker's arguments. */
-    private record Owned(Kind kind, String name) {
+    private record Owned(IpcKind kind, String name) {
         @Override
         public String toString() {
-            return kind.tag + ":" + name;
+            return kind.label() + ":" + name;
         }
 
         static Owned parse(String s) {
             int colon = s.indexOf(':');
-            return new Owned(Kind.of(s.substring(0, colon)), s.substring(colon + 1));
+            return new Owned(IpcKind.ofLabel(s.substring(0, colon)), s.substring(colon + 1));
         }
     }
 
@@ -161,7 +127,7 @@ final class DemoRun implements AutoCloseable {
      * cannot run between making and owning; a name that was in the way (the maker
      * failed) is not this run's and is left alone.
      */
-    synchronized <T> T own(Kind kind, String objectName, Maker<T> maker) throws IpcException {
+    synchronized <T> T own(IpcKind kind, String objectName, Maker<T> maker) throws IpcException {
         if (cleanedUp) {
             throw new Failure("interrupted");
         }

@@ -3,6 +3,7 @@ package io.jipc.cli.demo;
 import io.jipc.IpcException;
 import io.jipc.cli.Failure;
 import io.jipc.cli.Report;
+import io.jipc.cli.objects.IpcKind;
 import io.jipc.mq.Message;
 import io.jipc.mq.MessageQueue;
 import io.jipc.mq.Received;
@@ -90,9 +91,9 @@ public final class MqDemo implements Callable<Integer>, Lesson {
         try (DemoRun run = DemoRun.create("mq", 0)) {
             String dataName = run.name("data");
             String backName = run.name("back");
-            try (MessageQueue data = run.own(DemoRun.Kind.QUEUE, dataName,
+            try (MessageQueue data = run.own(IpcKind.QUEUE, dataName,
                          () -> MessageQueue.create(dataName, MAX_MESSAGES, MAX_MESSAGE_SIZE));
-                 MessageQueue back = run.own(DemoRun.Kind.QUEUE, backName,
+                 MessageQueue back = run.own(IpcKind.QUEUE, backName,
                          () -> MessageQueue.create(backName, MAX_MESSAGES, MAX_MESSAGE_SIZE))) {
                 run.spawn(1, Producer.class, dataName, backName, Long.toString(PRODUCER_DELAY.toMillis()),
                         Long.toString(warmUp + count));

@@ -10,21 +10,21 @@ public enum IpcKind {
     /** A shared-memory object, /dev/shm/NAME. */
     SHM("shm") {
         @Override
-        boolean unlink(String name) throws IpcException {
+        public boolean unlink(String name) throws IpcException {
             return SharedMemory.unlink(name);
         }
     },
     /** A named semaphore, /dev/shm/sem.NAME. */
     SEMAPHORE("sem") {
         @Override
-        boolean unlink(String name) throws IpcException {
+        public boolean unlink(String name) throws IpcException {
             return Semaphore.unlink(name);
         }
     },
     /** A message queue, visible in an mqueue file system such as /dev/mqueue/NAME. */
     QUEUE("mq") {
         @Override
-        boolean unlink(String name) throws IpcException {
+        public boolean unlink(String name) throws IpcException {
             return MessageQueue.unlink(name);
         }
     };
@@ -50,6 +50,11 @@ public enum IpcKind {
         throw new IllegalArgumentException("'" + label + "' is not a kind: shm, sem or mq");
     }
 
-    /** Removes the name; {@return false if there was none} */
-    abstract boolean unlink(String name) throws IpcException;
+    /**
+     * Removes the name {@code name} (with its leading slash) of an object of this kind.
+     *
+     * @return {@code false} if there was none
+     * @throws IpcException if the name cannot be removed (not this user's, say)
+     */
+    public abstract boolean unlink(String name) throws IpcException;
 }

@@ -1,7 +1,6 @@
 package io.jipc.cli.objects;
 
 import java.io.IOException;
-import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -50,10 +49,13 @@ final class ProcessScan {
                             found.computeIfAbsent(k, x -> new TreeSet<>(Comparator.comparingInt(Holder::pid))).add(h);
                         }
                     }
-                } catch (AccessDeniedException e) {
-                    uninspectable++;
                 } catch (NoSuchFileException e) {
                     // The process ended while we looked: it holds nothing any more.
+                } catch (IOException e) {
+                    // Not ours to look at (EACCES), or gone (ESRCH): only the latter means it holds nothing.
+                    if (Files.exists(proc)) {
+                        uninspectable++;
+                    }
                 }
             }
         }
