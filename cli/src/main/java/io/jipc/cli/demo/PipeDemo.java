@@ -88,7 +88,8 @@ public final class PipeDemo implements Callable<Integer>, Lesson {
                     Integer.toString(lines), Long.toString(CHILD_PAUSE.toMillis()), Long.toString(warmUp + count));
             int child = run.pids().getFirst();
             Report.item(out, "  2.", "Started the child, pid " + child + ", with the write end as its fd "
-                    + CHILD_WRITE_FD + " (Spawn.mapDescriptor). Two processes now hold a write end.");
+                    + CHILD_WRITE_FD + " (Spawn.mapDescriptor); it gets no other descriptor of ours, so not the read "
+                    + "end. Two processes now hold a write end.");
             // The child has its own copies now; ours would keep the pipes open.
             lesson.writeEnd().close();
             ping.readEnd().close();
