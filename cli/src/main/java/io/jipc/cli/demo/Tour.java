@@ -51,7 +51,7 @@ public final class Tour implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         Report.paragraph(out, "jipc tour: " + STOPS.size() + " demonstrations of how processes on one Linux "
                 + "machine share memory and pass messages. Every worker is a process of its own (a JVM, or a "
-                + "plain program), so what you see is what the kernel and the CPUs really do. It takes about a "
+                + "plain program), so what you see is what the kernel and the CPUs really do. It takes less than a "
                 + "minute; each part names the command that repeats it (add --help to see what it can vary).");
         Report summary = new Report();
         for (int i = 0; i < STOPS.size(); i++) {
