@@ -2,6 +2,10 @@ package io.jipc.cli;
 
 import io.jipc.IpcException;
 import io.jipc.cli.demo.Demo;
+import io.jipc.cli.demo.Tour;
+import io.jipc.cli.mq.MqCommand;
+import io.jipc.cli.objects.ListCommand;
+import io.jipc.cli.objects.RemoveCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -12,7 +16,7 @@ import picocli.CommandLine.Spec;
 /**
  * The {@code jipc} command. Each command and demo is its own class; the tree is
  * assembled from the {@code subcommands} lists: top-level commands here, demos in
- * {@link Demo}.
+ * {@link Demo}, queue commands in {@link MqCommand}.
  *
  * <p>Exit codes: 0 success, 1 a failure reported as one line {@code jipc: <message>}
  * (an {@link IpcException} or a {@link Failure}), 2 a usage error, 130 interrupted.
@@ -25,7 +29,7 @@ import picocli.CommandLine.Spec;
         versionProvider = Main.Version.class,
         description = "Linux inter-process communication for Java: demos and tools.",
         // Top-level commands, in the order help lists them.
-        subcommands = {Demo.class})
+        subcommands = {Tour.class, Demo.class, ListCommand.class, RemoveCommand.class, MqCommand.class})
 public final class Main implements Runnable {
     /** Exit code of a run stopped by Ctrl-C, as a shell reports a process killed by SIGINT. */
     public static final int EXIT_INTERRUPTED = 130;

@@ -1,6 +1,7 @@
 package io.jipc.cli.demo;
 
 import io.jipc.IpcException;
+import io.jipc.cli.Report;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;

@@ -8,9 +8,10 @@ import picocli.CommandLine.Spec;
 /** {@code jipc demo}: the classroom demonstrations, each its own class, registered here. */
 @Command(name = "demo",
         mixinStandardHelpOptions = true,
-        description = "Demonstrations for courses: real processes sharing memory.",
+        description = "Demonstrations for courses, with real processes: shared memory, locks, pipes, queues.",
         // Every demo, in the order of the lecture. Add new ones here.
-        subcommands = {RaceDemo.class, FlagDemo.class, MutexDemo.class})
+        subcommands = {RaceDemo.class, FlagDemo.class, MutexDemo.class, PipeDemo.class, MqDemo.class,
+                BoundedBufferDemo.class})
 public final class Demo implements Runnable {
     @Spec
     private CommandSpec spec;

@@ -1,5 +1,6 @@
 package io.jipc.cli.demo;
 
+import io.jipc.cli.Report;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -20,7 +21,7 @@ import static io.jipc.cli.demo.CounterDescriptor.LOCK_OFFSET;
         mixinStandardHelpOptions = true,
         description = "Processes guard the counter with a flag they check, then set: "
                 + "they still get in together.")
-public final class FlagDemo implements Callable<Integer> {
+public final class FlagDemo implements Callable<Integer>, Lesson {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
@@ -29,6 +30,13 @@ public final class FlagDemo implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
+
+    private String summary = "";
+
+    @Override
+    public String summary() {
+        return summary;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -49,6 +57,8 @@ public final class FlagDemo implements Callable<Integer> {
         Report.paragraph(out, """
                 The flag narrows the window; it does not close it. A lock must check and \
                 set in one atomic step: jipc demo mutex.""");
+        summary = "lost " + Report.grouped(run.lost()) + " of " + Report.grouped(run.expected()) + " updates; "
+                + Report.grouped(run.overlaps()) + " overlaps";
         return 0;
     }
 

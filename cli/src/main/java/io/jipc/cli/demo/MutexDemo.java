@@ -1,5 +1,6 @@
 package io.jipc.cli.demo;
 
+import io.jipc.cli.Report;
 import io.jipc.sync.Lock;
 import io.jipc.sync.Mutex;
 import io.jipc.sync.SpinLock;
@@ -21,7 +22,7 @@ import static io.jipc.cli.demo.CounterDescriptor.LOCK_OFFSET;
 @Command(name = "mutex",
         mixinStandardHelpOptions = true,
         description = "Processes add 1 to one shared counter under a lock: no update is lost.")
-public final class MutexDemo implements Callable<Integer> {
+public final class MutexDemo implements Callable<Integer>, Lesson {
     private static final String SPIN = "spin";
     private static final String SLEEP = "sleep";
 
@@ -33,6 +34,13 @@ public final class MutexDemo implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
+
+    private String summary = "";
+
+    @Override
+    public String summary() {
+        return summary;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -60,6 +68,8 @@ public final class MutexDemo implements Callable<Integer> {
                 makes the system call that wakes it only when someone sleeps. No CPU is \
                 wasted, but each sleep and wake-up costs microseconds.
                 Compare:\s""" + (spin ? "jipc demo mutex" : "jipc demo mutex --spin"));
+        summary = "lost " + Report.grouped(run.lost()) + " of " + Report.grouped(run.expected()) + " updates with "
+                + (spin ? "a SpinLock" : "a Mutex");
         return 0;
     }
 

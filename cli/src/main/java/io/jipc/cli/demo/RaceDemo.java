@@ -1,5 +1,6 @@
 package io.jipc.cli.demo;
 
+import io.jipc.cli.Report;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,7 +19,7 @@ import static io.jipc.cli.demo.CounterDescriptor.COUNTER_OFFSET;
         mixinStandardHelpOptions = true,
         description = "Processes add 1 to one shared counter with no synchronization: "
                 + "updates get lost.")
-public final class RaceDemo implements Callable<Integer> {
+public final class RaceDemo implements Callable<Integer>, Lesson {
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
 
     @Mixin
@@ -26,6 +27,13 @@ public final class RaceDemo implements Callable<Integer> {
 
     @Spec
     private CommandSpec spec;
+
+    private String summary = "";
+
+    @Override
+    public String summary() {
+        return summary;
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -42,6 +50,8 @@ public final class RaceDemo implements Callable<Integer> {
         Report.paragraph(out, """
                 The fix: make read-add-write indivisible, with one atomic instruction \
                 or a lock that lets one process in at a time (jipc demo mutex).""");
+        summary = "lost " + Report.grouped(run.lost()) + " of " + Report.grouped(run.expected()) + " updates ("
+                + Report.percent(run.lost(), run.expected()) + ")";
         return 0;
     }
 

@@ -1,5 +1,6 @@
 package io.jipc.cli.demo;
 
+import io.jipc.cli.CliRun;
 import io.jipc.cli.Main;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
@@ -14,8 +15,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 import picocli.CommandLine;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.nio.file.Files;
@@ -24,9 +23,10 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
+import static io.jipc.cli.CliRun.assertFitsTheTerminal;
+import static io.jipc.cli.CliRun.execute;
+import static io.jipc.cli.CliRun.number;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -37,19 +37,16 @@ class DemoTest {
     private static final int SIGINT = 2;
     private static final long PID = ProcessHandle.current().pid();
 
-    private record Run(int code, String out, String err) {
-    }
-
     @AfterEach
     void nothingLeftBehind() {
         assertEquals(Set.of(), Leftovers.children(), "child processes left");
-        assertEquals(Set.of(), Leftovers.demoSegments(PID), "segments left in /dev/shm");
+        assertEquals(Set.of(), Leftovers.demoObjects(PID), "names left in /dev/shm or /dev/mqueue");
     }
 
     @Test
     @Timeout(120)
     void raceReportsWhatTheCounterReached() {
-        Run run = execute(new CommandLine(new Main()), "demo", "race", "--iterations", "50_000");
+        CliRun run = execute(new CommandLine(new Main()), "demo", "race", "--iterations", "50_000");
         assertEquals(0, run.code(), run.err());
         long expected = number(run.out(), "expected");
         long actual = number(run.out(), "actual");
@@ -70,7 +67,7 @@ class DemoTest {
         if (!spin.isEmpty()) {
             args.add(spin);
         }
-        Run run = execute(new CommandLine(new Main()), args.toArray(String[]::new));
+        CliRun run = execute(new CommandLine(new Main()), args.toArray(String[]::new));
         assertEquals(0, run.code(), run.err());
         assertEquals(400_000, number(run.out(), "expected"));
         assertEquals(400_000, number(run.out(), "actual"));
@@ -82,7 +79,7 @@ class DemoTest {
     @Test
     @Timeout(120)
     void flagReportsOverlapsAndLosses() {
-        Run run = execute(new CommandLine(new Main()), "demo", "flag", "-p", "3", "-n", "20000");
+        CliRun run = execute(new CommandLine(new Main()), "demo", "flag", "-p", "3", "-n", "20000");
         assertEquals(0, run.code(), run.err());
         long expected = number(run.out(), "expected");
         long actual = number(run.out(), "actual");
@@ -96,7 +93,7 @@ class DemoTest {
 
     @Test
     void badOptionsAreUsageErrors() {
-        Run run = execute(Main.commandLine(), "demo", "race", "--processes", "0");
+        CliRun run = execute(Main.commandLine(), "demo", "race", "--processes", "0");
         assertEquals(2, run.code());
         assertTrue(run.err().startsWith("--processes must be between 1 and 64, not 0"), run.err());
         assertEquals("", run.out());
@@ -116,7 +113,7 @@ class DemoTest {
         String name = "/jipc-demo-race-" + PID;
         try (SharedMemory stale = SharedMemory.create(name, 64)) {
             assertTrue(stale.isOpen());
-            Run run = execute(Main.commandLine(), "demo", "race", "-n", "1000");
+            CliRun run = execute(Main.commandLine(), "demo", "race", "-n", "1000");
             assertEquals(1, run.code());
             assertEquals("jipc: shm_open(\"" + name + "\"): File exists (EEXIST)\n", run.err());
             assertTrue(Files.exists(Path.of("/dev/shm" + name)), "the demo removed a name it did not create");
@@ -142,19 +139,25 @@ class DemoTest {
         }
     }
 
-    /** kill -9 of the parent: the workers notice, remove the segment and exit by themselves. */
-    @Test
+    /**
+     * kill -9 of the parent: the workers notice, remove the segment and the run's other
+     * names (bounded-buffer's semaphores) and exit by themselves.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"flag --iterations 10_000_000_000", "bounded-buffer --items 100_000_000"})
     @Timeout(180)
-    void workersOfAKilledParentCleanUpAndExit(@TempDir Path tmp) throws Exception {
-        try (ChildProcess jipc = startJipc(tmp, "demo", "flag", "--iterations", "10_000_000_000")) {
+    void workersOfAKilledParentCleanUpAndExit(String demo, @TempDir Path tmp) throws Exception {
+        List<String> args = new ArrayList<>(List.of("demo"));
+        args.addAll(List.of(demo.split(" ")));
+        try (ChildProcess jipc = startJipc(tmp, args.toArray(String[]::new))) {
             Set<Integer> workers = awaitRunning(jipc, tmp);
             assertTrue(jipc.kill());
             jipc.waitFor();
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            while (workers.stream().anyMatch(Leftovers::running) || !Leftovers.demoSegments(jipc.pid()).isEmpty()) {
+            while (workers.stream().anyMatch(Leftovers::running) || !Leftovers.demoObjects(jipc.pid()).isEmpty()) {
                 if (System.nanoTime() > deadline) {
-                    fail("orphaned workers still run or left the segment: " + workers + " "
-                            + Leftovers.demoSegments(jipc.pid()));
+                    fail("orphaned workers still run or left names behind: " + workers + " "
+                            + Leftovers.demoObjects(jipc.pid()));
                 }
                 Thread.sleep(20);
             }
@@ -162,26 +165,6 @@ class DemoTest {
     }
 
     // ---------------------------------------------------------------- helpers
-
-    private static Run execute(CommandLine cmd, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cmd.setOut(new PrintWriter(out, true));
-        cmd.setErr(new PrintWriter(err, true));
-        int code = cmd.execute(args);
-        return new Run(code, out.toString(), err.toString());
-    }
-
-    /** {@return the number in the table row labelled {@code label}} */
-    private static long number(String output, String label) {
-        Matcher m = Pattern.compile("(?m)^  " + Pattern.quote(label) + " +([0-9,]+)").matcher(output);
-        assertTrue(m.find(), "no '" + label + "' row in:\n" + output);
-        return Long.parseLong(m.group(1).replace(",", ""));
-    }
-
-    private static void assertFitsTheTerminal(String output) {
-        output.lines().forEach(line -> assertTrue(line.length() <= 80, "longer than 80 columns: " + line));
-    }
 
     /** Starts {@code jipc args...} in its own JVM; its output goes to files in {@code dir}. */
     private static ChildProcess startJipc(Path dir, String... args) throws Exception {

@@ -56,6 +56,29 @@ final class Leftovers {
         }
     }
 
+    /**
+     * {@return every name a jipc run in process {@code pid} made: segments and semaphores in
+     * /dev/shm ("sem." names), and message queues in /dev/mqueue if it is mounted}
+     */
+    static Set<String> demoObjects(long pid) {
+        Set<String> names = new TreeSet<>(demoSegments(pid));
+        for (String dir : new String[] {"/dev/shm", "/dev/mqueue"}) {
+            Path d = Path.of(dir);
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (Stream<Path> s = Files.list(d)) {
+                s.map(p -> p.getFileName().toString())
+                        .filter(n -> n.startsWith(dir.equals("/dev/shm") ? "sem.jipc-demo-" : "jipc-demo-"))
+                        .filter(n -> n.endsWith("-" + pid))
+                        .forEach(n -> names.add(dir + "/" + n));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return names;
+    }
+
     /** {@return whether {@code pid} is a process that still runs (a zombie does not)} */
     static boolean running(long pid) {
         try {
