@@ -45,10 +45,6 @@ public interface ObjectInspector {
      * {@return the inspectors {@code jipc ls} and {@code jipc rm} use, in the order they are tried}
      */
     static List<ObjectInspector> standard() {
-        // TODO(ring): recognise io.jipc.ring's header (magic, version, creator pid and start
-        //  time, capacity, fill, sleeping waiters) once RingDescriptor is merged: an inspector
-        //  that checks the magic and version through RingDescriptor's constants, never its
-        //  own copy of the offsets, and reports the creator so rm --stale can tell a dead one.
-        return List.of();
+        return List.of(new RingInspector());
     }
 }

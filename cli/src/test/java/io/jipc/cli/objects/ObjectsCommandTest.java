@@ -171,6 +171,38 @@ class ObjectsCommandTest {
         }
     }
 
+    /**
+     * A ring made by io.jipc.ring is recognised through RingDescriptor: kind, capacity,
+     * fill and creator are shown; unheld, it stays while its creator runs and is stale
+     * once the header names a dead creator.
+     */
+    @Test
+    void aRingIsRecognisedAndItsCreatorDecidesStaleness() throws Exception {
+        String name = TestNames.unique("ring");
+        int capacity = 4096;
+        try {
+            try (SharedMemory s = SharedMemory.create(name, io.jipc.ring.RingDescriptor.regionLength(capacity))) {
+                io.jipc.ring.SpscRing ring = io.jipc.ring.SpscRing.create(s.segment(), capacity);
+                assertTrue(ring.offer(new byte[8]));
+                CliRun run = execute("ls", MINE);
+                assertEquals(0, run.code(), run.err());
+                String row = row(run.out(), name);
+                assertTrue(row.contains("jipc ring v1, SPSC, capacity 4096, fill 16 bytes (0 %), "
+                        + "asleep: 0 consumer / 0 producer, creator " + PID + " (alive)"), row);
+            }
+            Catalogue alive = Catalogue.take(ObjectInspector.standard(), Catalogue.matching(List.of(MINE)));
+            assertFalse(entry(alive, name).isStale(), entry(alive, name).reason());
+            try (SharedMemory s = SharedMemory.open(name)) {
+                s.segment().set(ValueLayout.JAVA_INT, io.jipc.ring.RingDescriptor.CREATOR_PID_OFFSET,
+                        Integer.MAX_VALUE - 1);
+            }
+            Catalogue dead = Catalogue.take(ObjectInspector.standard(), Catalogue.matching(List.of(MINE)));
+            assertTrue(entry(dead, name).isStale(), entry(dead, name).reason());
+        } finally {
+            SharedMemory.unlink(name);
+        }
+    }
+
     /** Claims only objects that start with its magic, and reads the creator pid after it. */
     private static final class TestInspector implements ObjectInspector {
         static final byte[] MAGIC = "JIPCTEST".getBytes(StandardCharsets.US_ASCII);
