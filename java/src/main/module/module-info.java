@@ -13,4 +13,5 @@ module io.jipc {
     exports io.jipc.process;
     exports io.jipc.pipe;
     exports io.jipc.poll;
+    exports io.jipc.channel;
 }
