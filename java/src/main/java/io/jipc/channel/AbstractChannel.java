@@ -52,6 +52,8 @@ abstract sealed class AbstractChannel implements MessageChannel
     static final Duration SLICE = Duration.ofNanos(SLICE_NANOS);
 
     private static final int CLOSED = Integer.MIN_VALUE;
+    /** The channel whose handler this thread is running (the innermost one), so it cannot receive from it. */
+    private static final ThreadLocal<AbstractChannel> HANDLING = new ThreadLocal<>();
     private static final VarHandle STATE;
 
     static {
@@ -266,6 +268,9 @@ abstract sealed class AbstractChannel implements MessageChannel
     }
 
     private void checkCanReceive() {
+        if (HANDLING.get() == this) {
+            throw new IllegalStateException(name + ": a MessageHandler may not receive on the channel that called it");
+        }
         if (!canReceive()) {
             throw new UnsupportedOperationException(name + ": this end of the channel cannot receive ("
                     + directionNote() + ")");
@@ -340,9 +345,6 @@ abstract sealed class AbstractChannel implements MessageChannel
      * @throws AsynchronousCloseException if the channel was closed meanwhile
      */
     final boolean awaitLock(ReentrantLock lock, long start, long timeoutNanos) throws IOException {
-        if (lock.isHeldByCurrentThread()) {
-            throw new IllegalStateException(name + ": a MessageHandler may not receive on the channel that called it");
-        }
         if (lock.tryLock()) {
             return true;
         }
@@ -375,9 +377,13 @@ abstract sealed class AbstractChannel implements MessageChannel
      * a view kept afterwards, or handed to another thread, fails when touched instead of
      * showing bytes of a later message.
      */
-    static void deliver(MessageHandler handler, MemorySegment message) throws IOException {
+    final void deliver(MessageHandler handler, MemorySegment message) throws IOException {
+        AbstractChannel outer = HANDLING.get();
+        HANDLING.set(this);
         try (Arena call = Arena.ofConfined()) {
             handler.onMessage(message.reinterpret(call, null).asReadOnly());
+        } finally {
+            HANDLING.set(outer);
         }
     }
 

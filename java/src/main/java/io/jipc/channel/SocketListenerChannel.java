@@ -25,7 +25,9 @@ import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -33,9 +35,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * The binding end of {@code unix:} and {@code tcp:}: a listening socket and every connection
  * accepted from it, received from as one channel.
  *
- * <p>One selector watches the listening socket and all connections; it is used only by the
- * thread that holds the receive lock, so accepting, reading and framing happen inside receive
- * calls. Fairness: a connection with a whole frame buffered is <em>ready</em>; receives take
+ * <p>A virtual thread per listener accepts connections and writes the hello into each at
+ * once, so that a peer's {@code connect} completes whether or not this end is inside a receive
+ * (a thread that binds and then connects to itself must not wait for its own receive). It
+ * hands each connection over through a queue and wakes the selector; it ends when the
+ * listening socket is closed.
+ *
+ * <p>One selector watches all connections; it is used only by the thread that holds the
+ * receive lock, so reading and framing happen inside receive calls. Fairness: a connection with a whole frame buffered is <em>ready</em>; receives take
  * one frame from the ready connection at the head and move it to the tail, and look at the
  * selector again first whenever some connection is not ready, so a peer that sends fast
  * cannot keep others waiting longer than one buffer's worth of its frames. A ready connection
@@ -50,8 +57,8 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class SocketListenerChannel extends AbstractChannel {
     private static final int BACKLOG = 128;
-    /** Connections accepted per look at the selector, so reading is not starved by a flood of connects. */
-    private static final int ACCEPTS_PER_PUMP = 16;
+    /** How long the accepting thread pauses after a failed accept (out of descriptors, say). */
+    private static final long ACCEPT_BACKOFF_MILLIS = 100;
     private static final long TAIL_RETRY_NANOS = 5_000_000L;
     private static final int S_IFMT = 0170000;
     private static final int S_IFSOCK = 0140000;
@@ -65,7 +72,11 @@ final class SocketListenerChannel extends AbstractChannel {
     /** Every live connection; read by close() from any thread, changed under the receive lock. */
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
     private final ArrayDeque<Connection> ready = new ArrayDeque<>();
-    private final ArrayDeque<IpcException> failures = new ArrayDeque<>();
+    /** Reported by the next receive; the accepting thread adds to it too. */
+    private final Queue<IpcException> failures = new ConcurrentLinkedQueue<>();
+    /** Accepted, greeted, not yet watched by the selector. */
+    private final Queue<Connection> arrivals = new ConcurrentLinkedQueue<>();
+    private final Thread acceptor;
     private volatile Connection lastPeer;
     private int accepted;
 
@@ -98,14 +109,8 @@ final class SocketListenerChannel extends AbstractChannel {
         this.tcp = tcp;
         this.socketFile = socketFile;
         this.socketFileKey = socketFileKey;
-        server.configureBlocking(false);
         selector = Selector.open();
-        try {
-            server.register(selector, SelectionKey.OP_ACCEPT);
-        } catch (IOException | RuntimeException e) {
-            selector.close();
-            throw e;
-        }
+        acceptor = Thread.ofVirtual().name("jipc accept " + name).unstarted(this::acceptLoop);
     }
 
     // ---- binding ----
@@ -141,6 +146,7 @@ final class SocketListenerChannel extends AbstractChannel {
                 address = Sockets.tcpUri((InetSocketAddress) server.getLocalAddress());
             }
             SocketListenerChannel channel = new SocketListenerChannel(address, max, server, endpoint.tcp(), file, key);
+            channel.acceptor.start();
             ok = true;
             return channel;
         } finally {
@@ -297,6 +303,7 @@ final class SocketListenerChannel extends AbstractChannel {
                 if (failure != null) {
                     throw failure;
                 }
+                admitArrivals();
                 if (!ready.isEmpty()) {
                     if (connections.size() > ready.size()) {
                         pump(0);
@@ -313,7 +320,12 @@ final class SocketListenerChannel extends AbstractChannel {
                     wait = Math.min(wait, TAIL_RETRY_NANOS);
                 }
                 interrupted |= Thread.interrupted();
-                pump(wait);
+                if (arrivals.isEmpty()) {
+                    pump(wait);
+                } else {
+                    admitArrivals();
+                    pump(0);
+                }
                 if (ready.isEmpty() && failures.isEmpty()) {
                     if (isClosing()) {
                         throw closedWhileWaiting();
@@ -344,26 +356,29 @@ final class SocketListenerChannel extends AbstractChannel {
     }
 
     private void onReady(SelectionKey key) {
-        if (key.attachment() instanceof Connection c) {
-            if (key.isValid() && key.isReadable()) {
-                readFrom(c);
-            }
-        } else if (key.isValid() && key.isAcceptable()) {
-            acceptSome();
+        if (key.attachment() instanceof Connection c && key.isValid() && key.isReadable()) {
+            readFrom(c);
         }
     }
 
-    private void acceptSome() {
-        for (int i = 0; i < ACCEPTS_PER_PUMP; i++) {
+    /** The accepting thread: accept, greet, hand over, until the listening socket closes. */
+    private void acceptLoop() {
+        while (server.isOpen()) {
             SocketChannel socket;
             try {
                 socket = server.accept();
             } catch (IOException e) {
+                if (!server.isOpen()) {
+                    return;
+                }
                 failures.add(Sockets.failure("accept", name, e));
-                return;
-            }
-            if (socket == null) {
-                return;
+                selector.wakeup();
+                try {
+                    Thread.sleep(ACCEPT_BACKOFF_MILLIS);
+                } catch (InterruptedException stop) {
+                    return;
+                }
+                continue;
             }
             Connection c = null;
             try {
@@ -374,14 +389,29 @@ final class SocketListenerChannel extends AbstractChannel {
                 c.writer.queueHello(maxMessageSize);
                 // Twelve bytes into a new socket's empty buffer: taken at once, or held and retried.
                 c.writer.flush(c.link, this, System.nanoTime(), 0);
-                c.key = socket.register(selector, SelectionKey.OP_READ, c);
-                connections.add(c);
-            } catch (IOException e) {
+                arrivals.add(c);
+                selector.wakeup();
+            } catch (IOException | RuntimeException e) {
                 if (c != null) {
                     c.reader.free();
                     c.writer.free();
                 }
                 SocketLink.closeQuietly(socket);
+            }
+        }
+    }
+
+    /** Lets the selector watch the connections the accepting thread handed over. Under the receive lock. */
+    private void admitArrivals() {
+        Connection c;
+        while ((c = arrivals.poll()) != null) {
+            try {
+                c.key = c.link.socket().register(selector, SelectionKey.OP_READ, c);
+                connections.add(c);
+            } catch (IOException | RuntimeException e) {
+                c.link.close();
+                c.reader.free();
+                c.writer.free();
             }
         }
     }
@@ -490,6 +520,21 @@ final class SocketListenerChannel extends AbstractChannel {
 
     @Override
     void release() {
+        // Closing the listening socket ends the accepting thread's accept; after it, nothing arrives.
+        SocketLink.closeQuietly(server);
+        boolean interrupted = false;
+        while (true) {
+            try {
+                acceptor.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        admitArrivals();
         for (Connection c : connections) {
             if (c.writer.hasTail()) {
                 try {
@@ -504,7 +549,6 @@ final class SocketListenerChannel extends AbstractChannel {
         }
         connections.clear();
         SocketLink.closeQuietly(selector);
-        SocketLink.closeQuietly(server);
         if (socketFile != null) {
             try {
                 Object key = Files.readAttributes(socketFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)

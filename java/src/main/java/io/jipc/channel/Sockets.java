@@ -216,8 +216,7 @@ final class Sockets {
                         IpcException.Reason.INCOMPATIBLE_LAYOUT);
             }
             if (n == 0 && wait == 0) {
-                throw new IpcException("connect", who, 0, null, "no hello from the peer in time: is a jipc channel "
-                        + "bound there, and receiving? (a bound socket channel answers from inside its receive calls)",
+                throw new IpcException("connect", who, 0, null, "no hello from the peer in time: is it a jipc channel?",
                         IpcException.Reason.OTHER);
             }
         }
@@ -241,9 +240,11 @@ final class Sockets {
     static IpcException failure(String call, String who, IOException e) {
         IpcException.Reason reason;
         String text = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        if (e instanceof ConnectException) {
+        if (e instanceof ConnectException || text.contains("No such file") || text.contains("refused")) {
             reason = IpcException.Reason.DOES_NOT_EXIST;
             text += ": nothing listens at this address";
+        } else if (text.contains("ermission denied")) {
+            reason = IpcException.Reason.PERMISSION_DENIED;
         } else if (e instanceof BindException) {
             reason = text.contains("in use") ? IpcException.Reason.ALREADY_EXISTS
                     : text.contains("ermission") ? IpcException.Reason.PERMISSION_DENIED

@@ -33,6 +33,8 @@ final class StreamChannel extends AbstractChannel {
     private volatile String inputEnded;
     /** Set once nothing more can be sent. */
     private volatile String outputEnded;
+    /** Set when a protocol error dropped the connection: what is still buffered is not to be trusted. */
+    private volatile boolean dropped;
 
     /**
      * @param peerHelloSeen whether a handshake already read the peer's hello
@@ -171,6 +173,9 @@ final class StreamChannel extends AbstractChannel {
         boolean interrupted = false;
         try {
             while (true) {
+                if (dropped) {
+                    throw new ChannelClosedException("receive", name, inputEnded);
+                }
                 int length;
                 try {
                     length = reader.next(name);
@@ -249,6 +254,7 @@ final class StreamChannel extends AbstractChannel {
             inputEnded = why;
         }
         if (drop) {
+            dropped = true;
             if (outputEnded == null) {
                 outputEnded = why;
             }

@@ -168,6 +168,12 @@
  * operation throws {@link java.lang.IllegalStateException}. The descriptors are released, and
  * a bound queue's name or socket file removed, when the last operation has left.
  *
+ * <p>A bound socket end ({@code unix:}, {@code tcp:}) runs one virtual thread that accepts
+ * connections and writes each its hello at once, so a peer's {@code connect} completes
+ * whether or not this end is receiving at that moment (and a thread may bind, then connect to
+ * itself). Reading, framing and fair turns happen inside receive calls. The thread ends when
+ * the channel is released.
+ *
  * <p>Everything a channel opens is close-on-exec. The far end of a
  * {@link io.jipc.channel.ChannelPair} is the one thing meant for a child, through
  * {@link io.jipc.process.Spawn#mapDescriptor(int, int)}.
