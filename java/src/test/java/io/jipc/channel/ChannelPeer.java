@@ -40,6 +40,8 @@ public final class ChannelPeer {
             case "client-echo" -> System.exit(clientEcho(address, Integer.parseInt(args[2])));
             case "crash-after" -> crashAfter(address, Integer.parseInt(args[2]));
             case "raw" -> System.exit(raw(address, HexFormat.of().parseHex(args[2]), args[3]));
+            case "serve-echo" -> serveEcho(address, args[2], Integer.parseInt(args[3]));
+            case "expect-refused" -> System.exit(expectRefused(address));
             default -> {
                 System.err.println("unknown scenario " + args[0]);
                 System.exit(64);
@@ -71,6 +73,41 @@ public final class ChannelPeer {
             }
         }
         return 0;
+    }
+
+    /**
+     * Binds {@code address} and {@code alsoBind}, says it is ready, then answers {@code count}
+     * messages on the first with their reverse ({@link #clientEcho} checks them).
+     */
+    private static void serveEcho(String address, String alsoBind, int count) throws IOException {
+        try (MessageChannel server = Channels.bind(address); MessageChannel other = Channels.bind(alsoBind);
+             Arena arena = Arena.ofConfined()) {
+            ready();
+            MemorySegment buffer = arena.allocate(server.maxMessageSize());
+            for (int i = 0; i < count; i++) {
+                int n = server.receive(buffer);
+                byte[] reversed = buffer.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+                for (int l = 0, r = n - 1; l < r; l++, r--) {
+                    byte t = reversed[l];
+                    reversed[l] = reversed[r];
+                    reversed[r] = t;
+                }
+                server.send(reversed);
+            }
+        }
+    }
+
+    /** {@return 0 if connecting fails because nothing listens there, 1 if it connects} */
+    private static int expectRefused(String address) {
+        try (MessageChannel c = Channels.connect(address)) {
+            System.err.println("connected to " + c.address() + ", which should be unreachable");
+            return 1;
+        } catch (io.jipc.IpcException e) {
+            System.err.println("refused as expected: " + e.getMessage());
+            return e.reason() == io.jipc.IpcException.Reason.DOES_NOT_EXIST ? 0 : 2;
+        } catch (IOException e) {
+            return 3;
+        }
     }
 
     /** Sends {@code count} whole messages, says it is ready, and waits to be killed. */
