@@ -116,6 +116,11 @@ final class FrameReader {
         }
     }
 
+    /** {@return the size of the buffer, for tests of what a peer can make this side allocate} */
+    int capacity() {
+        return buffer.capacity();
+    }
+
     /** {@return the bytes buffered and not yet handed out} */
     int buffered() {
         return buffer.position() - start;

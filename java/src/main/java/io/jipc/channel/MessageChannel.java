@@ -189,8 +189,10 @@ public sealed interface MessageChannel extends AutoCloseable permits AbstractCha
     boolean receive(MessageHandler handler, Duration timeout) throws IOException;
 
     /**
-     * Closes this end in this process; idempotent, prompt, never fails. Operations blocked on
-     * it in other threads end with {@link AsynchronousCloseException}; see
+     * Closes this end in this process; idempotent, never fails. It does not wait for other
+     * threads: operations blocked on this end end with {@link AsynchronousCloseException}. On a
+     * stream transport, the last bytes of a message that a non-blocking or timed send accepted
+     * but could not write yet are written first, for at most one second. See
      * <a href="package-summary.html#closing">Closing</a> for what each transport's peer then sees
      * and what is removed (a bound queue's name, a socket file).
      */

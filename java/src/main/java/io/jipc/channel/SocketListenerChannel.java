@@ -535,10 +535,11 @@ final class SocketListenerChannel extends AbstractChannel {
             Thread.currentThread().interrupt();
         }
         admitArrivals();
+        long start = System.nanoTime();
         for (Connection c : connections) {
-            if (c.writer.hasTail()) {
+            if (c.writer.hasTail() && !c.closed) {
                 try {
-                    c.writer.flush(c.link, null, System.nanoTime(), 0);
+                    c.writer.flush(c.link, null, start, Math.max(0, left(start, StreamChannel.CLOSE_LINGER_NANOS)));
                 } catch (IOException | RuntimeException e) {
                     // The peer will see a broken frame, never half a message.
                 }

@@ -22,7 +22,7 @@ final class StreamChannel extends AbstractChannel {
     /** How often a receive that waits tries to push out a held tail. */
     private static final long TAIL_RETRY_NANOS = 5_000_000L;
     /** How long a close may spend writing a held tail before it gives up on the message. */
-    private static final long CLOSE_LINGER_NANOS = 1_000_000_000L;
+    static final long CLOSE_LINGER_NANOS = 1_000_000_000L;
 
     private final ByteLink link;
     private final FrameReader reader;

@@ -162,7 +162,8 @@
  * <p>Channels are thread-safe. On one end, receives take turns, and so do sends (on a bound
  * socket end: sends to one peer), so messages are never interleaved; a send and a receive may
  * proceed at the same time. {@code close()} may be called from any thread at any time; it is
- * idempotent and does not wait. Operations blocked in the channel at that moment end with
+ * idempotent and does not wait for other threads (it may spend up to a second writing a held
+ * tail, see <a href="#modes">above</a>). Operations blocked in the channel at that moment end with
  * {@link java.nio.channels.AsynchronousCloseException}: at once on the socket transports,
  * within 50 ms on queues and pipes, whose waits are cut into slices for this. Every later
  * operation throws {@link java.lang.IllegalStateException}. The descriptors are released, and

@@ -269,6 +269,46 @@ abstract class ChannelContract {
                 () -> receiver.tryReceive(MemorySegment.ofArray(new byte[MAX]).asReadOnly()));
     }
 
+    @Test
+    void sendersInSeveralThreadsNeverInterleaveTheirMessages() throws Exception {
+        MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(MAX)));
+        MessageChannel sender = track(connect(receiver));
+        int threads = 4;
+        int each = 150;
+        List<CompletableFuture<Void>> sending = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int thread = t;
+            sending.add(CompletableFuture.runAsync(() -> {
+                try {
+                    for (int i = 0; i < each; i++) {
+                        // Long messages, so that a frame needs several writes on a stream.
+                        byte[] m = Messages.sized(thread * 1000 + i, MAX - i);
+                        m[0] = (byte) thread;
+                        m[1] = (byte) i;
+                        sender.send(m);
+                    }
+                } catch (IOException e) {
+                    throw new RuntimeException(e);
+                }
+            }));
+        }
+        MemorySegment buffer = MemorySegment.ofArray(new byte[MAX]);
+        int[] next = new int[threads];
+        for (int k = 0; k < threads * each; k++) {
+            int n = receiver.receive(buffer, Duration.ofSeconds(30));
+            int thread = buffer.get(ValueLayout.JAVA_BYTE, 0);
+            int i = next[thread]++;
+            assertEquals((byte) i, buffer.get(ValueLayout.JAVA_BYTE, 1), "thread " + thread + "'s order");
+            byte[] e = Messages.sized(thread * 1000 + i, MAX - i);
+            e[0] = (byte) thread;
+            e[1] = (byte) i;
+            assertTrue(Messages.equal(e, buffer, n), () -> "thread " + thread + ": " + Messages.describe(e, buffer, n));
+        }
+        for (CompletableFuture<Void> f : sending) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+    }
+
     // ---- non-blocking, timed, blocking ----
 
     @Test
