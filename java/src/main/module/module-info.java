@@ -14,4 +14,5 @@ module io.jipc {
     exports io.jipc.pipe;
     exports io.jipc.poll;
     exports io.jipc.ring;
+    exports io.jipc.channel;
 }

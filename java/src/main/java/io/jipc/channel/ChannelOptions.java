@@ -1,0 +1,137 @@
+package io.jipc.channel;
+
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How to make a channel: immutable; each {@code with}-style method returns a changed copy.
+ *
+ * <pre>{@code
+ * ChannelOptions opts = ChannelOptions.defaults().maxMessageSize(1 << 20).connectTimeout(Duration.ofSeconds(2));
+ * }</pre>
+ *
+ * <p>Like the builders of the mechanism packages, a size means "use" when binding and
+ * "require at least" when connecting: a connecting end adopts the size of the channel it
+ * reaches and fails with {@link io.jipc.IpcException.Reason#INCOMPATIBLE_LAYOUT} if that is
+ * smaller than asked for. Options a transport has no use for are ignored; the table in the
+ * {@linkplain io.jipc.channel package documentation} says which transport uses which.
+ *
+ * @see Channels
+ */
+public final class ChannelOptions {
+    /** Used when {@link #maxMessageSize(int)} is not set, except where a transport's limit is lower. */
+    public static final int DEFAULT_MAX_MESSAGE_SIZE = 64 * 1024;
+    /** Used when {@link #capacity(int)} is not set, except where a transport's limit is lower. */
+    public static final int DEFAULT_CAPACITY = 64;
+    /** The largest message size any transport is asked for: a frame's length field is a signed int. */
+    public static final int MAX_MESSAGE_SIZE_LIMIT = Integer.MAX_VALUE - FrameDescriptor.HEADER_LENGTH;
+
+    private static final ChannelOptions DEFAULTS = new ChannelOptions(0, 0, Duration.ofSeconds(10), 0600);
+
+    private final int maxMessageSize;
+    private final int capacity;
+    private final Duration connectTimeout;
+    private final int permissions;
+
+    private ChannelOptions(int maxMessageSize, int capacity, Duration connectTimeout, int permissions) {
+        this.maxMessageSize = maxMessageSize;
+        this.capacity = capacity;
+        this.connectTimeout = connectTimeout;
+        this.permissions = permissions;
+    }
+
+    /** {@return the defaults: sizes chosen by the transport, a 10 s connect timeout, permissions 0600} */
+    public static ChannelOptions defaults() {
+        return DEFAULTS;
+    }
+
+    /**
+     * The longest message in bytes. Binding: the channel's maximum (unset: 64 KiB, or a message
+     * queue's {@code /proc/sys/fs/mqueue/msgsize_max} if that is lower). Connecting: the least
+     * maximum accepted.
+     *
+     * @throws IllegalArgumentException unless 1 ≤ {@code bytes} ≤ {@link #MAX_MESSAGE_SIZE_LIMIT}
+     */
+    public ChannelOptions maxMessageSize(int bytes) {
+        if (bytes <= 0 || bytes > MAX_MESSAGE_SIZE_LIMIT) {
+            throw new IllegalArgumentException("maxMessageSize must be 1.." + MAX_MESSAGE_SIZE_LIMIT + " bytes, not "
+                    + bytes);
+        }
+        return new ChannelOptions(bytes, capacity, connectTimeout, permissions);
+    }
+
+    /**
+     * How many messages the channel holds before a send waits, for transports that count in
+     * messages (a message queue; unset: 64, or {@code /proc/sys/fs/mqueue/msg_max} if lower).
+     * Stream transports ignore it: the kernel's socket and pipe buffers decide. Connecting: the
+     * least accepted.
+     *
+     * @throws IllegalArgumentException if {@code messages} is not positive
+     */
+    public ChannelOptions capacity(int messages) {
+        if (messages <= 0) {
+            throw new IllegalArgumentException("capacity must be positive, not " + messages);
+        }
+        return new ChannelOptions(maxMessageSize, messages, connectTimeout, permissions);
+    }
+
+    /**
+     * How long {@link Channels#connect} waits for the peer to answer (the TCP connection and
+     * the peer's hello; a pipe peer's hello). Default 10 s.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative or zero
+     */
+    public ChannelOptions connectTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("connectTimeout must be positive, not " + timeout);
+        }
+        return new ChannelOptions(maxMessageSize, capacity, timeout, permissions);
+    }
+
+    /**
+     * Permission bits of what binding creates with a name in the file system or the queue
+     * namespace (a message queue, a Unix socket file); default 0600, owner only. Applied
+     * exactly, whatever the umask.
+     *
+     * @throws IllegalArgumentException for bits beyond 0777
+     */
+    public ChannelOptions permissions(int mode) {
+        if ((mode & ~0777) != 0) {
+            throw new IllegalArgumentException("permissions " + Integer.toOctalString(mode) + " have bits beyond 0777");
+        }
+        return new ChannelOptions(maxMessageSize, capacity, connectTimeout, mode);
+    }
+
+    /** {@return the maximum message size asked for, or 0 if unset} */
+    public int maxMessageSize() {
+        return maxMessageSize;
+    }
+
+    /** {@return the capacity in messages asked for, or 0 if unset} */
+    public int capacity() {
+        return capacity;
+    }
+
+    /** {@return the connect timeout} */
+    public Duration connectTimeout() {
+        return connectTimeout;
+    }
+
+    /** {@return the permission bits for created names} */
+    public int permissions() {
+        return permissions;
+    }
+
+    /** {@return the maximum message size to bind with: the one asked for, else the default} */
+    int maxMessageSizeOrDefault() {
+        return maxMessageSize > 0 ? maxMessageSize : DEFAULT_MAX_MESSAGE_SIZE;
+    }
+
+    @Override
+    public String toString() {
+        return "ChannelOptions[maxMessageSize " + (maxMessageSize > 0 ? maxMessageSize : "default") + ", capacity "
+                + (capacity > 0 ? capacity : "default") + ", connectTimeout " + connectTimeout + ", permissions 0"
+                + Integer.toOctalString(permissions) + "]";
+    }
+}

@@ -1,0 +1,277 @@
+package io.jipc.channel;
+
+import io.jipc.IpcException;
+import io.jipc.pipe.Pipe;
+import io.jipc.posix.Posix;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * Makes message channels from addresses: {@link #bind} for the end that peers reach,
+ * {@link #connect} for the end that reaches it, {@link #pipe} for a pair of ends joined by
+ * pipes. The addresses, and what each transport does, are in the
+ * {@linkplain io.jipc.channel package documentation}.
+ *
+ * <p>An address that is malformed, or whose scheme no transport serves, is an
+ * {@link IllegalArgumentException} that names the forms accepted, before any system call.
+ */
+public final class Channels {
+    private Channels() {
+    }
+
+    /** What the schemes accept, for messages. */
+    static final String ACCEPTED = "mq:/name, unix:/path, tcp://host:port, pipe:read=R,write=W (connect only)";
+
+    /** The transports, by scheme. */
+    private enum Transport {
+        MQ("mq") {
+            @Override
+            AbstractChannel bind(URI uri, ChannelOptions options) throws IOException {
+                return MqChannel.bind(uri, options);
+            }
+
+            @Override
+            AbstractChannel connect(URI uri, ChannelOptions options) throws IOException {
+                return MqChannel.connect(uri, options);
+            }
+        },
+        UNIX("unix") {
+            @Override
+            AbstractChannel bind(URI uri, ChannelOptions options) throws IOException {
+                return SocketListenerChannel.bind(uri, Sockets.unix(uri), options);
+            }
+
+            @Override
+            AbstractChannel connect(URI uri, ChannelOptions options) throws IOException {
+                return Sockets.connect(uri, Sockets.unix(uri), options);
+            }
+        },
+        TCP("tcp") {
+            @Override
+            AbstractChannel bind(URI uri, ChannelOptions options) throws IOException {
+                return SocketListenerChannel.bind(uri, Sockets.tcp(uri, true), options);
+            }
+
+            @Override
+            AbstractChannel connect(URI uri, ChannelOptions options) throws IOException {
+                return Sockets.connect(uri, Sockets.tcp(uri, false), options);
+            }
+        },
+        PIPE("pipe") {
+            @Override
+            AbstractChannel bind(URI uri, ChannelOptions options) {
+                throw new IllegalArgumentException("cannot bind " + uri + ": a pipe has no name that others could "
+                        + "connect to. Make both ends with Channels.pipe(options), hand the far end's descriptors to "
+                        + "a child process, which connects with pipe:read=R,write=W");
+            }
+
+            @Override
+            AbstractChannel connect(URI uri, ChannelOptions options) throws IOException {
+                int[] fds = pipeFds(uri);
+                Pipe.ReadEnd in = null;
+                Pipe.WriteEnd out = null;
+                boolean ok = false;
+                try {
+                    in = Pipe.ReadEnd.adopt(fds[0]);
+                    out = Pipe.WriteEnd.adopt(fds[1]);
+                    StreamChannel c = adoptPipe(uri, in, out, options);
+                    ok = true;
+                    return c;
+                } finally {
+                    if (!ok) {
+                        if (in != null) {
+                            in.close();
+                        }
+                        if (out != null) {
+                            out.close();
+                        }
+                    }
+                }
+            }
+        };
+        // TODO(ring): SHM("shm") for io.jipc.ring's SPSC/MPSC rings in a named shared-memory
+        // segment, once the ring branch is merged. bind creates the segment and the ring and
+        // receives (consumer); connect opens it and sends (producer; one at a time for SPSC,
+        // many for MPSC). A RingChannel extends AbstractChannel: send0 = claim (try / timed /
+        // blocking as timeoutNanos says) + copy + commit; receive0(handler) = the committed
+        // record handed in place through deliver(), released after the handler returns;
+        // receive0(into) = copy + release. End of channel needs the peer's liveness in the ring
+        // header (the ring's dead-producer recovery reports a crash as the broken-message
+        // IpcException; a closed producer as ChannelClosedException). Then add "shm:/name" to
+        // ACCEPTED, the package documentation's table, and the contract test's transports.
+
+        final String scheme;
+
+        Transport(String scheme) {
+            this.scheme = scheme;
+        }
+
+        abstract AbstractChannel bind(URI uri, ChannelOptions options) throws IOException;
+
+        abstract AbstractChannel connect(URI uri, ChannelOptions options) throws IOException;
+
+        static Transport of(URI uri) {
+            String scheme = uri.getScheme();
+            if (scheme == null) {
+                throw new IllegalArgumentException("address " + uri + " has no scheme; accepted: " + ACCEPTED);
+            }
+            String s = scheme.toLowerCase(Locale.ROOT);
+            for (Transport t : values()) {
+                if (t.scheme.equals(s)) {
+                    return t;
+                }
+            }
+            if (s.equals("shm")) {
+                throw new IllegalArgumentException("address " + uri + ": shared-memory ring channels (shm:) are not "
+                        + "available in this version yet; accepted: " + ACCEPTED);
+            }
+            throw new IllegalArgumentException("address " + uri + ": no transport for scheme \"" + scheme
+                    + "\"; accepted: " + ACCEPTED);
+        }
+    }
+
+    /**
+     * Binds {@code address}: creates or listens, and returns the receiving end that peers
+     * {@linkplain #connect connect} to. {@code mq:} creates the queue (failing if the name is
+     * taken); {@code unix:} creates the socket file (replacing one left by a listener that died);
+     * {@code tcp:} listens on loopback unless the address names a host or an interface address
+     * ({@code tcp://0.0.0.0:port} for every interface).
+     *
+     * @param address as in the package documentation's table
+     * @throws IllegalArgumentException for a malformed or unsupported address ({@code pipe:}
+     *                                  included: see {@link #pipe(ChannelOptions)})
+     * @throws IpcException             with {@code ALREADY_EXISTS} if the name or port is taken,
+     *                                  {@code PERMISSION_DENIED}, {@code LIMIT_EXCEEDED} and so on
+     */
+    public static MessageChannel bind(URI address, ChannelOptions options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        return Transport.of(Objects.requireNonNull(address, "address")).bind(address, options);
+    }
+
+    /** {@link #bind(URI, ChannelOptions)} of a string address with default options. */
+    public static MessageChannel bind(String address) throws IOException {
+        return bind(parse(address), ChannelOptions.defaults());
+    }
+
+    /** {@link #bind(URI, ChannelOptions)} of a string address. */
+    public static MessageChannel bind(String address, ChannelOptions options) throws IOException {
+        return bind(parse(address), options);
+    }
+
+    /**
+     * Connects to a channel bound at {@code address}, or takes over the far end of a pipe pair
+     * ({@code pipe:read=R,write=W}), and returns this end. Waits at most
+     * {@link ChannelOptions#connectTimeout()} for the peer's answer; the channel's maximum
+     * message size is the bound end's.
+     *
+     * @throws IllegalArgumentException for a malformed or unsupported address
+     * @throws IpcException             with {@code DOES_NOT_EXIST} if nothing is bound there,
+     *                                  {@code INCOMPATIBLE_LAYOUT} if the peer is not a jipc channel of
+     *                                  this version or its maximum message size is below the option's,
+     *                                  {@code OTHER} if it did not answer in time
+     */
+    public static MessageChannel connect(URI address, ChannelOptions options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        return Transport.of(Objects.requireNonNull(address, "address")).connect(address, options);
+    }
+
+    /** {@link #connect(URI, ChannelOptions)} of a string address with default options. */
+    public static MessageChannel connect(String address) throws IOException {
+        return connect(parse(address), ChannelOptions.defaults());
+    }
+
+    /** {@link #connect(URI, ChannelOptions)} of a string address. */
+    public static MessageChannel connect(String address, ChannelOptions options) throws IOException {
+        return connect(parse(address), options);
+    }
+
+    /**
+     * Makes a duplex channel over two new pipes: {@link ChannelPair#channel()} here, the far
+     * end for a child process. The maximum message size is this side's (default 64 KiB).
+     *
+     * @throws IpcException with {@code LIMIT_EXCEEDED} if this process is out of descriptors
+     */
+    public static ChannelPair pipe(ChannelOptions options) throws IOException {
+        Objects.requireNonNull(options, "options");
+        int max = options.maxMessageSizeOrDefault();
+        Pipe toPeer = Pipe.open();
+        Pipe fromPeer;
+        try {
+            fromPeer = Pipe.open();
+        } catch (IOException e) {
+            toPeer.close();
+            throw e;
+        }
+        boolean ok = false;
+        try {
+            URI address = ChannelPair.peerAddress(fromPeer.readEnd().fd(), toPeer.writeEnd().fd());
+            StreamChannel here = new StreamChannel(address, max, new PipeLink(fromPeer.readEnd(), toPeer.writeEnd()),
+                    false, true);
+            // Twelve bytes into an empty pipe: never waits.
+            here.sendHello(Posix.toNanos(options.connectTimeout()));
+            ChannelPair pair = new ChannelPair(here, toPeer.readEnd(), fromPeer.writeEnd(), options);
+            ok = true;
+            return pair;
+        } finally {
+            if (!ok) {
+                toPeer.close();
+                fromPeer.close();
+            }
+        }
+    }
+
+    /** The far end of a pipe pair as a channel: exchanges hellos, adopts the creator's size. */
+    static StreamChannel adoptPipe(URI address, Pipe.ReadEnd in, Pipe.WriteEnd out, ChannelOptions options)
+            throws IOException {
+        PipeLink link = new PipeLink(in, out);
+        long start = System.nanoTime();
+        int max = Sockets.handshake(link, options.maxMessageSize(), start, Posix.toNanos(options.connectTimeout()),
+                address.toString());
+        Sockets.requireSize(address.toString(), max, options);
+        return new StreamChannel(address, max, link, true, false);
+    }
+
+    /** {@return R and W of {@code pipe:read=R,write=W}} */
+    private static int[] pipeFds(URI uri) {
+        String form = "pipe:read=R,write=W, R and W being the descriptors a child got the far end of a "
+                + "Channels.pipe() pair as";
+        int[] fds = {-1, -1};
+        String ssp = uri.isOpaque() ? uri.getSchemeSpecificPart() : null;
+        if (ssp == null || uri.getRawFragment() != null) {
+            throw new IllegalArgumentException("pipe address " + uri + " must be " + form);
+        }
+        for (String part : ssp.split(",")) {
+            int eq = part.indexOf('=');
+            String key = eq < 0 ? part : part.substring(0, eq).trim();
+            int index = key.equals("read") ? 0 : key.equals("write") ? 1 : -1;
+            int value;
+            try {
+                value = eq < 0 ? -1 : Integer.parseInt(part.substring(eq + 1).trim());
+            } catch (NumberFormatException e) {
+                value = -1;
+            }
+            if (index < 0 || value < 0 || fds[index] >= 0) {
+                throw new IllegalArgumentException("pipe address " + uri + " must be " + form);
+            }
+            fds[index] = value;
+        }
+        if (fds[0] < 0 || fds[1] < 0) {
+            throw new IllegalArgumentException("pipe address " + uri + " must be " + form);
+        }
+        return fds;
+    }
+
+    private static URI parse(String address) {
+        Objects.requireNonNull(address, "address");
+        try {
+            return new URI(address);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("address \"" + address + "\" is not a URI (" + e.getReason()
+                    + "); accepted: " + ACCEPTED, e);
+        }
+    }
+}

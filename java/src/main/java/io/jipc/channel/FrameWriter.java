@@ -1,0 +1,170 @@
+package io.jipc.channel;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+
+import static io.jipc.channel.AbstractChannel.FOREVER;
+import static io.jipc.channel.AbstractChannel.nextWait;
+import static io.jipc.channel.AbstractChannel.timeUp;
+import static io.jipc.channel.FrameDescriptor.HEADER_LENGTH;
+
+/**
+ * Puts messages on a byte stream as frames ({@link FrameDescriptor}), all or nothing.
+ *
+ * <p>A frame up to {@link #STAGE_CAPACITY} bytes is copied behind its header into one native
+ * buffer and goes out in one write; a longer one is written as header, then payload, straight
+ * from the caller's memory.
+ *
+ * <p>A stream may take part of a frame and then have no room. A blocking send waits for the
+ * rest. A non-blocking or timed send cannot take back what is already written, and must not
+ * wait; so once the first byte of a frame is out the message counts as sent, and the rest, the
+ * <em>tail</em>, is copied into a buffer this writer owns and goes out before any later frame:
+ * in the next send, in a receive that waits while a tail is held, or when the channel closes.
+ * A send that could write nothing returns {@code false} and has written nothing.
+ *
+ * <p>Not thread-safe: the channel's send lock guards it.
+ */
+final class FrameWriter {
+    static final int STAGE_CAPACITY = 64 * 1024;
+
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment stageMemory;
+    private final ByteBuffer stage;
+    private final ByteBuffer header;
+    private final int maxMessageSize;
+    /** Holds the tail of a long frame; allocated on first need, to the maximum frame. */
+    private Arena tailArena;
+    private MemorySegment tailMemory;
+    /** The bytes of an accepted frame still to write (the stage or the tail buffer), or null. */
+    private ByteBuffer pending;
+
+    FrameWriter(int maxMessageSize) {
+        this.maxMessageSize = maxMessageSize;
+        int capacity = (int) Math.max(FrameDescriptor.HELLO_LENGTH,
+                Math.min(STAGE_CAPACITY, (long) maxMessageSize + HEADER_LENGTH));
+        stageMemory = arena.allocate(capacity, 64);
+        stage = stageMemory.asByteBuffer();
+        header = arena.allocate(HEADER_LENGTH).asByteBuffer();
+    }
+
+    /** Makes the hello the first thing this writer sends. */
+    void queueHello(int maxMessageSize) {
+        stage.clear();
+        FrameDescriptor.putHello(stage, maxMessageSize);
+        stage.flip();
+        pending = stage;
+    }
+
+    /** {@return whether bytes of an accepted frame are still to be written} */
+    boolean hasTail() {
+        return pending != null;
+    }
+
+    /**
+     * Writes what is pending, waiting as {@code timeoutNanos} allows.
+     *
+     * @return {@code true} if nothing is pending any more
+     */
+    boolean flush(ByteLink link, AbstractChannel channel, long start, long timeoutNanos) throws IOException {
+        while (pending != null) {
+            int n = link.write(pending, nextWait(start, timeoutNanos));
+            if (!pending.hasRemaining()) {
+                pending = null;
+                return true;
+            }
+            if (n == 0) {
+                checkClosing(channel);
+                if (timeUp(start, timeoutNanos)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /**
+     * Sends one message as a frame after whatever is pending.
+     *
+     * @return {@code true} if the message was accepted (written, or its tail held);
+     *         {@code false} if a non-blocking or timed send could write none of it
+     */
+    boolean send(ByteLink link, AbstractChannel channel, MemorySegment message, long start, long timeoutNanos)
+            throws IOException {
+        if (!flush(link, channel, start, timeoutNanos)) {
+            return false;
+        }
+        int length = (int) message.byteSize();
+        if (HEADER_LENGTH + length <= stage.capacity()) {
+            stage.clear();
+            stage.putInt(length);
+            MemorySegment.copy(message, 0, stageMemory, HEADER_LENGTH, length);
+            stage.position(HEADER_LENGTH + length).flip();
+            return write(link, channel, stage, null, start, timeoutNanos);
+        }
+        header.clear();
+        header.putInt(length).flip();
+        return write(link, channel, header, message.asByteBuffer(), start, timeoutNanos);
+    }
+
+    private boolean write(ByteLink link, AbstractChannel channel, ByteBuffer first, ByteBuffer second, long start,
+                          long timeoutNanos) throws IOException {
+        boolean begun = false;
+        while (true) {
+            ByteBuffer current = first.hasRemaining() ? first : second;
+            if (current == null || !current.hasRemaining()) {
+                return true;
+            }
+            // Once begun, a frame is finished: blocking waits on, the others hand the rest to the tail.
+            long wait = begun && timeoutNanos == FOREVER ? AbstractChannel.SLICE_NANOS : nextWait(start, timeoutNanos);
+            int n = link.write(current, wait);
+            if (n > 0) {
+                begun = true;
+                continue;
+            }
+            checkClosing(channel);
+            if (timeUp(start, timeoutNanos)) {
+                if (!begun) {
+                    return false;
+                }
+                holdTail(first, second);
+                return true;
+            }
+        }
+    }
+
+    private void holdTail(ByteBuffer first, ByteBuffer second) {
+        if (first == stage) {
+            pending = stage;
+            return;
+        }
+        if (tailMemory == null) {
+            tailArena = Arena.ofShared();
+            tailMemory = tailArena.allocate((long) maxMessageSize + HEADER_LENGTH, 64);
+        }
+        ByteBuffer tail = tailMemory.asByteBuffer();
+        tail.put(first);
+        if (second != null) {
+            tail.put(second);
+        }
+        pending = tail.flip();
+    }
+
+    /** @param channel null when the channel is being released and a wait must not be cut short */
+    private static void checkClosing(AbstractChannel channel) throws IOException {
+        if (channel != null && channel.isClosing()) {
+            throw channel.closedWhileWaiting();
+        }
+    }
+
+    /** Frees the buffers; the writer is unusable afterwards. Idempotent. */
+    void free() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+        if (tailArena != null && tailArena.scope().isAlive()) {
+            tailArena.close();
+        }
+    }
+}

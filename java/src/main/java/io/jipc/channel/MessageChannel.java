@@ -1,0 +1,201 @@
+package io.jipc.channel;
+
+import io.jipc.IpcException;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.time.Duration;
+
+/**
+ * One end of a message channel: whole messages in, whole messages out, over any transport.
+ *
+ * <p>Made by {@link Channels#bind(URI, ChannelOptions)} (the receiving end, which peers
+ * connect to), {@link Channels#connect(URI, ChannelOptions)} (the sending end) or
+ * {@link Channels#pipe(ChannelOptions)} (both ends of a pipe pair). The rules every
+ * transport keeps are in the {@linkplain io.jipc.channel package documentation}:
+ * <a href="package-summary.html#direction">who may send and receive</a>,
+ * <a href="package-summary.html#modes">blocking, non-blocking and timed</a> operations,
+ * <a href="package-summary.html#messages">message boundaries and visibility</a>,
+ * <a href="package-summary.html#end">end of channel and failures</a>, and
+ * <a href="package-summary.html#closing">closing and threads</a>. The first sentence of each
+ * method names its mode.
+ *
+ * <p>Sending never keeps a reference to the caller's bytes: once a send returns, the buffer
+ * may be reused. A message longer than {@link #maxMessageSize()} is an
+ * {@link IllegalArgumentException} before anything is sent; the channel stays usable.
+ */
+public sealed interface MessageChannel extends AutoCloseable permits AbstractChannel {
+    /** Returned by {@link #tryReceive(MemorySegment)} and the timed receive when there was no message. */
+    int NOTHING = -1;
+
+    /**
+     * {@return the channel's address} For a bound channel, the address it is reachable at
+     * (the real port of {@code tcp://127.0.0.1:0}); for a connected one, the address it
+     * connected to.
+     */
+    URI address();
+
+    /** {@return the longest message, in bytes, that this channel carries; fixed when it is made} */
+    int maxMessageSize();
+
+    /** {@return whether this end may send; see <a href="package-summary.html#direction">Direction</a>} */
+    boolean canSend();
+
+    /** {@return whether this end may receive; see <a href="package-summary.html#direction">Direction</a>} */
+    boolean canReceive();
+
+    /** {@return whether this end is open (not yet {@linkplain #close() closed} in this process)} */
+    boolean isOpen();
+
+    // ---- sending ----
+
+    /**
+     * Blocking: sends {@code message}, waiting as long as the transport has no room.
+     *
+     * @throws IllegalArgumentException      if the message is longer than {@link #maxMessageSize()}
+     * @throws UnsupportedOperationException if this end cannot send ({@link #canSend()})
+     * @throws IllegalStateException         if this channel is closed, or it is a bound stream
+     *                                       channel that has not received any message to reply to
+     * @throws ChannelClosedException        if the peer is gone
+     * @throws AsynchronousCloseException    if another thread closed this channel while the send waited
+     * @throws IpcException                  if the transport fails otherwise
+     */
+    void send(MemorySegment message) throws IOException;
+
+    /** Blocking: sends the bytes of {@code message}; see {@link #send(MemorySegment)}. */
+    void send(byte[] message) throws IOException;
+
+    /**
+     * Blocking: sends the bytes between {@code message}'s position and limit; on return the
+     * position equals the limit. See {@link #send(MemorySegment)}.
+     */
+    void send(ByteBuffer message) throws IOException;
+
+    /**
+     * Non-blocking: sends {@code message} if the transport takes it now.
+     *
+     * @return {@code true} if the message was sent, {@code false} if there was no room (nothing
+     *         of it was sent)
+     * @throws IllegalArgumentException      if the message is longer than {@link #maxMessageSize()}
+     * @throws UnsupportedOperationException if this end cannot send
+     * @throws IllegalStateException         if this channel is closed (or has nobody to reply to)
+     * @throws ChannelClosedException        if the peer is gone
+     * @throws IpcException                  if the transport fails otherwise
+     */
+    boolean trySend(MemorySegment message) throws IOException;
+
+    /** Non-blocking: sends the bytes of {@code message} if they fit now; see {@link #trySend(MemorySegment)}. */
+    boolean trySend(byte[] message) throws IOException;
+
+    /**
+     * Non-blocking: sends the bytes between {@code message}'s position and limit if they fit
+     * now; the position moves to the limit only if the message was sent. See
+     * {@link #trySend(MemorySegment)}.
+     */
+    boolean trySend(ByteBuffer message) throws IOException;
+
+    /**
+     * Timed: sends {@code message}, waiting at most {@code timeout} for room.
+     *
+     * @return {@code true} if the message was sent, {@code false} if the time was up first
+     *         (nothing of it was sent)
+     * @throws IllegalArgumentException      if the message is longer than {@link #maxMessageSize()}
+     * @throws UnsupportedOperationException if this end cannot send
+     * @throws IllegalStateException         if this channel is closed (or has nobody to reply to)
+     * @throws ChannelClosedException        if the peer is gone
+     * @throws AsynchronousCloseException    if another thread closed this channel while the send waited
+     * @throws IpcException                  if the transport fails otherwise
+     */
+    boolean send(MemorySegment message, Duration timeout) throws IOException;
+
+    /** Timed: sends the bytes of {@code message}; see {@link #send(MemorySegment, Duration)}. */
+    boolean send(byte[] message, Duration timeout) throws IOException;
+
+    /**
+     * Timed: sends the bytes between {@code message}'s position and limit; the position moves
+     * to the limit only if the message was sent. See {@link #send(MemorySegment, Duration)}.
+     */
+    boolean send(ByteBuffer message, Duration timeout) throws IOException;
+
+    // ---- receiving into the caller's memory ----
+
+    /**
+     * Blocking: receives the next message into {@code into}, from its start, waiting as long
+     * as there is none. Bytes of {@code into} past the message are left as they were.
+     *
+     * @param into writable, at least {@link #maxMessageSize()} bytes (any message may be that long)
+     * @return the message's length, 0 to {@link #maxMessageSize()}
+     * @throws IllegalArgumentException      if {@code into} is read-only or shorter than {@link #maxMessageSize()}
+     * @throws UnsupportedOperationException if this end cannot receive ({@link #canReceive()})
+     * @throws IllegalStateException         if this channel is closed
+     * @throws ChannelClosedException        at end of channel: the peer is gone and no message remains
+     * @throws AsynchronousCloseException    if another thread closed this channel while the receive waited
+     * @throws IpcException                  if the peer broke the protocol or died in the middle of a
+     *                                       message (the partial message is discarded), or the
+     *                                       transport fails otherwise
+     */
+    int receive(MemorySegment into) throws IOException;
+
+    /**
+     * Non-blocking: receives the next message into {@code into} if one is there now; see
+     * {@link #receive(MemorySegment)}.
+     *
+     * @return the message's length, or {@link #NOTHING} if there was none ({@code into} is unchanged)
+     */
+    int tryReceive(MemorySegment into) throws IOException;
+
+    /**
+     * Timed: receives the next message into {@code into}, waiting at most {@code timeout}; see
+     * {@link #receive(MemorySegment)}.
+     *
+     * @return the message's length, or {@link #NOTHING} if none came in time ({@code into} is unchanged)
+     */
+    int receive(MemorySegment into, Duration timeout) throws IOException;
+
+    // ---- receiving in place ----
+
+    /**
+     * Blocking: hands the next message to {@code handler} where the transport holds it,
+     * without copying it into a buffer of the caller's, waiting as long as there is none. The
+     * view is read-only and valid only during the handler's call; see {@link MessageHandler}.
+     *
+     * @throws UnsupportedOperationException if this end cannot receive
+     * @throws IllegalStateException         if this channel is closed, or {@code handler} is running
+     *                                       a receive of this channel
+     * @throws ChannelClosedException        at end of channel
+     * @throws AsynchronousCloseException    if another thread closed this channel while the receive waited
+     * @throws IpcException                  as {@link #receive(MemorySegment)}
+     * @throws IOException                   whatever the handler throws
+     */
+    void receive(MessageHandler handler) throws IOException;
+
+    /**
+     * Non-blocking: hands the next message to {@code handler} if one is there now; see
+     * {@link #receive(MessageHandler)}.
+     *
+     * @return {@code true} if a message was handled, {@code false} if there was none
+     */
+    boolean tryReceive(MessageHandler handler) throws IOException;
+
+    /**
+     * Timed: hands the next message to {@code handler}, waiting at most {@code timeout}; see
+     * {@link #receive(MessageHandler)}.
+     *
+     * @return {@code true} if a message was handled, {@code false} if none came in time
+     */
+    boolean receive(MessageHandler handler, Duration timeout) throws IOException;
+
+    /**
+     * Closes this end in this process; idempotent, never fails. It does not wait for other
+     * threads: operations blocked on this end end with {@link AsynchronousCloseException}. On a
+     * stream transport, the last bytes of a message that a non-blocking or timed send accepted
+     * but could not write yet are written first, for at most one second. See
+     * <a href="package-summary.html#closing">Closing</a> for what each transport's peer then sees
+     * and what is removed (a bound queue's name, a socket file).
+     */
+    @Override
+    void close();
+}

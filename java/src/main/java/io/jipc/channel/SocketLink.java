@@ -1,0 +1,139 @@
+package io.jipc.channel;
+
+import io.jipc.posix.Posix;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.util.function.Consumer;
+
+/**
+ * A connected, non-blocking {@link SocketChannel} as a byte stream, waiting through
+ * selectors: one for reads, registered for the channel's life, and one for writes, made the
+ * first time a write has to wait (a send and a receive may wait at the same time, and one
+ * selector cannot serve two waiting threads). {@link #wakeUp()} rouses both.
+ *
+ * <p>A connection accepted by a listener has no read selector of its own: the listener's
+ * selector watches all its connections, and reads them without waiting.
+ */
+final class SocketLink implements ByteLink {
+    /** The wait is all a selector is for here: what is ready, the next read or write finds out. */
+    static final Consumer<SelectionKey> IGNORE = key -> { };
+
+    private final SocketChannel socket;
+    private final Selector readSelector;
+    private final Object writeSelectorLock = new Object();
+    private volatile Selector writeSelector;
+    /** Whether the last read found no bytes; only the receiving thread (under the receive lock) uses it. */
+    private boolean lastReadEmpty;
+
+    /** @param readWaits whether reads may wait (a selector of its own), or only try (a listener's connection) */
+    SocketLink(SocketChannel socket, boolean readWaits) throws IOException {
+        this.socket = socket;
+        socket.configureBlocking(false);
+        if (!readWaits) {
+            readSelector = null;
+            return;
+        }
+        readSelector = Selector.open();
+        try {
+            socket.register(readSelector, SelectionKey.OP_READ);
+        } catch (IOException | RuntimeException e) {
+            readSelector.close();
+            throw e;
+        }
+    }
+
+    SocketChannel socket() {
+        return socket;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>When the last read found nothing, a waiting read waits first and reads once: in a
+     * request/reply exchange the bytes are rarely there already, and a read that fails costs
+     * a system call. When the last read found bytes, it reads first, as a stream that is kept
+     * busy has bytes waiting.
+     */
+    @Override
+    public int read(ByteBuffer dst, long waitNanos) throws IOException {
+        boolean mayWait = waitNanos > 0 && readSelector != null;
+        if (mayWait && lastReadEmpty) {
+            readSelector.select(IGNORE, Posix.pollMillis(waitNanos));
+        }
+        int n = socket.read(dst);
+        if (n == 0 && mayWait && !lastReadEmpty) {
+            readSelector.select(IGNORE, Posix.pollMillis(waitNanos));
+            n = socket.read(dst);
+        }
+        lastReadEmpty = n == 0;
+        return n;
+    }
+
+    @Override
+    public int write(ByteBuffer src, long waitNanos) throws IOException {
+        int n = socket.write(src);
+        if (!src.hasRemaining() || waitNanos <= 0) {
+            return n;
+        }
+        Selector s = writeSelector();
+        s.select(IGNORE, Posix.pollMillis(waitNanos));
+        return n + socket.write(src);
+    }
+
+    private Selector writeSelector() throws IOException {
+        Selector s = writeSelector;
+        if (s == null) {
+            synchronized (writeSelectorLock) {
+                s = writeSelector;
+                if (s == null) {
+                    s = Selector.open();
+                    socket.register(s, SelectionKey.OP_WRITE);
+                    writeSelector = s;
+                }
+            }
+        }
+        return s;
+    }
+
+    @Override
+    public void wakeUp() {
+        if (readSelector != null) {
+            readSelector.wakeup();
+        }
+        Selector s = writeSelector;
+        if (s != null) {
+            s.wakeup();
+        }
+    }
+
+    @Override
+    public void shutdown() {
+        try {
+            socket.shutdownInput();
+            socket.shutdownOutput();
+        } catch (IOException e) {
+            // Already reset or closed by the peer: it knows.
+        }
+    }
+
+    @Override
+    public void close() {
+        closeQuietly(readSelector);
+        closeQuietly(writeSelector);
+        closeQuietly(socket);
+    }
+
+    static void closeQuietly(AutoCloseable c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // Closing releases the descriptor even when it reports an error.
+            }
+        }
+    }
+}

@@ -1,0 +1,290 @@
+package io.jipc.channel;
+
+import io.jipc.IpcException;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.URI;
+import java.nio.channels.AsynchronousCloseException;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A channel over one byte stream to one peer (a pipe pair, or a socket this side connected):
+ * framed by {@link FrameReader} and {@link FrameWriter}, duplex.
+ *
+ * <p>One receive and one send at a time, each under its own lock, so a thread may wait for a
+ * message while another sends. The end of the stream is the end of the channel: buffered
+ * whole messages are still delivered, then a receive throws {@link ChannelClosedException};
+ * a stream that ends inside a frame first makes one receive fail with an
+ * {@link IpcException} that says how far the frame got.
+ */
+final class StreamChannel extends AbstractChannel {
+    /** How often a receive that waits tries to push out a held tail. */
+    private static final long TAIL_RETRY_NANOS = 5_000_000L;
+    /** How long a close may spend writing a held tail before it gives up on the message. */
+    static final long CLOSE_LINGER_NANOS = 1_000_000_000L;
+
+    private final ByteLink link;
+    private final FrameReader reader;
+    private final FrameWriter writer;
+    private final ReentrantLock receiveLock = new ReentrantLock();
+    private final ReentrantLock sendLock = new ReentrantLock();
+    /** Set once nothing more can be received; the reason is what the next receive reports. */
+    private volatile String inputEnded;
+    /** Set once nothing more can be sent. */
+    private volatile String outputEnded;
+    /** Set when a protocol error dropped the connection: what is still buffered is not to be trusted. */
+    private volatile boolean dropped;
+
+    /**
+     * @param peerHelloSeen whether a handshake already read the peer's hello
+     * @param ourHello      whether this side still has to send its hello (queued, sent first)
+     */
+    StreamChannel(URI address, int maxMessageSize, ByteLink link, boolean peerHelloSeen, boolean ourHello) {
+        super(address, maxMessageSize);
+        this.link = link;
+        this.reader = new FrameReader(maxMessageSize, peerHelloSeen);
+        this.writer = new FrameWriter(maxMessageSize);
+        if (ourHello) {
+            writer.queueHello(maxMessageSize);
+        }
+    }
+
+    @Override
+    public boolean canSend() {
+        return true;
+    }
+
+    @Override
+    public boolean canReceive() {
+        return true;
+    }
+
+    // ---- sending ----
+
+    @Override
+    boolean send0(MemorySegment message, long timeoutNanos) throws IOException {
+        long start = System.nanoTime();
+        checkOutput();
+        if (!awaitLock(sendLock, start, timeoutNanos)) {
+            return false;
+        }
+        try {
+            checkOutput();
+            return writer.send(link, this, message, start, timeoutNanos);
+        } catch (ChannelClosedException e) {
+            throw e;
+        } catch (IOException e) {
+            if (e instanceof AsynchronousCloseException && isClosing()) {
+                throw e;
+            }
+            throw outputFailed(e);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    /** Sends the queued hello now; for the factories, within the connect timeout. */
+    void sendHello(long timeoutNanos) throws IOException {
+        sendLock.lock();
+        try {
+            if (!writer.flush(link, this, System.nanoTime(), timeoutNanos)) {
+                throw new IpcException("connect", name, 0, null, "the peer took no bytes of the hello in time",
+                        IpcException.Reason.OTHER);
+            }
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    private void checkOutput() throws ChannelClosedException {
+        String why = outputEnded;
+        if (why != null) {
+            throw new ChannelClosedException("send", name, why);
+        }
+    }
+
+    private ChannelClosedException outputFailed(IOException e) {
+        String why = outputEnded;
+        if (why == null) {
+            why = "the peer is gone (" + e + ")";
+            outputEnded = why;
+        }
+        return new ChannelClosedException("send", name, why, e);
+    }
+
+    /** From a waiting receive: pushes a held tail out, if the send side is free. */
+    private void retryTail() {
+        if (writer.hasTail() && outputEnded == null && sendLock.tryLock()) {
+            try {
+                writer.flush(link, this, System.nanoTime(), 0);
+            } catch (IOException e) {
+                outputEnded = "the peer is gone (" + e.getMessage() + ")";
+            } finally {
+                sendLock.unlock();
+            }
+        }
+    }
+
+    // ---- receiving ----
+
+    @Override
+    int receive0(MemorySegment into, long timeoutNanos) throws IOException {
+        long start = System.nanoTime();
+        if (!awaitLock(receiveLock, start, timeoutNanos)) {
+            return NOTHING;
+        }
+        try {
+            int length = nextFrame(start, timeoutNanos);
+            if (length < 0) {
+                return NOTHING;
+            }
+            MemorySegment.copy(reader.payload(length), 0, into, 0, length);
+            reader.consume(length);
+            return length;
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    @Override
+    boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException {
+        long start = System.nanoTime();
+        if (!awaitLock(receiveLock, start, timeoutNanos)) {
+            return false;
+        }
+        try {
+            int length = nextFrame(start, timeoutNanos);
+            if (length < 0) {
+                return false;
+            }
+            MemorySegment payload = reader.payload(length);
+            // Received once handed out, even if the handler throws; the bytes stay put until the next read.
+            reader.consume(length);
+            deliver(handler, payload);
+            return true;
+        } finally {
+            receiveLock.unlock();
+        }
+    }
+
+    /** {@return the length of the next whole frame, now buffered, or -1 if none came in time} */
+    private int nextFrame(long start, long timeoutNanos) throws IOException {
+        boolean interrupted = false;
+        try {
+            while (true) {
+                if (dropped) {
+                    throw new ChannelClosedException("receive", name, inputEnded);
+                }
+                int length;
+                try {
+                    length = reader.next(name);
+                } catch (IpcException e) {
+                    endInput("the peer broke the protocol: " + e.getMessage(), true);
+                    throw e;
+                }
+                if (length >= 0) {
+                    return length;
+                }
+                String ended = inputEnded;
+                if (ended != null) {
+                    throw new ChannelClosedException("receive", name, ended);
+                }
+                long wait = nextWait(start, timeoutNanos);
+                if (writer.hasTail()) {
+                    retryTail();
+                    wait = Math.min(wait, TAIL_RETRY_NANOS);
+                }
+                interrupted |= Thread.interrupted();
+                int n;
+                try {
+                    n = link.read(reader.room(), wait);
+                } catch (IOException e) {
+                    if (isClosing()) {
+                        throw closedWhileWaiting();
+                    }
+                    throw endOfStream(e);
+                }
+                if (n < 0) {
+                    throw endOfStream(null);
+                }
+                if (n == 0) {
+                    if (isClosing()) {
+                        throw closedWhileWaiting();
+                    }
+                    if (timeUp(start, timeoutNanos)) {
+                        return -1;
+                    }
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * The stream ended (or failed: {@code cause}) with no whole frame left: end of channel, or,
+     * if it stopped inside a hello or frame, a broken message reported once.
+     */
+    private IOException endOfStream(IOException cause) {
+        String detail = cause == null ? "" : " (" + cause.getMessage() + ")";
+        IpcException e;
+        if (reader.buffered() == 0 && reader.helloSeen()) {
+            endInput("the peer closed the channel" + detail, false);
+            e = new ChannelClosedException("receive", name, inputEnded);
+        } else {
+            endInput("the peer went away in the middle of a message, which was discarded", false);
+            e = new IpcException("receive", name, 0, null, "the peer closed the connection after " + reader.partial()
+                    + detail + "; the partial message was discarded", IpcException.Reason.BROKEN_PIPE);
+        }
+        if (cause != null) {
+            e.initCause(cause);
+        }
+        return e;
+    }
+
+    /**
+     * Records why nothing more can be received. A protocol error also drops the connection
+     * ({@code drop}): the peer must not go on sending into the void.
+     */
+    private void endInput(String why, boolean drop) {
+        if (inputEnded == null) {
+            inputEnded = why;
+        }
+        if (drop) {
+            dropped = true;
+            if (outputEnded == null) {
+                outputEnded = why;
+            }
+            link.shutdown();
+        }
+    }
+
+    // ---- closing ----
+
+    @Override
+    void wakeUp() {
+        link.wakeUp();
+    }
+
+    @Override
+    void release() {
+        if (writer.hasTail() && outputEnded == null) {
+            try {
+                sendLock.lock();
+                try {
+                    writer.flush(link, null, System.nanoTime(), CLOSE_LINGER_NANOS);
+                } finally {
+                    sendLock.unlock();
+                }
+            } catch (IOException | RuntimeException e) {
+                // The peer did not take the rest in time: it will see a broken frame, never half a message.
+            }
+        }
+        link.close();
+        reader.free();
+        writer.free();
+    }
+}

@@ -1,0 +1,90 @@
+package io.jipc.channel;
+
+import io.jipc.IpcException;
+import io.jipc.mq.MessageQueue;
+import io.jipc.pipe.Pipe;
+import io.jipc.process.ChildProcess;
+import io.jipc.testing.Leaks;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The channel contract over POSIX message queues, and what is particular to them. */
+class MqChannelTest extends ChannelContract {
+    @Override
+    MessageChannel bind(ChannelOptions options) throws IOException {
+        return Channels.bind(URI.create("mq:" + Leaks.uniqueName("chan")), options);
+    }
+
+    @Override
+    MessageChannel connect(MessageChannel receiver) throws IOException {
+        return Channels.connect(receiver.address(), ChannelOptions.defaults());
+    }
+
+    @Override
+    ChildProcess startPeer(MessageChannel receiver, Pipe ready, String scenario, String... args) throws IOException {
+        return peerSpawn(ready, scenario, receiver.address().toString(), args).start();
+    }
+
+    @Override
+    boolean stream() {
+        return false;
+    }
+
+    @Override
+    boolean duplex() {
+        return false;
+    }
+
+    @Test
+    void theBoundEndReceivesAndTheConnectedEndsSend() throws Exception {
+        MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(64)));
+        MessageChannel sender = track(connect(receiver));
+        assertTrue(receiver.canReceive());
+        assertFalse(receiver.canSend());
+        assertTrue(sender.canSend());
+        assertFalse(sender.canReceive());
+        UnsupportedOperationException e = assertThrows(UnsupportedOperationException.class,
+                () -> receiver.send(new byte[1]));
+        assertTrue(e.getMessage().contains("receives"), e.getMessage());
+        assertThrows(UnsupportedOperationException.class, () -> sender.tryReceive(MemorySegment.ofArray(new byte[64])));
+    }
+
+    @Test
+    void theQueueIsOwnerOnlyAndGoesWithTheBoundEnd() throws Exception {
+        MessageChannel receiver = bind(ChannelOptions.defaults().maxMessageSize(64).capacity(3));
+        String name = receiver.address().getPath();
+        Path file = Path.of("/dev/mqueue", name.substring(1));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        try (MessageQueue q = MessageQueue.open(name)) {
+            assertEquals(3, q.maxMessages());
+            assertEquals(64, q.maxMessageSize());
+        }
+        receiver.close();
+        assertFalse(Files.exists(file), "closing the bound end removes the queue");
+    }
+
+    @Test
+    void bindingATakenNameOrConnectingToNoneFailsWithTheReason() throws Exception {
+        MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(64)));
+        IpcException taken = assertThrows(IpcException.class,
+                () -> Channels.bind(receiver.address(), ChannelOptions.defaults()));
+        assertEquals(IpcException.Reason.ALREADY_EXISTS, taken.reason());
+        IpcException none = assertThrows(IpcException.class,
+                () -> Channels.connect("mq:" + Leaks.uniqueName("none")));
+        assertEquals(IpcException.Reason.DOES_NOT_EXIST, none.reason());
+        IpcException small = assertThrows(IpcException.class,
+                () -> Channels.connect(receiver.address(), ChannelOptions.defaults().maxMessageSize(65)));
+        assertEquals(IpcException.Reason.INCOMPATIBLE_LAYOUT, small.reason());
+    }
+}
