@@ -254,7 +254,10 @@ int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_lengt
             int32_t pid = atomic_load_explicit(i32_at(&probe, JIPC_RING_CREATOR_PID_OFFSET), ORDER_RELAXED);
             int64_t start =
                 (int64_t)atomic_load_explicit(u64_at(&probe, JIPC_RING_CREATOR_START_TIME_OFFSET), ORDER_RELAXED);
-            if (!jipc_process_alive(pid, start))
+            /* Dead now, but it may have finished first (a creator may well exit once done). */
+            if (!jipc_process_alive(pid, start)
+                && atomic_load_explicit(i32_at(&probe, JIPC_RING_INIT_STATE_OFFSET), ORDER_ACQUIRE)
+                       != JIPC_RING_STATE_READY)
                 return -EOWNERDEAD;
         } else if (state != JIPC_RING_STATE_UNINITIALISED) {
             return -EPROTO;

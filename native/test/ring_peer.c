@@ -5,8 +5,11 @@
  *       prints every layout constant of jipc_ring.h as NAME VALUE, for the Java test that
  *       compares them with io.jipc.ring.RingDescriptor and RecordDescriptor
  *   ring_peer produce <shm> <offset> <spsc|mpsc> <id> <count> <min> <max> [create <capacity>]
+ *           [dawdle <ns>]
  *       sends count test messages of producer id (sizes min..max), blocking when full;
- *       count "forever" sends until killed (the kill tests' victim)
+ *       count "forever" sends until killed (the kill tests' victim); dawdle spins ns
+ *       nanoseconds half-way through writing each claimed message, so that a kill at a
+ *       random moment lands mid-claim more often
  *   ring_peer consume <shm> <offset> <spsc|mpsc> <producers> <count> <min> <max> [create <capacity>]
  *       receives count messages from each of producers 0..producers-1 and checks each:
  *       exactly once, in order per producer, size and every byte as generated
@@ -16,9 +19,10 @@
  *       sends count messages through a pong and prints round-trip times
  *   ring_peer create <shm> <offset> <spsc|mpsc> <capacity>
  *       creates a ring and exits (the kill test of a creator killed mid-initialisation)
- *   ring_peer hold <shm> <offset> <lock|padding|header|claim> <length>
+ *   ring_peer hold <shm> <offset> <lock|padding|header|claim> <length> <flag-offset>
  *       test only: stops for good (until killed) at one step of an MPSC reservation of a
- *       length-byte message, doing by hand the steps of jipc_ring.c's reserve:
+ *       length-byte message, then stores its pid (32 bits) at flag-offset of the shared
+ *       memory for the test to see. It does by hand the steps of jipc_ring.c's reserve:
  *       lock    - holding the reservation lock, nothing written
  *       padding - holding it, the padding header to the end of the data area written
  *                 (the ring must be arranged so that the record wraps)
@@ -202,6 +206,10 @@ static int produce(int argc, char **argv)
     int32_t id = (int32_t)atoi(argv[5]);
     uint64_t count = strcmp(argv[6], "forever") == 0 ? UINT64_MAX : strtoull(argv[6], NULL, 10);
     uint32_t min = (uint32_t)strtoul(argv[7], NULL, 10), max = (uint32_t)strtoul(argv[8], NULL, 10);
+    int64_t dawdle_ns = 0;
+    for (int i = 9; i + 1 < argc; i++)
+        if (strcmp(argv[i], "dawdle") == 0)
+            dawdle_ns = strtoll(argv[i + 1], NULL, 10);
     uint64_t checksum = 0;
     for (uint64_t seq = 0; seq < count; seq++) {
         struct jipc_ring_claim claim;
@@ -212,8 +220,12 @@ static int produce(int argc, char **argv)
             return 1;
         }
         uint8_t *p = claim.message;
-        for (uint32_t k = 0; k < size; k++)
+        for (uint32_t k = 0; k < size; k++) {
+            if (k == size / 2 && dawdle_ns > 0)
+                for (int64_t t0 = now_ns(); now_ns() - t0 < dawdle_ns;)
+                    ;
             p[k] = message_byte(id, seq, k);
+        }
         checksum += message_hash(id, p, size);
         r = jipc_ring_commit(&ring, &claim, id);
         if (r != 0) {
@@ -361,6 +373,13 @@ static int hold(int argc, char **argv)
 {
     struct jipc_ring ring;
     (void)argc;
+    uint64_t size;
+    uint64_t flag_offset = strtoull(argv[6], NULL, 10);
+    unsigned char *base = map_shm(argv[2], &size);
+    if (flag_offset % 4 != 0 || flag_offset + 4 > size) {
+        fprintf(stderr, "flag offset %" PRIu64 " is not an aligned int of %s\n", flag_offset, argv[2]);
+        return 2;
+    }
     open_ring(&ring, argv[2], strtoull(argv[3], NULL, 10), JIPC_RING_KIND_MPSC, 0, argv, 0);
     const char *stage = argv[4];
     uint32_t length = (uint32_t)strtoul(argv[5], NULL, 10);
@@ -377,6 +396,7 @@ static int hold(int argc, char **argv)
         fprintf(stderr, "stage must be lock, padding, header or claim, not %s\n", stage);
         return 2;
     }
+    atomic_store((_Atomic int32_t *)(base + flag_offset), ring.pid);
     for (;;)
         pause();
 }
@@ -509,7 +529,7 @@ int main(int argc, char **argv)
     } commands[] = {
         { "produce", 9, produce }, { "consume", 9, consume }, { "pong", 7, pong },
         { "ping", 8, ping },       { "source", 6, source },   { "sink", 5, sink },
-        { "create", 6, create },   { "hold", 6, hold },
+        { "create", 6, create },   { "hold", 7, hold },
     };
     if (argc == 2 && strcmp(argv[1], "layout") == 0)
         return layout();

@@ -684,7 +684,9 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
             }
             if (state == STATE_INITIALISING) {
                 ProcessIdentity creator = creator(region);
-                if (creator == null || !creator.isAlive()) {
+                // Dead now, but it may have finished first (a creator may well exit once done).
+                if ((creator == null || !creator.isAlive())
+                        && (int) INT.getAcquire(region, INIT_STATE_AT) != STATE_READY) {
                     throw new IpcException(call, null, 0, null, "the ring's creator (pid "
                             + (int) INT.get(region, CREATOR_PID_AT) + ") died while initialising it",
                             IpcException.Reason.CREATOR_DIED);

@@ -738,6 +738,32 @@ class RingTest {
         assertEquals(2, ring.poll((t, m) -> { }, 10));
     }
 
+    /**
+     * An SPSC producer killed between its claimed header (here behind padding, at index 0)
+     * and its position store: the consumer takes the padding, skips the claim and moves
+     * the producer position past it, so that a producer attaching later starts there.
+     */
+    @Test
+    @Timeout(30)
+    void anSpscClaimBeyondThePositionIsSkippedAndThePositionMoved() throws Exception {
+        MemorySegment mem = shm(256).segment();
+        SpscRing ring = SpscRing.create(mem, 256);
+        for (int i = 0; i < 5; i++) {
+            assertTrue(ring.offer(new byte[32]));
+        }
+        assertEquals(5, ring.poll((t, m) -> { }, 10));
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH + 200,
+                RecordDescriptor.headerWord(56, RecordDescriptor.PADDING_TYPE));
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH, RecordDescriptor.headerWord(-20, deadPid()));
+        assertEquals(0, ring.read((t, m) -> { }, 10, Duration.ofSeconds(1)));
+        assertEquals(1, ring.deadProducerRecordsSkipped());
+        assertEquals(256 + 24, ring.consumerPosition());
+        assertEquals(256 + 24, ring.producerPosition());
+        SpscRing next = SpscRing.attach(mem);
+        assertTrue(next.offer(new byte[] {5}));
+        assertEquals(1, ring.poll((t, m) -> assertEquals(5, m.get(ValueLayout.JAVA_BYTE, 0)), 10));
+    }
+
     private static int deadPid() throws Exception {
         try (ChildProcess child = Spawn.command("true").start()) {
             child.waitFor();
