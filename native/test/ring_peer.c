@@ -28,7 +28,7 @@
  *                 (the ring must be arranged so that the record wraps)
  *       header  - holding it, the claimed header(s) written, the tail not yet moved
  *       claim   - after a whole jipc_ring_claim: tail moved, lock free, record claimed
- *   ring_peer source <shm> <offset> <count> <size>
+ *   ring_peer source <shm> <offset> <count> <size> [spsc|mpsc]
  *   ring_peer sink <shm> <offset> <count>
  *       one-way throughput over an SPSC ring; the sink prints messages per second
  *
@@ -487,8 +487,8 @@ static int ping(int argc, char **argv)
 static int source(int argc, char **argv)
 {
     struct jipc_ring ring;
-    (void)argc;
-    open_ring(&ring, argv[2], strtoull(argv[3], NULL, 10), JIPC_RING_KIND_SPSC, 0, argv, 0);
+    int32_t kind = argc > 6 ? parse_kind(argv[6]) : JIPC_RING_KIND_SPSC;
+    open_ring(&ring, argv[2], strtoull(argv[3], NULL, 10), kind, 0, argv, 0);
     uint64_t count = strtoull(argv[4], NULL, 10);
     uint32_t size = (uint32_t)strtoul(argv[5], NULL, 10);
     uint8_t message[4096] = { 0 };
