@@ -29,7 +29,8 @@ package io.jipc.ring;
  * data area and writes kind and capacity, (5) release-stores {@link #STATE_READY}. An
  * attacher acquire-reads the state; at any non-zero state magic and version are valid;
  * at {@code INITIALISING} the creator's identity is valid, so a dead creator is told apart
- * from a slow one.
+ * from a slow one; having found it dead, the attacher reads the state once more, since a
+ * creator may have finished and exited in between.
  *
  * <p>Reserving (MPSC): a producer takes the <b>reservation lock</b> ({@code RESERVATION_LOCK},
  * on the producer position's own cache line) by a CAS from 0 to a word naming its process,
@@ -53,11 +54,15 @@ package io.jipc.ring;
  * word it expects now lies inside a message of a later lap; its CAS would then succeed
  * and tear that message. The record header holds no lap number and message bytes can
  * hold any value, so no expected value rules this out; the lock word can be reused
- * without harm because its holder reads the position only after taking it. And why not
- * a registry of producers (pid and reserving position per slot): it needs one slot per
- * producing thread, found on every claim, recycled when threads and processes end, and
- * bounded in number. The lock costs the fast path one plain store on a line the CAS has
- * just made exclusive, no system call and no other shared cache line.
+ * without harm because its holder reads the position only after taking it. The lock is
+ * a registry of reserving producers (pid, start time, reserving position) cut down to
+ * one slot, taken by CAS, whose reserving position is the producer position itself: a
+ * slot per producer would have to be one per producing thread, found on every claim,
+ * recycled when threads and processes end, and bounded in number. Cost on the fast path: where a producer used to load and CAS the
+ * producer position, it now CASes the lock, loads and stores the position and stores the
+ * lock, all on the one line the CAS made exclusive: no system call and no other shared
+ * cache line. Under contention, producers now wait while the holder writes its header
+ * (the old scheme let them overlap that store).
  *
  * <p>Waiting: futex words are 32 bits and positions are 64, and the consumer's "data
  * arrived" signal is a record header at a moving address. So each direction has its own
