@@ -337,6 +337,66 @@ class RingKillTest {
         }
     }
 
+    /**
+     * The C twin's recovery: a C producer takes over a reservation lock whose holder was
+     * killed holding it, and a C consumer gets past the claim of a holder killed between
+     * its header and its position store, taking the lock over itself.
+     */
+    @Test
+    @Timeout(60)
+    void theCTwinRecoversFromAKilledHolderToo() throws Exception {
+        int capacity = 1024;
+        int max = RingDescriptor.maxMessageLength(capacity);
+        long region = RingDescriptor.regionLength(capacity);
+        int count = 200;
+        try (SharedMemory shm = SharedMemory.create(name, region + Long.BYTES)) {
+            MemorySegment mem = shm.segment();
+            MpscRing ring = MpscRing.create(mem.asSlice(0, region), capacity);
+            killHolderAt(mem, region, "lock");
+            TestMessages.Verifier v = new TestMessages.Verifier(1, 0, max);
+            try (Piped producer = Piped.start(RingNativeTest.peer("produce", name, "0", "mpsc", "0",
+                    Integer.toString(count), "0", Integer.toString(max)))) {
+                consumeUntil(ring, v, () -> v.delivered(0) == count, "the C producer's messages");
+                assertEquals(RingProcessTest.checksumOf(producer.finish(RingProcessTest.CHILD_TIMEOUT)), v.checksum);
+            }
+            assertEquals(0L, mem.get(ValueLayout.JAVA_LONG, RingDescriptor.RESERVATION_LOCK_OFFSET));
+
+            killHolderAt(mem, region, "header");
+            try (Piped consumer = Piped.start(RingNativeTest.peer("consume", name, "0", "mpsc", "1",
+                    Integer.toString(count), "0", Integer.toString(max)))) {
+                long deadline = System.nanoTime() + BOUND_NANOS;
+                while (ring.deadProducerRecordsSkipped() == 0) {
+                    assertTrue(System.nanoTime() - deadline < 0, "the C consumer did not skip the dead claim");
+                    Thread.sleep(5);
+                }
+                for (int seq = 0; seq < count; seq++) {
+                    Claim claim = ring.claim(TestMessages.size(seq, 0, max), Duration.ofNanos(BOUND_NANOS));
+                    assertTrue(claim != null, "the C consumer stopped: " + consumer.child);
+                    TestMessages.fill(claim.segment(), 0, seq);
+                    claim.commit();
+                }
+                assertEquals(TestMessages.expectedChecksum(1, count, 0, max),
+                        RingProcessTest.checksumOf(consumer.finish(RingProcessTest.CHILD_TIMEOUT)));
+            }
+            assertEquals(1, ring.deadProducerRecordsSkipped());
+            assertEquals(ring.producerPosition(), ring.consumerPosition());
+        }
+    }
+
+    /** Runs ring_peer hold up to {@code stage}, kills it there and reaps it. */
+    private void killHolderAt(MemorySegment mem, long flag, String stage) throws Exception {
+        mem.set(ValueLayout.JAVA_INT, flag, 0);
+        try (ChildProcess holder = RingNativeTest.peer("hold", name, "0", stage, "100", Long.toString(flag)).start()) {
+            long deadline = System.nanoTime() + BOUND_NANOS;
+            while (mem.get(ValueLayout.JAVA_INT, flag) != holder.pid()) {
+                assertTrue(System.nanoTime() - deadline < 0, "the holder did not reach its step: " + holder);
+                Thread.sleep(1);
+            }
+            holder.kill();
+            holder.waitFor();
+        }
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /**
