@@ -25,6 +25,9 @@
 #define YIELD_LIMIT 100                  /* RingBase.YIELD_LIMIT */
 #define IDLE_SLICE_NS 1000000000LL       /* RingBase.IDLE_SLICE_NANOS */
 #define STALL_NS 100000000LL             /* RingBase.STALL_NANOS */
+#define BUSY_NAP_NS 1000000LL            /* RingBase.BUSY_NAP_NANOS */
+#define LOCK_SPIN_LIMIT 128              /* MpscRing.LOCK_SPIN_LIMIT */
+#define RESERVATION_BUSY (-EBUSY)        /* RingBase.RESERVATION_BUSY */
 
 #define ORDER_RELAXED memory_order_relaxed
 #define ORDER_ACQUIRE memory_order_acquire
@@ -55,6 +58,12 @@ static _Atomic uint64_t *record_at(const struct jipc_ring *ring, uint32_t index)
 static uint64_t header_word(int32_t length, int32_t type)
 {
     return ((uint64_t)(uint32_t)type << 32) | (uint32_t)length;
+}
+
+/* RingDescriptor.reserverWord */
+static uint64_t reserver_word(int32_t pid, int64_t start_time)
+{
+    return ((uint64_t)start_time << 32) | (uint32_t)pid;
 }
 
 static int32_t length_of(uint64_t word)
@@ -168,7 +177,8 @@ static void init_handle(struct jipc_ring *ring, unsigned char *base, uint32_t ca
     ring->max_message_length = capacity / JIPC_RING_MAX_MESSAGE_DIVISOR;
     ring->kind = kind;
     ring->pid = (int32_t)getpid();
-    atomic_init(&ring->head_cache, 0);
+    ring->reserver = 0;
+    ring->head_cache = 0;
     ring->stall_position = UINT64_MAX;
     ring->stall_word = 0;
     ring->stall_since_ns = 0;
@@ -205,6 +215,8 @@ int jipc_ring_create(struct jipc_ring *ring, void *region, uint64_t region_lengt
     atomic_store_explicit(i32_at(ring, JIPC_RING_RING_KIND_OFFSET), kind, ORDER_RELAXED);
     atomic_store_explicit(i32_at(ring, JIPC_RING_CAPACITY_OFFSET), (int32_t)capacity, ORDER_RELAXED);
     atomic_store_explicit(state, JIPC_RING_STATE_READY, ORDER_RELEASE);
+    if (kind == JIPC_RING_KIND_MPSC)
+        ring->reserver = reserver_word(ring->pid, jipc_process_start_time(ring->pid));
     return 0;
 }
 
@@ -233,14 +245,19 @@ int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_lengt
                 || region_length < (uint64_t)JIPC_RING_HEADER_LENGTH + capacity)
                 return -EPROTO;
             init_handle(ring, region, capacity, kind);
-            atomic_store_explicit(&ring->head_cache, jipc_ring_consumer_position(ring), ORDER_RELEASE);
+            if (kind == JIPC_RING_KIND_MPSC)
+                ring->reserver = reserver_word(ring->pid, jipc_process_start_time(ring->pid));
+            ring->head_cache = jipc_ring_consumer_position(ring);
             return 0;
         }
         if (state == JIPC_RING_STATE_INITIALISING) {
             int32_t pid = atomic_load_explicit(i32_at(&probe, JIPC_RING_CREATOR_PID_OFFSET), ORDER_RELAXED);
             int64_t start =
                 (int64_t)atomic_load_explicit(u64_at(&probe, JIPC_RING_CREATOR_START_TIME_OFFSET), ORDER_RELAXED);
-            if (!jipc_process_alive(pid, start))
+            /* Dead now, but it may have finished first (a creator may well exit once done). */
+            if (!jipc_process_alive(pid, start)
+                && atomic_load_explicit(i32_at(&probe, JIPC_RING_INIT_STATE_OFFSET), ORDER_ACQUIRE)
+                       != JIPC_RING_STATE_READY)
                 return -EOWNERDEAD;
         } else if (state != JIPC_RING_STATE_UNINITIALISED) {
             return -EPROTO;
@@ -257,7 +274,7 @@ int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_lengt
 static uint64_t refresh_head(struct jipc_ring *ring)
 {
     uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE);
-    atomic_store_explicit(&ring->head_cache, head, ORDER_RELEASE);
+    ring->head_cache = head;
     return head;
 }
 
@@ -267,40 +284,26 @@ static int fits(uint32_t required, uint32_t capacity, uint64_t tail, uint64_t he
     return (int64_t)required <= (int64_t)capacity - (int64_t)(tail - head);
 }
 
-/* The record's data index, or -EAGAIN. */
-static int64_t reserve(struct jipc_ring *ring, uint32_t record_length)
+/* RingBase.reserveAt: the caller alone may move the tail. The record's data index, or -EAGAIN. */
+static int64_t reserve_at(struct jipc_ring *ring, uint64_t tail, uint32_t record_length)
 {
     const uint32_t required = aligned_length(record_length);
     const uint32_t capacity = ring->capacity, mask = capacity - 1;
-    const int mpsc = ring->kind == JIPC_RING_KIND_MPSC;
-    _Atomic uint64_t *tail_word = u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET);
-    uint64_t head = atomic_load_explicit(&ring->head_cache, ORDER_ACQUIRE);
-    uint64_t tail;
-    uint32_t index, padding;
-    for (;;) {
-        tail = atomic_load_explicit(tail_word, mpsc ? ORDER_VOLATILE : ORDER_ACQUIRE);
-        if (!fits(required, capacity, tail, head)) {
+    uint64_t head = ring->head_cache;
+    if (!fits(required, capacity, tail, head)) {
+        head = refresh_head(ring);
+        if (!fits(required, capacity, tail, head))
+            return -EAGAIN;
+    }
+    uint32_t index = (uint32_t)tail & mask, to_end = capacity - index, padding = 0;
+    if (required > to_end) {
+        /* The record goes at index 0 behind padding; room there ends at the head's index. */
+        if (required > ((uint32_t)head & mask)) {
             head = refresh_head(ring);
-            if (!fits(required, capacity, tail, head))
+            if (required > ((uint32_t)head & mask))
                 return -EAGAIN;
         }
-        padding = 0;
-        index = (uint32_t)tail & mask;
-        uint32_t to_end = capacity - index;
-        if (required > to_end) {
-            /* The record goes at index 0 behind padding; room there ends at the head's index. */
-            if (required > ((uint32_t)head & mask)) {
-                head = refresh_head(ring);
-                if (required > ((uint32_t)head & mask))
-                    return -EAGAIN;
-            }
-            padding = to_end;
-        }
-        if (!mpsc)
-            break;
-        if (atomic_compare_exchange_strong_explicit(tail_word, &tail, tail + padding + required, ORDER_VOLATILE,
-                                                    ORDER_VOLATILE))
-            break;
+        padding = to_end;
     }
     if (padding != 0) {
         atomic_store_explicit(record_at(ring, index), header_word((int32_t)padding, JIPC_RECORD_PADDING_TYPE),
@@ -308,16 +311,121 @@ static int64_t reserve(struct jipc_ring *ring, uint32_t record_length)
         index = 0;
     }
     atomic_store_explicit(record_at(ring, index), header_word(-(int32_t)record_length, ring->pid), ORDER_RELEASE);
-    if (!mpsc)
-        atomic_store_explicit(tail_word, tail + padding + required, ORDER_RELEASE);
+    atomic_store_explicit(u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET), tail + padding + required,
+                          ORDER_RELEASE);
     return index;
+}
+
+/* MpscRing.reserverAlive: the pid and the low 32 bits of the start time must both match. */
+static int reserver_alive(uint64_t word)
+{
+    int32_t pid = (int32_t)(uint32_t)word;
+    uint32_t start_time = (uint32_t)(word >> 32);
+    char state;
+    int64_t actual;
+    if (pid <= 0)
+        return 0;
+    if (kill(pid, 0) == -1 && errno == ESRCH)
+        return 0;
+    if (read_stat(pid, &state, &actual) != 0)
+        return 1; /* hidden from us, or gone this instant: kill said it exists */
+    if (state == 'Z' || state == 'X')
+        return 0;
+    return start_time == 0 || actual == 0 || (uint32_t)actual == start_time;
+}
+
+/* MpscRing.repairProducerPosition: under a lock taken over from a dead holder. */
+static void repair_producer_position(struct jipc_ring *ring)
+{
+    const uint32_t capacity = ring->capacity, mask = capacity - 1;
+    _Atomic uint64_t *tail_word = u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET);
+    uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE);
+    uint64_t tail = atomic_load_explicit(tail_word, ORDER_VOLATILE);
+    if ((int64_t)(head - tail) > 0)
+        tail = head; /* the consumer took the padding the holder wrote beyond the position */
+    while (tail - head < capacity) {
+        uint32_t index = (uint32_t)tail & mask;
+        uint64_t word = atomic_load_explicit(record_at(ring, index), ORDER_VOLATILE);
+        int32_t length = length_of(word);
+        uint32_t size = length < 0 ? (uint32_t)0 - (uint32_t)length : (uint32_t)length;
+        if (word == 0 || size < JIPC_RECORD_HEADER_LENGTH || aligned_length(size) > capacity - index)
+            break;
+        tail += aligned_length(size);
+    }
+    atomic_store_explicit(tail_word, tail, ORDER_RELEASE);
+}
+
+/* MpscRing.recoverReservation: 1 if the lock was taken over from a dead holder and freed. */
+static int recover_reservation(struct jipc_ring *ring)
+{
+    _Atomic uint64_t *lock = u64_at(ring, JIPC_RING_RESERVATION_LOCK_OFFSET);
+    uint64_t holder = atomic_load_explicit(lock, ORDER_VOLATILE);
+    if (ring->kind != JIPC_RING_KIND_MPSC || holder == 0 || holder == ring->reserver || reserver_alive(holder)
+        || !atomic_compare_exchange_strong_explicit(lock, &holder, ring->reserver, ORDER_VOLATILE, ORDER_VOLATILE))
+        return 0;
+    repair_producer_position(ring);
+    atomic_store_explicit(lock, 0, ORDER_RELEASE);
+    return 1;
+}
+
+/* MpscRing.reserve: under the reservation lock, or RESERVATION_BUSY. SpscRing.reserve. */
+static int64_t reserve(struct jipc_ring *ring, uint32_t record_length)
+{
+    _Atomic uint64_t *tail_word = u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET);
+    if (ring->kind != JIPC_RING_KIND_MPSC)
+        return reserve_at(ring, atomic_load_explicit(tail_word, ORDER_ACQUIRE), record_length);
+    _Atomic uint64_t *lock = u64_at(ring, JIPC_RING_RESERVATION_LOCK_OFFSET);
+    uint64_t free_word = 0;
+    if (!atomic_compare_exchange_strong_explicit(lock, &free_word, ring->reserver, ORDER_VOLATILE,
+                                                 ORDER_VOLATILE)) {
+        /* Test and test-and-set, briefly: a holder keeps the lock for a few stores. */
+        int i;
+        for (i = 0; i < LOCK_SPIN_LIMIT; i++) {
+            back_off(0);
+            free_word = 0;
+            if (atomic_load_explicit(lock, ORDER_RELAXED) == 0
+                && atomic_compare_exchange_strong_explicit(lock, &free_word, ring->reserver, ORDER_VOLATILE,
+                                                           ORDER_VOLATILE))
+                break;
+        }
+        if (i == LOCK_SPIN_LIMIT)
+            return RESERVATION_BUSY;
+    }
+    /* The CAS read the last holder's release of the lock: its tail store is visible. */
+    int64_t index = reserve_at(ring, atomic_load_explicit(tail_word, ORDER_RELAXED), record_length);
+    atomic_store_explicit(lock, 0, ORDER_RELEASE);
+    return index;
+}
+
+/* SpscRing/MpscRing.publishDeadClaim: whether the tail is (now) past the dead claim at position. */
+static int publish_dead_claim(struct jipc_ring *ring, uint64_t position, uint32_t aligned)
+{
+    _Atomic uint64_t *tail_word = u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET);
+    uint64_t tail = atomic_load_explicit(tail_word, ORDER_VOLATILE);
+    if (ring->kind == JIPC_RING_KIND_MPSC) {
+        if ((int64_t)(tail - position) > 0)
+            return 1;
+        recover_reservation(ring);
+        return (int64_t)(atomic_load_explicit(tail_word, ORDER_VOLATILE) - position) > 0;
+    }
+    while ((int64_t)(tail - position) <= 0)
+        if (atomic_compare_exchange_strong_explicit(tail_word, &tail, position + aligned, ORDER_VOLATILE,
+                                                    ORDER_VOLATILE))
+            break;
+    return 1;
 }
 
 static int64_t reserve_within(struct jipc_ring *ring, uint32_t record_length, int64_t timeout_ns)
 {
     int64_t index = reserve(ring, record_length);
-    if (index >= 0 || timeout_ns == 0)
+    if (index >= 0)
         return index;
+    if (timeout_ns == 0) {
+        /* Held past a spin: the holder may be dead, and then nobody else may come to recover. */
+        if (index == RESERVATION_BUSY && recover_reservation(ring))
+            index = reserve(ring, record_length);
+        return index == RESERVATION_BUSY ? -EAGAIN : index;
+    }
     int64_t start = now_ns();
     for (int i = 0; i < SPIN_LIMIT + YIELD_LIMIT; i++) {
         back_off(i);
@@ -336,8 +444,13 @@ static int64_t reserve_within(struct jipc_ring *ring, uint32_t record_length, in
         atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
         uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
         index = reserve(ring, record_length);
-        if (index < 0)
-            futex_wait(sequence, seen, left < IDLE_SLICE_NS ? left : IDLE_SLICE_NS);
+        if (index < 0) {
+            int64_t slice = IDLE_SLICE_NS;
+            if (index == RESERVATION_BUSY)
+                slice = recover_reservation(ring) ? 0 : BUSY_NAP_NS;
+            if (slice > 0)
+                futex_wait(sequence, seen, left < slice ? left : slice);
+        }
         atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
         if (index >= 0)
             return index;
@@ -417,6 +530,18 @@ static int pad_over(struct jipc_ring *ring, uint32_t index, uint64_t expected, u
     return 1;
 }
 
+/* RingBase.skipIfDead: 1 if padded over, 0 if not, -EUCLEAN for a corrupt claim. */
+static int skip_if_dead(struct jipc_ring *ring, uint64_t head, uint32_t index, uint64_t word)
+{
+    int32_t length = length_of(word);
+    uint32_t size = (uint32_t)0 - (uint32_t)length;
+    if (length >= 0 || size < JIPC_RECORD_HEADER_LENGTH || aligned_length(size) > ring->capacity - index)
+        return -EUCLEAN;
+    return !jipc_process_alive(type_of(word), 0) && publish_dead_claim(ring, head, aligned_length(size))
+           && pad_over(ring, index, word, size);
+}
+
+/* RingBase.reclaimIfDead: as skip_if_dead, once the claim has stalled STALL_NS. */
 static int reclaim_if_dead(struct jipc_ring *ring, uint64_t head, uint32_t index, uint64_t word)
 {
     int64_t now = now_ns();
@@ -429,7 +554,7 @@ static int reclaim_if_dead(struct jipc_ring *ring, uint64_t head, uint32_t index
     if (now - ring->stall_since_ns < STALL_NS)
         return 0;
     ring->stall_since_ns = now;
-    return !jipc_process_alive(type_of(word), 0) && pad_over(ring, index, word, (uint32_t)-length_of(word));
+    return skip_if_dead(ring, head, index, word);
 }
 
 static void release(struct jipc_ring *ring, uint64_t head, uint32_t head_index, uint32_t bytes)
@@ -457,8 +582,10 @@ int jipc_ring_poll(struct jipc_ring *ring, jipc_ring_handler handler, void *cont
         uint64_t word = atomic_load_explicit(record_at(ring, index), ORDER_ACQUIRE);
         int32_t length = length_of(word);
         if (length <= 0) {
-            if (length < 0 && bytes_read == 0 && reclaim_if_dead(ring, head, index, word))
+            int skipped = length < 0 && bytes_read == 0 ? reclaim_if_dead(ring, head, index, word) : 0;
+            if (skipped > 0)
                 continue;
+            corrupt = skipped < 0;
             break;
         }
         uint32_t aligned = aligned_length((uint32_t)length);
@@ -517,34 +644,16 @@ int jipc_ring_read(struct jipc_ring *ring, jipc_ring_handler handler, void *cont
     }
 }
 
-static int zero_since(struct jipc_ring *ring, uint32_t from, uint32_t to)
-{
-    for (int64_t i = (int64_t)to - JIPC_RECORD_ALIGNMENT; i >= (int64_t)from; i -= JIPC_RECORD_ALIGNMENT)
-        if (atomic_load_explicit(record_at(ring, (uint32_t)i), ORDER_VOLATILE) != 0)
-            return 0;
-    return 1;
-}
-
 int jipc_ring_unblock(struct jipc_ring *ring)
 {
+    int recovered = recover_reservation(ring);
     uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE);
-    uint64_t tail = atomic_load_explicit(u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET), ORDER_VOLATILE);
-    if ((int64_t)(tail - head) <= 0)
-        return 0;
     uint32_t head_index = (uint32_t)head & (ring->capacity - 1);
     uint64_t word = atomic_load_explicit(record_at(ring, head_index), ORDER_VOLATILE);
-    int32_t length = length_of(word);
-    if (length < 0)
-        return !jipc_process_alive(type_of(word), 0) && pad_over(ring, head_index, word, (uint32_t)-length);
-    if (word != 0)
-        return 0;
-    int past_end = tail - head > (uint64_t)(ring->capacity - head_index);
-    uint32_t limit = past_end ? ring->capacity : head_index + (uint32_t)(tail - head);
-    for (uint32_t i = head_index + JIPC_RECORD_ALIGNMENT; i < limit; i += JIPC_RECORD_ALIGNMENT)
-        if (atomic_load_explicit(record_at(ring, i), ORDER_VOLATILE) != 0)
-            return zero_since(ring, head_index, i) && pad_over(ring, head_index, 0, i - head_index);
-    return past_end && zero_since(ring, head_index, ring->capacity)
-           && pad_over(ring, head_index, 0, ring->capacity - head_index);
+    if (length_of(word) >= 0)
+        return recovered;
+    int skipped = skip_if_dead(ring, head, head_index, word);
+    return skipped != 0 ? skipped : recovered;
 }
 
 uint64_t jipc_ring_producer_position(const struct jipc_ring *ring)

@@ -26,7 +26,7 @@
 #define JIPC_RING_CACHE_LINE_LENGTH 64
 #define JIPC_RING_REGION_LENGTH (2 * JIPC_RING_CACHE_LINE_LENGTH)
 #define JIPC_RING_MAGIC 0x474E49524350494AULL /* "JIPCRING", little-endian */
-#define JIPC_RING_LAYOUT_VERSION 1
+#define JIPC_RING_LAYOUT_VERSION 2
 #define JIPC_RING_KIND_SPSC 1
 #define JIPC_RING_KIND_MPSC 2
 #define JIPC_RING_STATE_UNINITIALISED 0
@@ -46,6 +46,8 @@
 #define JIPC_RING_CREATOR_START_TIME_OFFSET 32   /* i64, /proc/PID/stat field 22 */
 /* One region of its own each. */
 #define JIPC_RING_PRODUCER_POSITION_OFFSET (1 * JIPC_RING_REGION_LENGTH)  /* u64 */
+/* u64, MPSC: 0 or the holder's pid (low half) and start time's low 32 bits (high half) */
+#define JIPC_RING_RESERVATION_LOCK_OFFSET (JIPC_RING_PRODUCER_POSITION_OFFSET + 8)
 #define JIPC_RING_CONSUMER_POSITION_OFFSET (2 * JIPC_RING_REGION_LENGTH)  /* u64 */
 #define JIPC_RING_CONSUMER_SLEEPERS_OFFSET (3 * JIPC_RING_REGION_LENGTH)  /* i32 */
 #define JIPC_RING_DATA_SEQUENCE_OFFSET (JIPC_RING_CONSUMER_SLEEPERS_OFFSET + 4) /* u32 futex word */
@@ -81,7 +83,9 @@ struct jipc_ring {
     uint32_t max_message_length;      /* capacity / 8 */
     int32_t kind;
     int32_t pid;                      /* this process, the claimer identity */
-    _Atomic uint64_t head_cache;      /* producers' lower bound of the consumer position */
+    uint64_t reserver;                /* this process in the reservation lock (MPSC) */
+    uint64_t head_cache;              /* producers' lower bound of the consumer position;
+                                         MPSC: touched only under the reservation lock */
     uint64_t stall_position;          /* consumer only: a claimed record stalls the head... */
     uint64_t stall_word;              /* ...with this header word... */
     int64_t stall_since_ns;           /* ...since then, CLOCK_MONOTONIC of this process */
@@ -113,7 +117,8 @@ int jipc_ring_create(struct jipc_ring *ring, void *region, uint64_t region_lengt
 int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_length, int32_t kind,
                      int64_t timeout_ns);
 
-/* Reserves room for length bytes. 0; -EAGAIN (full; timeout 0), -ETIMEDOUT, -EMSGSIZE. */
+/* Reserves room for length bytes. 0; -EAGAIN (full, or MPSC: the reservation lock held by a
+ * live process past a spin; timeout 0), -ETIMEDOUT, -EMSGSIZE. */
 int jipc_ring_claim(struct jipc_ring *ring, uint32_t length, struct jipc_ring_claim *claim, int64_t timeout_ns);
 
 /* Publishes a claim as a message of type (>= 0). 0; -EALREADY (not pending); -EOWNERDEAD
@@ -135,7 +140,8 @@ int jipc_ring_poll(struct jipc_ring *ring, jipc_ring_handler handler, void *cont
 int jipc_ring_read(struct jipc_ring *ring, jipc_ring_handler handler, void *context, int limit,
                    int64_t timeout_ns);
 
-/* Ring.unblock(): 1 if a dead producer's record was padded over, else 0. */
+/* Ring.unblock(): 1 if a dead producer's record was padded over or a reservation lock held
+ * by a dead process was recovered, else 0; -EUCLEAN for a corrupt claim. */
 int jipc_ring_unblock(struct jipc_ring *ring);
 
 uint64_t jipc_ring_producer_position(const struct jipc_ring *ring);

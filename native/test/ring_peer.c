@@ -5,7 +5,11 @@
  *       prints every layout constant of jipc_ring.h as NAME VALUE, for the Java test that
  *       compares them with io.jipc.ring.RingDescriptor and RecordDescriptor
  *   ring_peer produce <shm> <offset> <spsc|mpsc> <id> <count> <min> <max> [create <capacity>]
- *       sends count test messages of producer id (sizes min..max), blocking when full
+ *           [dawdle <ns>]
+ *       sends count test messages of producer id (sizes min..max), blocking when full;
+ *       count "forever" sends until killed (the kill tests' victim); dawdle spins ns
+ *       nanoseconds half-way through writing each claimed message, so that a kill at a
+ *       random moment lands mid-claim more often
  *   ring_peer consume <shm> <offset> <spsc|mpsc> <producers> <count> <min> <max> [create <capacity>]
  *       receives count messages from each of producers 0..producers-1 and checks each:
  *       exactly once, in order per producer, size and every byte as generated
@@ -13,7 +17,18 @@
  *       echoes count messages from the SPSC ring at in-offset to the one at out-offset
  *   ring_peer ping <shm> <out-offset> <in-offset> <count> <size> <spin|sleep>
  *       sends count messages through a pong and prints round-trip times
- *   ring_peer source <shm> <offset> <count> <size>
+ *   ring_peer create <shm> <offset> <spsc|mpsc> <capacity>
+ *       creates a ring and exits (the kill test of a creator killed mid-initialisation)
+ *   ring_peer hold <shm> <offset> <lock|padding|header|claim> <length> <flag-offset>
+ *       test only: stops for good (until killed) at one step of an MPSC reservation of a
+ *       length-byte message, then stores its pid (32 bits) at flag-offset of the shared
+ *       memory for the test to see. It does by hand the steps of jipc_ring.c's reserve:
+ *       lock    - holding the reservation lock, nothing written
+ *       padding - holding it, the padding header to the end of the data area written
+ *                 (the ring must be arranged so that the record wraps)
+ *       header  - holding it, the claimed header(s) written, the tail not yet moved
+ *       claim   - after a whole jipc_ring_claim: tail moved, lock free, record claimed
+ *   ring_peer source <shm> <offset> <count> <size> [spsc|mpsc]
  *   ring_peer sink <shm> <offset> <count>
  *       one-way throughput over an SPSC ring; the sink prints messages per second
  *
@@ -166,6 +181,7 @@ static int layout(void)
     PRINT(JIPC_RING_CREATOR_PID_OFFSET);
     PRINT(JIPC_RING_CREATOR_START_TIME_OFFSET);
     PRINT(JIPC_RING_PRODUCER_POSITION_OFFSET);
+    PRINT(JIPC_RING_RESERVATION_LOCK_OFFSET);
     PRINT(JIPC_RING_CONSUMER_POSITION_OFFSET);
     PRINT(JIPC_RING_CONSUMER_SLEEPERS_OFFSET);
     PRINT(JIPC_RING_DATA_SEQUENCE_OFFSET);
@@ -188,8 +204,12 @@ static int produce(int argc, char **argv)
     struct jipc_ring ring;
     open_ring(&ring, argv[2], strtoull(argv[3], NULL, 10), parse_kind(argv[4]), argc, argv, 9);
     int32_t id = (int32_t)atoi(argv[5]);
-    uint64_t count = strtoull(argv[6], NULL, 10);
+    uint64_t count = strcmp(argv[6], "forever") == 0 ? UINT64_MAX : strtoull(argv[6], NULL, 10);
     uint32_t min = (uint32_t)strtoul(argv[7], NULL, 10), max = (uint32_t)strtoul(argv[8], NULL, 10);
+    int64_t dawdle_ns = 0;
+    for (int i = 9; i + 1 < argc; i++)
+        if (strcmp(argv[i], "dawdle") == 0)
+            dawdle_ns = strtoll(argv[i + 1], NULL, 10);
     uint64_t checksum = 0;
     for (uint64_t seq = 0; seq < count; seq++) {
         struct jipc_ring_claim claim;
@@ -200,8 +220,12 @@ static int produce(int argc, char **argv)
             return 1;
         }
         uint8_t *p = claim.message;
-        for (uint32_t k = 0; k < size; k++)
+        for (uint32_t k = 0; k < size; k++) {
+            if (k == size / 2 && dawdle_ns > 0)
+                for (int64_t t0 = now_ns(); now_ns() - t0 < dawdle_ns;)
+                    ;
             p[k] = message_byte(id, seq, k);
+        }
         checksum += message_hash(id, p, size);
         r = jipc_ring_commit(&ring, &claim, id);
         if (r != 0) {
@@ -277,6 +301,104 @@ static int consume(int argc, char **argv)
         return 1;
     printf("ok count=%" PRIu64 " checksum=%016" PRIx64 "\n", v.received, v.checksum);
     return 0;
+}
+
+/* ---- crash tests ---- */
+
+static int create(int argc, char **argv)
+{
+    struct jipc_ring ring;
+    (void)argc;
+    uint64_t size;
+    uint64_t offset = strtoull(argv[3], NULL, 10);
+    unsigned char *base = map_shm(argv[2], &size);
+    int r = offset < size ? jipc_ring_create(&ring, base + offset, size - offset,
+                                             (uint32_t)strtoul(argv[5], NULL, 10), parse_kind(argv[4]))
+                          : -EINVAL;
+    if (r != 0) {
+        fprintf(stderr, "jipc_ring_create: %s\n", strerror(-r));
+        return 1;
+    }
+    return 0;
+}
+
+static _Atomic uint64_t *ring_u64(struct jipc_ring *ring, uint32_t offset)
+{
+    return (_Atomic uint64_t *)(ring->base + offset);
+}
+
+static uint64_t record_word(int32_t length, int32_t type)
+{
+    return ((uint64_t)(uint32_t)type << 32) | (uint32_t)length;
+}
+
+/* Takes the reservation lock and writes the headers of a reservation by hand, up to stage. */
+static void reserve_by_hand(struct jipc_ring *ring, const char *stage, uint32_t length)
+{
+    _Atomic uint64_t *lock = ring_u64(ring, JIPC_RING_RESERVATION_LOCK_OFFSET);
+    uint64_t me = ((uint64_t)jipc_process_start_time(ring->pid) << 32) | (uint32_t)ring->pid;
+    uint32_t record = JIPC_RECORD_HEADER_LENGTH + length;
+    uint32_t required = (record + JIPC_RECORD_ALIGNMENT - 1) & ~(uint32_t)(JIPC_RECORD_ALIGNMENT - 1);
+    uint32_t mask = ring->capacity - 1;
+    for (;;) {
+        uint64_t free_word = 0;
+        if (atomic_compare_exchange_strong(lock, &free_word, me)) {
+            if (strcmp(stage, "lock") == 0)
+                return;
+            uint64_t tail = atomic_load(ring_u64(ring, JIPC_RING_PRODUCER_POSITION_OFFSET));
+            uint64_t head = atomic_load(ring_u64(ring, JIPC_RING_CONSUMER_POSITION_OFFSET));
+            uint32_t index = (uint32_t)tail & mask, to_end = ring->capacity - index;
+            uint32_t padding = required > to_end ? to_end : 0;
+            int fits = tail - head + padding + required <= ring->capacity
+                       && (padding == 0 || required <= ((uint32_t)head & mask));
+            if (fits && (padding != 0 || strcmp(stage, "padding") != 0)) {
+                if (padding != 0) {
+                    atomic_store(ring_u64(ring, JIPC_RING_HEADER_LENGTH + index),
+                                 record_word((int32_t)padding, JIPC_RECORD_PADDING_TYPE));
+                    index = 0;
+                }
+                if (strcmp(stage, "header") == 0)
+                    atomic_store(ring_u64(ring, JIPC_RING_HEADER_LENGTH + index),
+                                 record_word(-(int32_t)record, ring->pid));
+                return;
+            }
+            atomic_store(lock, 0);
+        }
+        struct timespec pause_ts = { 0, 100000 };
+        nanosleep(&pause_ts, NULL);
+    }
+}
+
+static int hold(int argc, char **argv)
+{
+    struct jipc_ring ring;
+    (void)argc;
+    uint64_t size;
+    uint64_t flag_offset = strtoull(argv[6], NULL, 10);
+    unsigned char *base = map_shm(argv[2], &size);
+    if (flag_offset % 4 != 0 || flag_offset + 4 > size) {
+        fprintf(stderr, "flag offset %" PRIu64 " is not an aligned int of %s\n", flag_offset, argv[2]);
+        return 2;
+    }
+    open_ring(&ring, argv[2], strtoull(argv[3], NULL, 10), JIPC_RING_KIND_MPSC, 0, argv, 0);
+    const char *stage = argv[4];
+    uint32_t length = (uint32_t)strtoul(argv[5], NULL, 10);
+    if (strcmp(stage, "claim") == 0) {
+        struct jipc_ring_claim claim;
+        int r = jipc_ring_claim(&ring, length, &claim, -1);
+        if (r != 0) {
+            fprintf(stderr, "claim: %s\n", strerror(-r));
+            return 1;
+        }
+    } else if (strcmp(stage, "lock") == 0 || strcmp(stage, "padding") == 0 || strcmp(stage, "header") == 0) {
+        reserve_by_hand(&ring, stage, length);
+    } else {
+        fprintf(stderr, "stage must be lock, padding, header or claim, not %s\n", stage);
+        return 2;
+    }
+    atomic_store((_Atomic int32_t *)(base + flag_offset), ring.pid);
+    for (;;)
+        pause();
 }
 
 /* ---- ping-pong and throughput ---- */
@@ -365,8 +487,8 @@ static int ping(int argc, char **argv)
 static int source(int argc, char **argv)
 {
     struct jipc_ring ring;
-    (void)argc;
-    open_ring(&ring, argv[2], strtoull(argv[3], NULL, 10), JIPC_RING_KIND_SPSC, 0, argv, 0);
+    int32_t kind = argc > 6 ? parse_kind(argv[6]) : JIPC_RING_KIND_SPSC;
+    open_ring(&ring, argv[2], strtoull(argv[3], NULL, 10), kind, 0, argv, 0);
     uint64_t count = strtoull(argv[4], NULL, 10);
     uint32_t size = (uint32_t)strtoul(argv[5], NULL, 10);
     uint8_t message[4096] = { 0 };
@@ -407,6 +529,7 @@ int main(int argc, char **argv)
     } commands[] = {
         { "produce", 9, produce }, { "consume", 9, consume }, { "pong", 7, pong },
         { "ping", 8, ping },       { "source", 6, source },   { "sink", 5, sink },
+        { "create", 6, create },   { "hold", 7, hold },
     };
     if (argc == 2 && strcmp(argv[1], "layout") == 0)
         return layout();

@@ -13,15 +13,18 @@ package io.jipc.ring;
  *   <li><b>0</b> (the whole word): not written yet. The consumer zeroes every byte it
  *   consumes before it releases them, so free space always reads as zero.</li>
  *   <li><b>length &lt; 0</b>: claimed; the high half is the claiming process's pid.
- *   Writer: the producer, release store, after it has reserved the space. The message
- *   bytes are being written.</li>
+ *   Writer: the producer, release store, before it release-stores the producer position
+ *   past the record (SPSC: the only producer; MPSC: while it holds the reservation lock,
+ *   see {@link RingDescriptor}), so no byte below the producer position is ever without
+ *   an owner named in a header. The message bytes are being written.</li>
  *   <li><b>length &gt; 0, type &ge; 0</b>: committed. Writer: the producer, CAS from the
  *   claimed word, so everything it wrote into the message happens-before the consumer's
  *   acquire read of the header. A positive length marks the record complete.</li>
  *   <li><b>length &gt; 0, type {@link #PADDING_TYPE}</b>: padding the consumer skips:
  *   filler to the end of the data area before a record that would straddle it (release
- *   store by the producer), an aborted claim (CAS by the producer), or a claim of a
- *   producer found dead (CAS by the consumer).</li>
+ *   store by the producer, just before the claimed header at index 0), an aborted claim
+ *   (CAS by the producer), or a claim of a producer found dead (CAS by the consumer,
+ *   once the producer position is past the record).</li>
  * </ul>
  * Commit and abort are compare-and-sets from the exact claimed word: if the consumer has
  * reclaimed the record of a producer it believed dead, the late commit fails instead of

@@ -62,7 +62,8 @@ public interface Ring {
     /**
      * Reserves room for a message of {@code length} bytes; non-blocking.
      *
-     * @return the claim, or {@code null} if the ring has no room now
+     * @return the claim, or {@code null} if the ring has no room now (or, {@link MpscRing}
+     *         only, another producer has held the reservation for longer than a short spin)
      * @throws IllegalArgumentException if {@code length} is negative or above {@link #maxMessageLength()}
      * @throws IllegalStateException    if the ring's memory is closed
      */
@@ -189,23 +190,20 @@ public interface Ring {
     int read(RecordHandler handler, int limit, Duration timeout);
 
     /**
-     * Recovers from a producer that died holding the record at the consumer position;
-     * non-blocking; meant for the consumer's side.
+     * Does at once what the consumer and the producers otherwise do on their own after a
+     * short wait; non-blocking; meant for the consumer's side, never needed for progress.
      *
      * <ul>
-     *   <li>A record claimed by a process that has ended becomes padding (the consumer
-     *   also does this on its own, see {@link #poll}). A live claimer is never overridden.</li>
-     *   <li>{@link MpscRing} only: a producer reserves space (moving the producer position)
-     *   a few instructions before it writes the claimed header. One killed exactly there
-     *   leaves zero bytes with no owner to check, which stop the consumer. This method
-     *   then pads over the zero bytes up to the next record header, or to the end of the
-     *   data area when the reservation wraps. <b>Call it only when every producer that
-     *   could be in that window is known to be dead</b>: a live one would later write
-     *   into space handed to someone else.</li>
+     *   <li>A record at the consumer position claimed by a process that has ended becomes
+     *   padding and is counted (the consumer does this on its own, see {@link #poll}, once
+     *   the claim has stalled about 100 ms). A live claimer is never overridden.</li>
+     *   <li>{@link MpscRing} only: a reservation lock held by a process that has ended is
+     *   taken over and freed, after moving the producer position past what its holder
+     *   wrote (producers do this on their own when they find the lock held past a spin).</li>
      * </ul>
      *
-     * @return {@code true} if a record was turned into padding (and counted)
-     * @throws IllegalStateException if the ring's memory is closed
+     * @return {@code true} if a record was turned into padding or a lock was recovered
+     * @throws IllegalStateException if the ring's memory is closed, or the ring is corrupt
      */
     boolean unblock();
 

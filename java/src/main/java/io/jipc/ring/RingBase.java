@@ -61,6 +61,8 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
     static final int PID = Posix.getpid();
     /** What a reservation returns when the ring has no room. */
     static final int INSUFFICIENT_CAPACITY = -1;
+    /** What an MPSC reservation returns when another process has held the reservation lock past a spin. */
+    static final int RESERVATION_BUSY = -2;
 
     /** Polls with {@code onSpinWait} before yielding: 20-30 microseconds on current x86. */
     static final int SPIN_LIMIT = 1000;
@@ -73,6 +75,12 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
     static final long IDLE_SLICE_NANOS = 1_000_000_000L;
     /** Longest sleep while the head record is claimed, and how long a claim must stall before its claimer is checked. */
     static final long STALL_NANOS = 100_000_000L;
+    /**
+     * Longest sleep of a producer waiting for the reservation lock after spinning: the
+     * release sends no wake-up (a holder keeps the lock for a few stores), and each wake
+     * checks whether the holder has died.
+     */
+    static final long BUSY_NAP_NANOS = 1_000_000L;
     /** How long an attacher waits for a creator to finish, unless told otherwise. */
     static final Duration DEFAULT_ATTACH_TIMEOUT = Duration.ofSeconds(2);
 
@@ -83,6 +91,13 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
     final int capacity;
     final int mask;
     private final int maxMessageLength;
+
+    /**
+     * The producer's lower bound of the consumer position: it only grows, so a stale copy
+     * is safe. Producer-side only: SPSC has one producer thread, and MPSC producers touch
+     * it only while they hold the reservation lock, whose CAS and release order them.
+     */
+    private long headCache;
 
     // The consumer's own record of a stalled claim at the head (consumer-thread only).
     private long stallPosition = -1;
@@ -97,15 +112,76 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
         this.capacity = capacity;
         this.mask = capacity - 1;
         this.maxMessageLength = RingDescriptor.maxMessageLength(capacity);
+        this.headCache = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
     }
 
     /**
      * Reserves {@code alignedLength(recordLength)} bytes, writes padding first if the record
      * would straddle the end, and writes the claimed header (negative length, our pid).
      *
-     * @return the record's data index, or {@link #INSUFFICIENT_CAPACITY}
+     * @return the record's data index, {@link #INSUFFICIENT_CAPACITY}, or (MPSC)
+     *         {@link #RESERVATION_BUSY}
      */
     abstract int reserve(int recordLength);
+
+    /**
+     * MPSC: if the reservation lock is held by a process that has ended, takes it over,
+     * moves the producer position past what the dead holder wrote, and frees it.
+     * {@return whether it did} SPSC: nothing to do.
+     */
+    boolean recoverReservation() {
+        return false;
+    }
+
+    /**
+     * Makes sure the producer position is past the dead claim at {@code position}, whose
+     * producer may have died before moving it. {@return whether it now is}
+     */
+    abstract boolean publishDeadClaim(long position, int alignedLength);
+
+    /**
+     * Reserves room at {@code tail}, which the caller alone may move (the SPSC producer, or
+     * the holder of the MPSC reservation lock): writes the headers, then the new position,
+     * so no byte below the producer position is ever without a header naming its owner.
+     *
+     * @return the record's data index, or {@link #INSUFFICIENT_CAPACITY}
+     */
+    final int reserveAt(long tail, int recordLength) {
+        int required = alignedLength(recordLength);
+        long head = headCache;
+        if (!fits(required, tail, head)) {
+            head = refreshHead();
+            if (!fits(required, tail, head)) {
+                return INSUFFICIENT_CAPACITY;
+            }
+        }
+        int index = (int) tail & mask;
+        int toEnd = capacity - index;
+        int padding = 0;
+        if (required > toEnd) {
+            // The record goes at index 0 behind padding; room there ends at the head's index.
+            if (required > ((int) head & mask)) {
+                head = refreshHead();
+                if (required > ((int) head & mask)) {
+                    return INSUFFICIENT_CAPACITY;
+                }
+            }
+            padding = toEnd;
+        }
+        if (padding != 0) {
+            LONG.setRelease(region, at(index), headerWord(padding, PADDING_TYPE));
+            index = 0;
+        }
+        LONG.setRelease(region, at(index), headerWord(-recordLength, PID));
+        LONG.setRelease(region, PRODUCER_POSITION_AT, tail + padding + required);
+        return index;
+    }
+
+    private long refreshHead() {
+        long head = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
+        headCache = head;
+        return head;
+    }
 
     /**
      * {@return whether {@code required} bytes fit between {@code tail} and {@code head}} In
@@ -285,8 +361,12 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
     /** Spin, then sleep on the space sequence until {@link #reserve} succeeds or time is up. */
     private int reserveWithin(int recordLength, long timeoutNanos) {
         int index = reserve(recordLength);
-        if (index >= 0 || timeoutNanos == 0) {
+        if (index >= 0) {
             return index;
+        }
+        if (timeoutNanos == 0) {
+            // Held past a spin: the holder may be dead, and then nobody else may come to recover.
+            return index == RESERVATION_BUSY && recoverReservation() ? reserve(recordLength) : index;
         }
         long start = System.nanoTime();
         for (int i = 0; i < SPIN_LIMIT + YIELD_LIMIT; i++) {
@@ -317,7 +397,14 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
                     if (index >= 0) {
                         return index;
                     }
-                    Posix.setTimespec(timespec, Math.min(left, IDLE_SLICE_NANOS));
+                    long slice = IDLE_SLICE_NANOS;
+                    if (index == RESERVATION_BUSY) {
+                        if (recoverReservation()) {
+                            continue;
+                        }
+                        slice = BUSY_NAP_NANOS;
+                    }
+                    Posix.setTimespec(timespec, Math.min(left, slice));
                     checkFutex(Posix.futexWait(spaceSequenceWord, sequence, timespec));
                 } finally {
                     INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, -1);
@@ -399,7 +486,17 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
             return false;
         }
         stallSince = now;
-        return !ProcessIdentity.isAlive(typeOf(word)) && padOver(index, word, Math.abs(lengthOf(word)));
+        return skipIfDead(head, index, word);
+    }
+
+    /** Pads over the claim {@code word} at {@code head} if its claimer has ended. */
+    private boolean skipIfDead(long head, int index, long word) {
+        int length = -lengthOf(word);
+        if (length < RecordDescriptor.HEADER_LENGTH || alignedLength(length) > capacity - index) {
+            throw corrupt(head, word);
+        }
+        return !ProcessIdentity.isAlive(typeOf(word)) && publishDeadClaim(head, alignedLength(length))
+                && padOver(index, word, length);
     }
 
     /** Turns the record at {@code index}, still {@code expected}, into counted padding of {@code length}. */
@@ -484,40 +581,11 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
 
     @Override
     public boolean unblock() {
+        boolean recovered = recoverReservation();
         long head = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
-        long tail = (long) LONG.getVolatile(region, PRODUCER_POSITION_AT);
-        if (tail - head <= 0) {
-            return false;
-        }
         int headIndex = (int) head & mask;
         long word = (long) LONG.getVolatile(region, at(headIndex));
-        int length = lengthOf(word);
-        if (length < 0) {
-            return !ProcessIdentity.isAlive(typeOf(word)) && padOver(headIndex, word, -length);
-        }
-        if (word != 0) {
-            return false;
-        }
-        // Zero bytes reserved by a producer that never wrote its header: pad up to the next
-        // header, or to the end of the data area if the reservations run past it.
-        boolean pastEnd = tail - head > capacity - headIndex;
-        int limit = pastEnd ? capacity : headIndex + (int) (tail - head);
-        for (int i = headIndex + ALIGNMENT; i < limit; i += ALIGNMENT) {
-            if ((long) LONG.getVolatile(region, at(i)) != 0) {
-                return zeroSince(headIndex, i) && padOver(headIndex, 0, i - headIndex);
-            }
-        }
-        return pastEnd && zeroSince(headIndex, capacity) && padOver(headIndex, 0, capacity - headIndex);
-    }
-
-    /** {@return whether the header words from {@code from} up to {@code to} are all still zero} */
-    private boolean zeroSince(int from, int to) {
-        for (int i = to - ALIGNMENT; i >= from; i -= ALIGNMENT) {
-            if ((long) LONG.getVolatile(region, at(i)) != 0) {
-                return false;
-            }
-        }
-        return true;
+        return lengthOf(word) < 0 && skipIfDead(head, headIndex, word) || recovered;
     }
 
     // ---------------------------------------------------------------- state
@@ -616,7 +684,9 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
             }
             if (state == STATE_INITIALISING) {
                 ProcessIdentity creator = creator(region);
-                if (creator == null || !creator.isAlive()) {
+                // Dead now, but it may have finished first (a creator may well exit once done).
+                if ((creator == null || !creator.isAlive())
+                        && (int) INT.getAcquire(region, INIT_STATE_AT) != STATE_READY) {
                     throw new IpcException(call, null, 0, null, "the ring's creator (pid "
                             + (int) INT.get(region, CREATOR_PID_AT) + ") died while initialising it",
                             IpcException.Reason.CREATOR_DIED);

@@ -29,7 +29,40 @@ package io.jipc.ring;
  * data area and writes kind and capacity, (5) release-stores {@link #STATE_READY}. An
  * attacher acquire-reads the state; at any non-zero state magic and version are valid;
  * at {@code INITIALISING} the creator's identity is valid, so a dead creator is told apart
- * from a slow one.
+ * from a slow one; having found it dead, the attacher reads the state once more, since a
+ * creator may have finished and exited in between.
+ *
+ * <p>Reserving (MPSC): a producer takes the <b>reservation lock</b> ({@code RESERVATION_LOCK},
+ * on the producer position's own cache line) by a CAS from 0 to a word naming its process,
+ * reads the producer position, writes the record's claimed header (and, before it, the
+ * padding header when the record wraps), release-stores the new producer position and
+ * release-stores 0 into the lock. So every byte below the producer position lies in a
+ * record whose header is already written and names a process: the consumer never waits
+ * on a zero header that somebody owns. A producer killed while it holds the lock is
+ * found by whoever next needs the lock (another producer, or the consumer stuck behind
+ * a claim of the dead process): after a short spin it checks the holder's pid and start
+ * time, and if that process has ended it takes the lock over by a CAS from the dead
+ * word, moves the producer position past any header the dead holder wrote (those are
+ * the only non-zero words at or beyond it, since free space is zero), and releases the
+ * lock. A claimed record of the dead holder is then skipped by the consumer like any
+ * other dead claim. A lock held by a live process for long (descheduled, stopped) makes
+ * other producers wait, never the consumer.
+ *
+ * <p>Why a lock word and not a CAS on the record header at the producer position: a
+ * producer that read the position and was then descheduled can find, by the time of its
+ * CAS, that the position was claimed, consumed, released and zeroed, and that the zero
+ * word it expects now lies inside a message of a later lap; its CAS would then succeed
+ * and tear that message. The record header holds no lap number and message bytes can
+ * hold any value, so no expected value rules this out; the lock word can be reused
+ * without harm because its holder reads the position only after taking it. The lock is
+ * a registry of reserving producers (pid, start time, reserving position) cut down to
+ * one slot, taken by CAS, whose reserving position is the producer position itself: a
+ * slot per producer would have to be one per producing thread, found on every claim,
+ * recycled when threads and processes end, and bounded in number. Cost on the fast path: where a producer used to load and CAS the
+ * producer position, it now CASes the lock, loads and stores the position and stores the
+ * lock, all on the one line the CAS made exclusive: no system call and no other shared
+ * cache line. Under contention, producers now wait while the holder writes its header
+ * (the old scheme let them overlap that store).
  *
  * <p>Waiting: futex words are 32 bits and positions are 64, and the consumer's "data
  * arrived" signal is a record header at a moving address. So each direction has its own
@@ -58,7 +91,7 @@ public final class RingDescriptor {
     /** {@code "JIPCRING"} in ASCII, read as a little-endian 64-bit value. */
     public static final long MAGIC = 0x474E49524350494AL;
     /** Bumped on any change of this layout or of {@link RecordDescriptor}. */
-    public static final int LAYOUT_VERSION = 1;
+    public static final int LAYOUT_VERSION = 2;
 
     /** Ring kind: one producer, one consumer ({@link SpscRing}). */
     public static final int KIND_SPSC = 1;
@@ -113,11 +146,24 @@ public final class RingDescriptor {
     /**
      * The producer position (the tail): the end of the last reserved record, 64 bits.
      * Writers: the producer, release store after writing the record's claimed header
-     * (SPSC); the producers, CAS, before writing it (MPSC). Readers: producers (acquire /
-     * volatile), and monitoring. The consumer never needs it: record headers tell it what
-     * is ready.
+     * (SPSC); the holder of {@code RESERVATION_LOCK}, release store after writing the
+     * headers (MPSC). Recovery: the consumer, CAS, moves it past the claim of a dead SPSC
+     * producer that had not stored it yet; an MPSC lock taken over from a dead holder is
+     * repaired the same way, by store, under the lock. Readers: producers (acquire, or
+     * plain under the lock), the consumer when it skips a dead claim, and monitoring.
+     * The consumer otherwise never needs it: record headers tell it what is ready.
      */
     public static final int PRODUCER_POSITION_OFFSET;
+    /**
+     * The reservation lock (MPSC only; SPSC leaves it 0), 64 bits, on the producer
+     * position's cache line: 0 when free, else {@link #reserverWord} of the holding process
+     * (pid in the low half, low 32 bits of its start time in the high half, so a recycled
+     * pid is not taken for the holder). Writers: producers, CAS 0 &rarr; own word to take
+     * it, release store of 0 to free it; whoever finds the holder dead, CAS from the dead
+     * word to its own word. Readers: producers waiting for it, plain/opaque while
+     * spinning; the consumer, volatile, when a dead claim lies beyond the producer position.
+     */
+    public static final int RESERVATION_LOCK_OFFSET;
     /**
      * The consumer position (the head): the start of the first unconsumed record, 64 bits.
      * Writer: the consumer, volatile store once per batch, after zeroing the consumed
@@ -185,7 +231,11 @@ public final class RingDescriptor {
      *  |                Producer Position (64 bits)                    | 128
      *  |                                                               |
      *  +---------------------------------------------------------------+
-     *  |                  Reserved, zero, to byte 256                 ... 136
+     *  |       Reservation Lock: holder pid (0: free) (low half)       | 136
+     *  +---------------------------------------------------------------+
+     *  |  Reservation Lock: holder start time, low 32 bits (high half) | 140
+     *  +---------------------------------------------------------------+
+     *  |                  Reserved, zero, to byte 256                 ... 144
      * ...                                                              |
      *  +---------------------------------------------------------------+
      *  |                Consumer Position (64 bits)                    | 256
@@ -241,6 +291,8 @@ public final class RingDescriptor {
 
         offset = REGION_LENGTH;
         PRODUCER_POSITION_OFFSET = offset;
+        // Same line: the lock holder is the only writer of the position.
+        RESERVATION_LOCK_OFFSET = offset + Long.BYTES;
 
         offset += REGION_LENGTH;
         CONSUMER_POSITION_OFFSET = offset;
@@ -258,6 +310,24 @@ public final class RingDescriptor {
 
         offset += REGION_LENGTH;
         HEADER_LENGTH = offset;
+    }
+
+    /**
+     * {@return the {@code RESERVATION_LOCK} word naming a process} {@code startTime} is
+     * {@code /proc/PID/stat} field 22, or 0 if unknown (then the pid alone names it).
+     */
+    public static long reserverWord(int pid, long startTime) {
+        return (startTime << 32) | (pid & 0xFFFF_FFFFL);
+    }
+
+    /** {@return the holder's pid in a {@code RESERVATION_LOCK} word} */
+    public static int reserverPid(long word) {
+        return (int) word;
+    }
+
+    /** {@return the low 32 bits of the holder's start time in a {@code RESERVATION_LOCK} word} */
+    public static int reserverStartTime(long word) {
+        return (int) (word >>> 32);
     }
 
     /** {@return the bytes a ring of {@code capacity} needs: header plus data} */

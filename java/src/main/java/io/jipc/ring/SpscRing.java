@@ -5,26 +5,19 @@ import io.jipc.IpcException;
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 
-import static io.jipc.ring.RecordDescriptor.PADDING_TYPE;
-import static io.jipc.ring.RecordDescriptor.alignedLength;
-import static io.jipc.ring.RecordDescriptor.headerWord;
-
 /**
  * A {@link Ring} with one producer and one consumer, each possibly in its own process.
  *
  * <p>Producer methods must be called by one thread at a time, in one process at a time
  * (a producer that ends may be replaced by another that attaches later: the producer
- * position lives in the header). Nothing detects two concurrent producers; use
+ * position lives in the header; a producer that was killed, only once the consumer has
+ * skipped its claim, if it left one). Nothing detects two concurrent producers; use
  * {@link MpscRing} for that. In exchange a claim costs no atomic read-modify-write: the
  * producer writes the claimed header and then release-stores the producer position.
  */
 public final class SpscRing extends RingBase {
-    /** The producer's lower bound of the consumer position: it only grows, so a stale copy is safe. */
-    private long headCache;
-
     private SpscRing(MemorySegment region) {
         super(region, capacityOf(region));
-        this.headCache = consumerPosition();
     }
 
     /**
@@ -64,40 +57,18 @@ public final class SpscRing extends RingBase {
 
     @Override
     int reserve(int recordLength) {
-        int required = alignedLength(recordLength);
-        long tail = (long) LONG.getAcquire(region, PRODUCER_POSITION_AT);
-        long head = headCache;
-        if (!fits(required, tail, head)) {
-            head = refreshHead();
-            if (!fits(required, tail, head)) {
-                return INSUFFICIENT_CAPACITY;
-            }
-        }
-        int index = (int) tail & mask;
-        int toEnd = capacity - index;
-        int padding = 0;
-        if (required > toEnd) {
-            // The record goes at index 0 behind padding; room there ends at the head's index.
-            if (required > ((int) head & mask)) {
-                head = refreshHead();
-                if (required > ((int) head & mask)) {
-                    return INSUFFICIENT_CAPACITY;
-                }
-            }
-            padding = toEnd;
-        }
-        if (padding != 0) {
-            LONG.setRelease(region, at(index), headerWord(padding, PADDING_TYPE));
-            index = 0;
-        }
-        LONG.setRelease(region, at(index), headerWord(-recordLength, PID));
-        LONG.setRelease(region, PRODUCER_POSITION_AT, tail + padding + required);
-        return index;
+        return reserveAt((long) LONG.getAcquire(region, PRODUCER_POSITION_AT), recordLength);
     }
 
-    private long refreshHead() {
-        long head = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
-        headCache = head;
-        return head;
+    /** The producer died between its claimed header and its position store: the consumer stores it. */
+    @Override
+    boolean publishDeadClaim(long position, int alignedLength) {
+        long tail;
+        while ((tail = (long) LONG.getVolatile(region, PRODUCER_POSITION_AT)) <= position) {
+            if (LONG.compareAndSet(region, PRODUCER_POSITION_AT, tail, position + alignedLength)) {
+                break;
+            }
+        }
+        return true;
     }
 }

@@ -30,7 +30,10 @@
  * <h2>Crashes</h2>
  * A claimed record carries its producer's pid. A record left claimed by a producer that
  * died (killed between claim and commit) is found by the consumer, which turns it into
- * padding, goes on, and counts it ({@code deadProducerRecordsSkipped}). A creator that
+ * padding, goes on, and counts it ({@code deadProducerRecordsSkipped}). An MPSC producer
+ * killed while reserving holds the ring's reservation lock, which names its process too:
+ * the next producer (or the consumer) that needs it finds the holder dead and takes it
+ * over, so neither the consumer nor the other producers wait for it for long. A creator that
  * died while initialising is reported to attachers as
  * {@link io.jipc.IpcException.Reason#CREATOR_DIED}. All processes that share a ring must
  * share a pid namespace.

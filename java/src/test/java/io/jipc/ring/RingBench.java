@@ -22,7 +22,9 @@ import java.util.Arrays;
  * spin-then-sleep ({@code sleep}: {@code put} and blocking {@code read}). Statistics cover
  * the second half of the run (the first half warms up the JIT and the caches).
  * Throughput: 64-byte messages one way through one SPSC ring, counted by the consumer from
- * its first message to its last.
+ * its first message to its last; then through one MPSC ring from one and from two C
+ * producer processes (each sending its share) into Java, which shows the cost of the MPSC
+ * reservation.
  */
 public final class RingBench {
     private static final int CAPACITY = 1 << 16;
@@ -51,6 +53,10 @@ public final class RingBench {
             }
             System.out.printf("  java -> c     %s%n", intoC(shm, messages, false));
             System.out.printf("  c    -> c     %s%n", intoC(shm, messages, true));
+            System.out.println("one way, 64-byte messages through an MPSC ring, " + messages);
+            for (int producers = 1; producers <= 2; producers++) {
+                System.out.printf("  %d c  -> java  %,12.0f msgs/s%n", producers, mpscIntoJava(shm, producers, messages));
+            }
         } finally {
             SharedMemory.unlink(shmName);
         }
@@ -127,6 +133,34 @@ public final class RingBench {
             double seconds = (System.nanoTime() - t0) / 1e9;
             child.waitFor(Duration.ofSeconds(60));
             return (messages - first) / seconds;
+        }
+    }
+
+    private static double mpscIntoJava(SharedMemory shm, int producers, long messages) throws Exception {
+        Ring ring = MpscRing.create(shm.segment().asSlice(0, REGION), CAPACITY);
+        long each = messages / producers;
+        ChildProcess[] sources = new ChildProcess[producers];
+        long[] received = {0};
+        RecordHandler count = (type, m) -> received[0]++;
+        try {
+            for (int i = 0; i < producers; i++) {
+                sources[i] = Spawn.command(peer(), "source", shm.name(), "0", Long.toString(each), "64", "mpsc").start();
+            }
+            ring.read(count, Integer.MAX_VALUE);
+            long t0 = System.nanoTime();
+            long first = received[0];
+            while (received[0] < each * producers) {
+                ring.read(count, Integer.MAX_VALUE);
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            return (each * producers - first) / seconds;
+        } finally {
+            for (ChildProcess source : sources) {
+                if (source != null) {
+                    source.waitFor(Duration.ofSeconds(60));
+                    source.close();
+                }
+            }
         }
     }
 

@@ -72,7 +72,7 @@ class RingTest {
         for (Field f : RingDescriptor.class.getFields()) {
             if (f.getName().endsWith("_OFFSET")) {
                 int offset = f.getInt(null);
-                int width = f.getName().matches(".*(MAGIC|POSITION|START_TIME|SKIPPED)_OFFSET") ? 8 : 4;
+                int width = f.getName().matches(".*(MAGIC|POSITION|LOCK|START_TIME|SKIPPED)_OFFSET") ? 8 : 4;
                 assertEquals(0, offset % width, f.getName() + " misaligned");
                 assertTrue(offset + width <= RingDescriptor.HEADER_LENGTH, f.getName());
             }
@@ -85,6 +85,10 @@ class RingTest {
         assertEquals(RecordDescriptor.headerWord(-48, 1234), 0x0000_04D2_FFFF_FFD0L);
         assertEquals(-48, RecordDescriptor.lengthOf(0x0000_04D2_FFFF_FFD0L));
         assertEquals(1234, RecordDescriptor.typeOf(0x0000_04D2_FFFF_FFD0L));
+        assertEquals(RingDescriptor.PRODUCER_POSITION_OFFSET + 8, RingDescriptor.RESERVATION_LOCK_OFFSET);
+        long lock = RingDescriptor.reserverWord(4321, 0x1_2345_6789L);
+        assertEquals(4321, RingDescriptor.reserverPid(lock));
+        assertEquals(0x2345_6789, RingDescriptor.reserverStartTime(lock));
     }
 
     @Test
@@ -603,40 +607,176 @@ class RingTest {
     }
 
     /**
-     * An MPSC producer killed between its compare-and-set and its header store leaves
-     * reserved zero bytes (simulated by moving the producer position by hand): unblock()
-     * pads up to the next header, or to the end of the data area.
+     * An MPSC producer killed while reserving holds the reservation lock (faked here with
+     * the word of a dead process): the next producer takes it over, moving the producer
+     * position past any header the dead holder wrote, whose claim the consumer then skips.
      */
     @Test
-    void unblockPadsOverAnOwnerlessReservation() throws Exception {
+    @Timeout(30)
+    void aReservationLockOfADeadProcessIsTakenOverByTheNextProducer() throws Exception {
         MemorySegment mem = shm(256).segment();
         MpscRing ring = MpscRing.create(mem, 256);
-        assertFalse(ring.unblock(), "an empty ring needs nothing");
-        reserveByHand(mem, 48);
-        assertTrue(ring.offer(new byte[] {1}));
-        assertEquals(0, ring.poll((t, m) -> { }, 10), "stuck behind the ownerless bytes");
-        assertTrue(ring.unblock());
-        assertFalse(ring.unblock(), "nothing left to unblock");
-        assertEquals(1, ring.poll((t, m) -> { }, 10));
-        assertEquals(1, ring.deadProducerRecordsSkipped());
-
-        // Now at 64 of 256: a dead reservation runs to the end, its record wrapped to index 0.
-        reserveByHand(mem, 256 - 64 + 32);
-        assertTrue(ring.offer(new byte[] {2}));
-        assertTrue(ring.unblock(), "pads 64..256");
+        long dead = RingDescriptor.reserverWord(deadPid(), 0);
         List<Byte> got = new ArrayList<>();
-        assertEquals(0, ring.poll((t, m) -> got.add(m.get(ValueLayout.JAVA_BYTE, 0)), 10));
-        assertEquals(256, ring.consumerPosition());
-        assertTrue(ring.unblock(), "pads the wrapped 32 bytes at index 0");
-        assertEquals(1, ring.poll((t, m) -> got.add(m.get(ValueLayout.JAVA_BYTE, 0)), 10));
-        assertEquals(List.of((byte) 2), got);
-        assertEquals(3, ring.deadProducerRecordsSkipped());
-        assertEquals(ring.producerPosition(), ring.consumerPosition());
+        RecordHandler collect = (t, m) -> got.add(m.get(ValueLayout.JAVA_BYTE, 0));
+
+        // Dead before it wrote anything: the lock is simply taken over, even by a non-blocking offer.
+        setLock(mem, dead);
+        assertTrue(ring.offer(new byte[] {1}));
+        assertEquals(0L, lockOf(mem));
+        assertEquals(16, ring.producerPosition());
+
+        // Dead after its claimed header, before moving the position.
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH + 16,
+                RecordDescriptor.headerWord(-24, RingDescriptor.reserverPid(dead)));
+        setLock(mem, dead);
+        assertNotNull(ring.claim(1, Duration.ofSeconds(10)), "a blocking claim recovers too");
+        assertEquals(16 + 24 + 16, ring.producerPosition());
+        assertEquals(0L, lockOf(mem));
+        long t0 = System.nanoTime();
+        assertEquals(1, ring.read(collect, 10, Duration.ofSeconds(10)));
+        assertEquals(0, ring.read(collect, 10, Duration.ofMillis(300)), "the dead claim, then our own open one");
+        long took = System.nanoTime() - t0;
+        assertEquals(List.of((byte) 1), got);
+        assertEquals(1, ring.deadProducerRecordsSkipped());
+        assertEquals(16 + 24, ring.consumerPosition());
+        assertTrue(took >= RingBase.STALL_NANOS, "skipped after " + took / 1_000_000 + " ms");
     }
 
-    private static void reserveByHand(MemorySegment mem, int bytes) {
-        long tail = mem.get(ValueLayout.JAVA_LONG, RingDescriptor.PRODUCER_POSITION_OFFSET);
-        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.PRODUCER_POSITION_OFFSET, tail + bytes);
+    /**
+     * The holder died wrapping: padding to the end written (and consumed, so the consumer
+     * is past the producer position), claimed header at index 0 written. With no other
+     * producer, the consumer itself recovers the lock to skip the claim.
+     */
+    @Test
+    @Timeout(30)
+    void theConsumerRecoversALockWhoseDeadHolderLeftAClaimBeyondThePosition() throws Exception {
+        MemorySegment mem = shm(256).segment();
+        MpscRing ring = MpscRing.create(mem, 256);
+        for (int i = 0; i < 5; i++) {
+            assertTrue(ring.offer(new byte[32]));
+        }
+        assertEquals(5, ring.poll((t, m) -> { }, 10));
+        assertEquals(200, ring.consumerPosition());
+        int deadPid = deadPid();
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH + 200,
+                RecordDescriptor.headerWord(56, RecordDescriptor.PADDING_TYPE));
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH, RecordDescriptor.headerWord(-32, deadPid));
+        setLock(mem, RingDescriptor.reserverWord(deadPid, 0));
+
+        assertEquals(0, ring.read((t, m) -> { }, 10, Duration.ofSeconds(1)));
+        assertEquals(256 + 32, ring.consumerPosition(), "padding and the dead claim skipped");
+        assertEquals(256 + 32, ring.producerPosition());
+        assertEquals(1, ring.deadProducerRecordsSkipped());
+        assertEquals(0L, lockOf(mem));
+        assertTrue(ring.offer(new byte[] {9}));
+        byte[] got = new byte[1];
+        assertEquals(1, ring.poll((t, m) -> got[0] = m.get(ValueLayout.JAVA_BYTE, 0), 10));
+        assertEquals(9, got[0]);
+    }
+
+    /** The holder died right after its padding header: a producer moves the position up to the consumer. */
+    @Test
+    @Timeout(30)
+    void aLockWhoseDeadHolderWroteOnlyPaddingIsRepairedPastTheConsumer() throws Exception {
+        MemorySegment mem = shm(256).segment();
+        MpscRing ring = MpscRing.create(mem, 256);
+        for (int i = 0; i < 5; i++) {
+            assertTrue(ring.offer(new byte[32]));
+        }
+        assertEquals(5, ring.poll((t, m) -> { }, 10));
+        assertEquals(200, ring.consumerPosition());
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH + 200,
+                RecordDescriptor.headerWord(56, RecordDescriptor.PADDING_TYPE));
+        setLock(mem, RingDescriptor.reserverWord(deadPid(), 0));
+        assertEquals(0, ring.poll((t, m) -> { }, 10));
+        assertEquals(256, ring.consumerPosition(), "the consumer took the padding");
+        assertEquals(200, ring.producerPosition());
+        assertTrue(ring.unblock(), "recovers the lock");
+        assertFalse(ring.unblock(), "nothing left to recover");
+        assertEquals(256, ring.producerPosition());
+        assertTrue(ring.offer(new byte[] {3}));
+        assertEquals(1, ring.poll((t, m) -> assertEquals(3, m.get(ValueLayout.JAVA_BYTE, 0)), 10));
+        assertEquals(0, ring.deadProducerRecordsSkipped());
+    }
+
+    /**
+     * A lock held by a live process is never taken: non-blocking claims answer "no room",
+     * timed ones time out. Held by a process that ends, or by a recycled pid (same pid,
+     * another start time), it is taken over.
+     */
+    @Test
+    @Timeout(30)
+    void aLiveHolderIsWaitedForAndARecycledPidIsNot() throws Exception {
+        MemorySegment mem = shm(1024).segment();
+        MpscRing ring = MpscRing.create(mem, 1024);
+        try (ChildProcess child = Spawn.command("sleep", "30").start()) {
+            ProcessIdentity id = ProcessIdentity.of(child.pid()).orElseThrow();
+            setLock(mem, RingDescriptor.reserverWord(id.pid(), id.startTime()));
+            assertNull(ring.tryClaim(8));
+            assertFalse(ring.offer(new byte[8]));
+            long t0 = System.nanoTime();
+            assertFalse(ring.offer(new byte[8], Duration.ofMillis(50)));
+            assertTrue(System.nanoTime() - t0 >= 50_000_000L);
+            assertFalse(ring.unblock());
+            assertEquals(0, ring.producerPosition());
+
+            setLock(mem, RingDescriptor.reserverWord(id.pid(), id.startTime() + 1));
+            assertTrue(ring.offer(new byte[8]), "a recycled pid is no holder");
+
+            setLock(mem, RingDescriptor.reserverWord(id.pid(), id.startTime()));
+            AtomicReference<Claim> claimed = new AtomicReference<>();
+            Thread waiter = new Thread(() -> claimed.set(ring.claim(8, Duration.ofSeconds(20))));
+            waiter.start();
+            Thread.sleep(50);
+            assertTrue(waiter.isAlive(), "waits for a live holder");
+            child.kill();
+            waiter.join(20_000);
+            assertNotNull(claimed.get(), "takes the lock over once the holder is dead");
+            claimed.get().commit();
+        }
+        assertEquals(2, ring.poll((t, m) -> { }, 10));
+    }
+
+    /**
+     * An SPSC producer killed between its claimed header (here behind padding, at index 0)
+     * and its position store: the consumer takes the padding, skips the claim and moves
+     * the producer position past it, so that a producer attaching later starts there.
+     */
+    @Test
+    @Timeout(30)
+    void anSpscClaimBeyondThePositionIsSkippedAndThePositionMoved() throws Exception {
+        MemorySegment mem = shm(256).segment();
+        SpscRing ring = SpscRing.create(mem, 256);
+        for (int i = 0; i < 5; i++) {
+            assertTrue(ring.offer(new byte[32]));
+        }
+        assertEquals(5, ring.poll((t, m) -> { }, 10));
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH + 200,
+                RecordDescriptor.headerWord(56, RecordDescriptor.PADDING_TYPE));
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH, RecordDescriptor.headerWord(-20, deadPid()));
+        assertEquals(0, ring.read((t, m) -> { }, 10, Duration.ofSeconds(1)));
+        assertEquals(1, ring.deadProducerRecordsSkipped());
+        assertEquals(256 + 24, ring.consumerPosition());
+        assertEquals(256 + 24, ring.producerPosition());
+        SpscRing next = SpscRing.attach(mem);
+        assertTrue(next.offer(new byte[] {5}));
+        assertEquals(1, ring.poll((t, m) -> assertEquals(5, m.get(ValueLayout.JAVA_BYTE, 0)), 10));
+    }
+
+    private static int deadPid() throws Exception {
+        try (ChildProcess child = Spawn.command("true").start()) {
+            child.waitFor();
+            return child.pid();
+        }
+    }
+
+    private static void setLock(MemorySegment mem, long word) {
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.RESERVATION_LOCK_OFFSET, word);
+    }
+
+    private static long lockOf(MemorySegment mem) {
+        return mem.get(ValueLayout.JAVA_LONG, RingDescriptor.RESERVATION_LOCK_OFFSET);
     }
 
     @Test

@@ -21,7 +21,7 @@ public interface ObjectInspector {
     /**
      * What an inspector found in a header.
      *
-     * @param layout           a short name for the layout, such as "jipc ring v1"
+     * @param layout           a short name for the layout, such as "jipc ring v2"
      * @param creatorPid       the pid the header names as its creator, if it names one
      * @param creatorStartTime that process's start time (clock ticks after boot,
      *                         /proc/PID/stat field 22), if the header records it, so a

@@ -28,6 +28,7 @@ import static io.jipc.ring.RingDescriptor.RING_KIND_OFFSET;
  * not looked for; such a segment shows as a plain one.
  */
 final class RingInspector implements ObjectInspector {
+    private static final String LAYOUT_NAME = "jipc ring v" + RingDescriptor.LAYOUT_VERSION;
 
     @Override
     public Optional<Header> inspect(ByteBuffer head, long objectSize) {
@@ -44,7 +45,7 @@ final class RingInspector implements ObjectInspector {
         if (state != RingDescriptor.STATE_READY) {
             // Kind and capacity are written later than the magic: do not trust them yet.
             String what = state == RingDescriptor.STATE_INITIALISING ? "being initialised" : "not initialised";
-            return Optional.of(new Header("jipc ring v1", creator, creatorStart, List.of(what)));
+            return Optional.of(new Header(LAYOUT_NAME, creator, creatorStart, List.of(what)));
         }
         int kind = head.getInt(RING_KIND_OFFSET);
         int capacity = head.getInt(CAPACITY_OFFSET);
@@ -67,6 +68,6 @@ final class RingInspector implements ObjectInspector {
         if (skipped > 0) {
             details.add(skipped + " records of dead producers skipped");
         }
-        return Optional.of(new Header("jipc ring v1", creator, creatorStart, details));
+        return Optional.of(new Header(LAYOUT_NAME, creator, creatorStart, details));
     }
 }

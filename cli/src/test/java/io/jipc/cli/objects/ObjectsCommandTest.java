@@ -187,7 +187,8 @@ class ObjectsCommandTest {
                 CliRun run = execute("ls", MINE);
                 assertEquals(0, run.code(), run.err());
                 String row = row(run.out(), name);
-                assertTrue(row.contains("jipc ring v1, SPSC, capacity 4096, fill 16 bytes (0 %), "
+                assertTrue(row.contains("jipc ring v" + io.jipc.ring.RingDescriptor.LAYOUT_VERSION
+                        + ", SPSC, capacity 4096, fill 16 bytes (0 %), "
                         + "asleep: 0 consumer / 0 producer, creator " + PID + " (alive)"), row);
             }
             Catalogue alive = Catalogue.take(ObjectInspector.standard(), Catalogue.matching(List.of(MINE)));
