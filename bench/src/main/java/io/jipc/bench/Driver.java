@@ -112,8 +112,10 @@ public final class Driver {
             peerArgs.addAll(plan.toArgs());
             List<String> cmd = Jvm.command(Peer.class, peerArgs);
             List<JsonLine> lines;
-            try (ChildProcess child = Spawn.command(cmd.getFirst(), cmd.subList(1, cmd.size()).toArray(String[]::new))
-                    .start()) {
+            Spawn spawn = Spawn.command(cmd.getFirst(), cmd.subList(1, cmd.size()).toArray(String[]::new));
+            endpoint.handOver(spawn);
+            try (ChildProcess child = spawn.start()) {
+                endpoint.peerStarted();
                 peer = child;
                 try (Transport.Link link = endpoint.accept(Duration.ofSeconds(60))) {
                     lines = steps(link);
@@ -141,7 +143,8 @@ public final class Driver {
             firstStep = !step.metric().equals(previous);
             previous = step.metric();
             histogram.reset();
-            lines.add(step.tput() ? tput(link, msg, step.size()) : rtt(link, msg, step.size(), histogram));
+            lines.add(step.idle() ? idle(link, msg, step.size())
+                    : step.tput() ? tput(link, msg, step.size()) : rtt(link, msg, step.size(), histogram));
         }
         return lines;
     }
@@ -284,6 +287,35 @@ public final class Driver {
                 .put("cpu_sys_ms", cpu.sysMicros() / 1e3);
     }
 
+    /**
+     * SYNC, then {@link Plan#idleMillis()} of nothing while the peer waits in a receive,
+     * then END: the CPU time a waiting side burns (the peer's is the one that matters;
+     * this side sleeps).
+     */
+    private JsonLine idle(Transport.Link link, MemorySegment msg, int size) throws IOException {
+        Protocol.fill(msg, size);
+        sync(link, msg, size);
+        Rusage.Cpu c0 = Rusage.self();
+        long start = System.nanoTime();
+        long end = start + plan.idleMillis() * 1_000_000L;
+        for (long left = end - start; left > 0; left = end - System.nanoTime()) {
+            try {
+                Thread.sleep(Duration.ofNanos(left));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted in the idle step", e);
+            }
+        }
+        setWord0(msg, word0(END, 0));
+        link.send(msg, size);
+        link.receive(msg, size);
+        long wall = System.nanoTime() - start;
+        Rusage.Cpu cpu = Rusage.self().minus(c0);
+        return head("idle", size, 0, wall)
+                .put("cpu_user_ms", cpu.userMicros() / 1e3)
+                .put("cpu_sys_ms", cpu.sysMicros() / 1e3);
+    }
+
     private JsonLine head(String metric, int size, long count, long wallNanos) {
         return new JsonLine().put("impl", "java").put("transport", transport).put("metric", metric)
                 .put("size", size).put("pin", pin).put("round", round).put("count", count)
@@ -305,6 +337,10 @@ public final class Driver {
             }
             mine.put("peer_cpu_user_ms", theirs.number("user_us") / 1e3)
                     .put("peer_cpu_sys_ms", theirs.number("sys_us") / 1e3);
+            if (mine.string("metric").equals("idle")) {
+                // The waiting thread alone: JIT and GC threads finishing earlier work are not the wait's cost.
+                mine.put("peer_thread_cpu_ms", theirs.number("thread_us") / 1e3);
+            }
         }
     }
 

@@ -49,6 +49,7 @@ public final class Peer {
         int size = step.size();
         boolean tput = step.tput();
         Rusage.Cpu c0 = null;
+        Rusage.Cpu t0 = null;
         long sum = 0;
         long count = 0;
         long errors = 0;
@@ -70,11 +71,13 @@ public final class Peer {
                 count++;
             } else if (phase == SYNC) {
                 c0 = Rusage.self();
+                t0 = Rusage.thread();
                 sum = 0;
                 count = 0;
                 errors = 0;
                 link.send(msg, size);
             } else {
+                Rusage.Cpu thread = Rusage.thread().minus(t0);
                 Rusage.Cpu cpu = Rusage.self().minus(c0);
                 if (tput) {
                     setWord0(msg, sum);
@@ -82,6 +85,7 @@ public final class Peer {
                 link.send(msg, size);
                 return new JsonLine().put("metric", step.metric()).put("size", size)
                         .put("user_us", cpu.userMicros()).put("sys_us", cpu.sysMicros())
+                        .put("thread_us", thread.userMicros() + thread.sysMicros())
                         .put("count", count).put("checksum", Long.toHexString(sum)).put("sequence_errors", errors);
             }
         }
