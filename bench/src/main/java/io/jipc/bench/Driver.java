@@ -72,8 +72,7 @@ public final class Driver {
         Path out = Path.of(args.get("--out", "driver.jsonl"));
         Driver d = new Driver(plan, name, args.get("--pin", "none"), args.longValue("--round", 1),
                 args.longValue("--jit-warmup-ms", JIT_WARMUP_MILLIS));
-        Affinity.pinCurrentThread((int) args.longValue("--cpu", -1));
-        List<JsonLine> lines = d.run(transport, (int) args.longValue("--peer-cpu", -1));
+        List<JsonLine> lines = d.run(transport, (int) args.longValue("--cpu", -1), (int) args.longValue("--peer-cpu", -1));
         Files.write(out, lines.stream().map(JsonLine::toString).toList(),
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
@@ -100,7 +99,14 @@ public final class Driver {
         return now - peerSeenDead > 1_000_000_000L;
     }
 
-    List<JsonLine> run(Transport transport, int peerCpu) throws Exception {
+    /**
+     * Runs the steps. This thread is pinned to {@code cpu} only once the peer JVM has
+     * started: a process inherits the CPU mask of the thread that spawns it, and a peer
+     * JVM born pinned to the driver's CPU would see one CPU (serial GC, one JIT thread)
+     * and run its compiler and GC threads on the very CPU this thread spins on.
+     */
+    List<JsonLine> run(Transport transport, int cpu, int peerCpu) throws Exception {
+        int allowedCpus = Affinity.allowedCpus().size();
         Path scratch = Files.createTempDirectory("jipc-bench-");
         Watchdog watchdog = Watchdog.start("driver", plan.budgetSeconds() + jitWarmupMillis / 1000,
                 this::peerDiedMidRun);
@@ -116,6 +122,7 @@ public final class Driver {
             endpoint.handOver(spawn);
             try (ChildProcess child = spawn.start()) {
                 endpoint.peerStarted();
+                Affinity.pinCurrentThread(cpu);
                 peer = child;
                 try (Transport.Link link = endpoint.accept(Duration.ofSeconds(60))) {
                     lines = steps(link);
@@ -126,7 +133,7 @@ public final class Driver {
                     throw new IllegalStateException("the peer JVM did not end cleanly: " + status);
                 }
             }
-            mergePeerReport(lines, Files.readAllLines(peerOut));
+            mergePeerReport(lines, Files.readAllLines(peerOut), allowedCpus);
             return lines;
         } finally {
             watchdog.close();
@@ -322,14 +329,22 @@ public final class Driver {
                 .put("wall_ms", wallNanos / 1e6);
     }
 
-    /** Adds the peer's CPU time to each line; checks its count and sequence in tput steps. */
-    private static void mergePeerReport(List<JsonLine> lines, List<String> peerLines) throws IOException {
+    /**
+     * Adds the peer's CPU time to each line; checks its count and sequence in tput steps, and
+     * that the peer JVM could use as many CPUs as this one before it pinned its thread.
+     */
+    private static void mergePeerReport(List<JsonLine> lines, List<String> peerLines, int allowedCpus)
+            throws IOException {
         if (peerLines.size() != lines.size()) {
             throw new IOException("the peer reported " + peerLines.size() + " steps, not " + lines.size());
         }
         for (int i = 0; i < lines.size(); i++) {
             JsonLine mine = lines.get(i);
             JsonLine theirs = JsonLine.parse(peerLines.get(i));
+            if (theirs.number("allowed_cpus") < allowedCpus) {
+                throw new IllegalStateException("the peer JVM started with " + theirs.string("allowed_cpus")
+                        + " CPU(s) allowed, this one has " + allowedCpus + ": it inherited a pinned mask");
+            }
             if (mine.string("metric").equals("tput")
                     && (theirs.number("count") != mine.number("count") || theirs.number("sequence_errors") != 0)) {
                 throw new IOException("tput: the consumer counted " + theirs.string("count") + " messages with "

@@ -33,13 +33,15 @@ public final class Peer {
         Plan plan = Plan.parse(args);
         // Runs until the JVM ends: the peer has nothing to do after its last step.
         Watchdog.start("peer", plan.budgetSeconds() + 60, null);
+        // Before pinning: what this JVM was born with, which the driver checks.
+        int allowedCpus = Affinity.allowedCpus().size();
         Affinity.pinCurrentThread((int) args.longValue("--cpu", -1));
         Transport transport = Transports.JAVA.get(args.get("--transport", ""));
         List<String> report = new ArrayList<>();
         try (Transport.Link link = transport.connect(args.get("--address", ""))) {
             MemorySegment msg = Arena.ofAuto().allocate(Protocol.MAX_SIZE, 64);
             for (Plan.Step step : plan.steps()) {
-                report.add(serve(link, msg, step).toString());
+                report.add(serve(link, msg, step).put("allowed_cpus", allowedCpus).toString());
             }
         }
         Files.write(Path.of(args.get("--peer-out", "peer.jsonl")), report);

@@ -37,9 +37,11 @@ import java.util.concurrent.TimeUnit;
  *   {@link Claim#commit}, {@link Ring#poll} with a handler that reads the first 8 bytes;</li>
  *   <li>{@code jipcOfferPoll}: {@link Ring#offer(MemorySegment)} of the whole message
  *   (copied in), then the same poll;</li>
- *   <li>{@code agronaClaimCommitRead} and {@code agronaWriteRead}: the same with Agrona's
- *   {@link OneToOneRingBuffer} ({@code tryClaim}/{@code commit}, {@code write}) and
- *   {@code read}.</li>
+ *   <li>{@code jipcOfferPollCopy}: offer, then a poll whose handler copies the whole
+ *   message out, as every cross-process harness transport does;</li>
+ *   <li>{@code agronaClaimCommitRead}, {@code agronaWriteRead} and {@code agronaWriteReadCopy}:
+ *   the same with Agrona's {@link OneToOneRingBuffer} ({@code tryClaim}/{@code commit},
+ *   {@code write}) and {@code read}.</li>
  * </ul>
  * Both rings have {@link #CAPACITY} data bytes in one jipc {@link SharedMemory} object
  * (unlinked at once), each at a page boundary; message sizes as in the harness. cmicro
@@ -70,6 +72,16 @@ public class RingCost {
     private long sink;
     private final RecordHandler readFirstWord = (type, m) -> sink += m.get(ValueLayout.JAVA_LONG, 0);
     private final MessageHandler agronaReadFirstWord = (type, buffer, index, length) -> sink += buffer.getLong(index);
+    private MemorySegment copyTarget;
+    private UnsafeBuffer agronaCopyTarget;
+    private final RecordHandler copyOut = (type, m) -> {
+        MemorySegment.copy(m, 0, copyTarget, 0, m.byteSize());
+        sink += m.byteSize();
+    };
+    private final MessageHandler agronaCopyOut = (type, buffer, index, length) -> {
+        agronaCopyTarget.putBytes(0, buffer, index, length);
+        sink += length;
+    };
 
     @Setup
     public void setUp() throws Exception {
@@ -85,6 +97,8 @@ public class RingCost {
             message.set(ValueLayout.JAVA_LONG, i, 0x9E3779B97F4A7C15L * (i + 1));
         }
         agronaMessage = new UnsafeBuffer(message.address(), size);
+        copyTarget = Arena.ofAuto().allocate(size, 64);
+        agronaCopyTarget = new UnsafeBuffer(copyTarget.address(), size);
     }
 
     private static long align(long n) {
@@ -130,6 +144,17 @@ public class RingCost {
     }
 
     @Benchmark
+    public long jipcOfferPollCopy() {
+        if (!ring.offer(message)) {
+            throw new IllegalStateException("full");
+        }
+        while (ring.poll(copyOut, 1) == 0) {
+            // The padding before a wrapped message.
+        }
+        return sink;
+    }
+
+    @Benchmark
     public long agronaClaimCommitRead() {
         int index = agrona.tryClaim(AGRONA_TYPE, size);
         if (index < 0) {
@@ -149,6 +174,17 @@ public class RingCost {
             throw new IllegalStateException("full");
         }
         while (agrona.read(agronaReadFirstWord, 1) == 0) {
+            // The padding before a wrapped message.
+        }
+        return sink;
+    }
+
+    @Benchmark
+    public long agronaWriteReadCopy() {
+        if (!agrona.write(AGRONA_TYPE, agronaMessage, 0, size)) {
+            throw new IllegalStateException("full");
+        }
+        while (agrona.read(agronaCopyOut, 1) == 0) {
             // The padding before a wrapped message.
         }
         return sink;
