@@ -5,9 +5,9 @@
  *   {"impl":"c","bench":"kill","iterations":10000000,"ns_per_call":...}
  * The calls go through a volatile function pointer so the compiler cannot drop or merge them.
  * It also runs the jipc sequences of the JMH RingCost benchmark through native/jipc_ring.c
- * (compiled in): claim + write 8 bytes + commit + poll, and offer + poll, one thread, one
- * SPSC ring of 64 KiB in anonymous memory, as "jipcClaimCommitPoll-SIZE" and
- * "jipcOfferPoll-SIZE".
+ * (compiled in): claim + write 8 bytes + commit + poll, offer + poll, and offer + poll
+ * copying the message out, one thread, one SPSC ring of 64 KiB in anonymous memory, as
+ * "jipcClaimCommitPoll-SIZE", "jipcOfferPoll-SIZE" and "jipcOfferPollCopy-SIZE".
  * Usage: cmicro [FILE]   (appends to FILE instead of printing)
  */
 #include <errno.h>
@@ -53,6 +53,16 @@ static void read_first_word(void *context, int32_t type, const void *message, ui
     ring_sink += (long)w;
 }
 
+static uint64_t ring_copy[4096 / 8] __attribute__((aligned(64)));
+
+static void copy_out(void *context, int32_t type, const void *message, uint32_t length)
+{
+    (void)context;
+    (void)type;
+    memcpy(ring_copy, message, length);
+    ring_sink += (long)length;
+}
+
 static void ring_failed(const char *what, int r)
 {
     fprintf(stderr, "cmicro: %s: %s\n", what, strerror(-r));
@@ -60,10 +70,10 @@ static void ring_failed(const char *what, int r)
 }
 
 /* The poll loops past the padding before a wrapped message, as RingCost's does. */
-static long ring_poll_one(void)
+static long ring_poll_one(jipc_ring_handler handler)
 {
     int r;
-    while ((r = jipc_ring_poll(&ring, read_first_word, NULL, 1)) == 0)
+    while ((r = jipc_ring_poll(&ring, handler, NULL, 1)) == 0)
         ;
     if (r < 0)
         ring_failed("jipc_ring_poll", r);
@@ -81,7 +91,7 @@ static long ring_claim_commit_poll(void)
     r = jipc_ring_commit(&ring, &claim, 0);
     if (r)
         ring_failed("jipc_ring_commit", r);
-    return ring_poll_one();
+    return ring_poll_one(read_first_word);
 }
 
 static long ring_offer_poll(void)
@@ -89,7 +99,15 @@ static long ring_offer_poll(void)
     int r = jipc_ring_offer(&ring, 0, ring_message, ring_size, 0);
     if (r)
         ring_failed("jipc_ring_offer", r);
-    return ring_poll_one();
+    return ring_poll_one(read_first_word);
+}
+
+static long ring_offer_poll_copy(void)
+{
+    int r = jipc_ring_offer(&ring, 0, ring_message, ring_size, 0);
+    if (r)
+        ring_failed("jipc_ring_offer", r);
+    return ring_poll_one(copy_out);
 }
 
 static double now_ns(void)
@@ -159,6 +177,8 @@ int main(int argc, char **argv)
         measure(name, ring_claim_commit_poll);
         snprintf(name, sizeof name, "jipcOfferPoll-%u", ring_size);
         measure(name, ring_offer_poll);
+        snprintf(name, sizeof name, "jipcOfferPollCopy-%u", ring_size);
+        measure(name, ring_offer_poll_copy);
     }
     munmap(memory, region);
     return 0;

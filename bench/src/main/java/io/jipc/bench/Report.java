@@ -327,7 +327,8 @@ final class Report {
                 "Agrona", "jipc Java ÷ C", "jipc Java ÷ Agrona");
         for (String size : Micro.RING_SIZES) {
             for (String[] b : new String[][] {{"claim, write 8 B, commit; poll", "jipcClaimCommitPoll",
-                    "agronaClaimCommitRead"}, {"offer (copy in); poll", "jipcOfferPoll", "agronaWriteRead"}}) {
+                    "agronaClaimCommitRead"}, {"offer (copy in); poll", "jipcOfferPoll", "agronaWriteRead"},
+                    {"offer; poll copying out", "jipcOfferPollCopy", "agronaWriteReadCopy"}}) {
                 double j = score.getOrDefault("java:" + b[1] + "-" + size, Double.NaN);
                 double c = score.getOrDefault("c:" + b[1] + "-" + size, Double.NaN);
                 double a = score.getOrDefault("java:" + b[2] + "-" + size, Double.NaN);
@@ -340,7 +341,7 @@ final class Report {
                 + "or labs (not a system call); no binding cell for fcntl (jextract's variadic invoker boxes its "
                 + "arguments).\n\n" + locks + "\n" + rings
                 + "\nRingCost (JMH) and cmicro: an SPSC ring of 64 KiB, one thread produces then consumes, so "
-                + "nothing waits; the handler reads the first 8 bytes. Agrona: OneToOneRingBuffer, the same "
+                + "nothing waits; the handler reads the first 8 bytes (or copies the message out). Agrona: OneToOneRingBuffer, the same "
                 + "capacity, tryClaim/commit or write, then read.\n";
     }
 
