@@ -54,6 +54,16 @@ final class Report {
         return median(values(impl, transport, metric, size, r -> r.number(field)));
     }
 
+    /**
+     * {@return the best round's {@code field}: the lowest for latencies ({@code lowerIsBetter}),
+     * the highest otherwise; NaN if there is no such result} On a shared machine the best
+     * round is the one least disturbed by others.
+     */
+    double best(String impl, String transport, String metric, int size, String field, boolean lowerIsBetter) {
+        double[] v = values(impl, transport, metric, size, r -> r.number(field));
+        return v.length == 0 ? Double.NaN : lowerIsBetter ? v[0] : v[v.length - 1];
+    }
+
     private double[] values(String impl, String transport, String metric, int size, Function<JsonLine, Double> f) {
         List<JsonLine> rs = byKey.getOrDefault(key(impl, transport, metric, size), List.of());
         return rs.stream().mapToDouble(f::apply).filter(v -> !Double.isNaN(v)).sorted().toArray();

@@ -75,5 +75,6 @@ class TargetsTest {
                 new Plan(List.of("rtt"), List.of(8), 1, 1, 1, 1), 1, "same", false, true, Path.of("u"), Path.of("u"), 0,
                 List.of()), results, List.of(), List.of(), 1, ""));
         assertTrue(table.contains(" PASS |") && table.contains(" MISS |") && table.contains(" not measured |"), table);
+        assertEquals(400.0 / 380, p50.bestValue(), 1e-9);
     }
 }
