@@ -38,6 +38,21 @@ class TargetsTest {
         return Targets.evaluate(r).stream().collect(Collectors.toMap(Targets.Target::what, Function.identity()));
     }
 
+    @Test
+    void ringCostsPairJavaWithCAndAgronaBySize() {
+        List<JsonLine> micro = List.of(
+                new JsonLine().put("impl", "java").put("bench", "jipcOfferPoll-64").put("ns_per_call", 30.0),
+                new JsonLine().put("impl", "c").put("bench", "jipcOfferPoll-64").put("ns_per_call", 25.0),
+                new JsonLine().put("impl", "java").put("bench", "agronaWriteRead-64").put("ns_per_call", 15.0));
+        Plan plan = new Plan(List.of("rtt"), List.of(8), 1, 1, 1, 1);
+        Main.Settings s = new Main.Settings(List.of("pipe"), List.of("java", "c"), plan, 1, "different", true, true,
+                Path.of("unused"), Path.of("unused"), 0, List.of());
+        String tables = new Report(s, List.of(), micro, List.of(), 1, "").tables();
+        String row = tables.lines().filter(l -> l.startsWith("| offer (copy in); poll") && l.contains(" 64 "))
+                .findFirst().orElseThrow(() -> new AssertionError(tables));
+        assertTrue(row.matches(".*\\| +1\\.20 \\| +2\\.00 \\|$"), row);
+    }
+
     private static Targets.Target find(Map<String, Targets.Target> all, String start) {
         List<Targets.Target> hits = all.values().stream().filter(t -> t.what().startsWith(start)).toList();
         assertEquals(1, hits.size(), () -> start + " matches " + hits);
