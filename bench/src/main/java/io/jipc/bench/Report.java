@@ -430,7 +430,7 @@ final class Report {
             b.append("- `").append(t).append("`: ").append(Transports.DESCRIPTIONS.getOrDefault(t, ""));
             List<String> missing = new ArrayList<>();
             if (!Main.available("java", t)) {
-                missing.add("no Java transport yet");
+                missing.add("C only: no Java transport");
             }
             if (!Main.available("c", t)) {
                 missing.add("Java only: no C twin");

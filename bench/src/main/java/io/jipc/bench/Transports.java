@@ -57,7 +57,8 @@ public final class Transports {
             Map.entry("uds", "Unix domain socket, SOCK_STREAM; Java: SocketChannel (blocking)"),
             Map.entry("tcp", "TCP over 127.0.0.1, TCP_NODELAY; Java: SocketChannel (blocking)"),
             Map.entry("futex", "bench's slot ring (slotring.h), spin " + SlotRingDescriptor.SPIN_LIMIT
-                    + " times then futex wait/wake on the counter (spin-then-sleep); C only"),
+                    + " times then futex wait/wake on the counter (spin-then-sleep); the reference of Java's "
+                    + "jipc-ring-sleep in the Java÷C-ref column"),
             Map.entry("shm-spin", "bench's slot ring (slotring.h), busy-spin; Java: jipc SharedMemory + VarHandles"),
             Map.entry("jipc-ring-spin", "io.jipc.ring.SpscRing x 2 (" + (JipcRingTransport.CAPACITY >> 20)
                     + " MiB each), offer/poll in a busy-spin loop; C: native/jipc_ring.c on the same layout"),
@@ -65,8 +66,7 @@ public final class Transports {
                     + "then futex sleep; C: jipc_ring_offer/jipc_ring_read with no timeout"),
             Map.entry("jipc-mpsc-spin", "io.jipc.ring.MpscRing x 2, one producer each (CAS claim), busy-spin; "
                     + "C: jipc_ring.c, MPSC kind"),
-            Map.entry("agrona", "Agrona OneToOneRingBuffer x 2 (1 MiB each) over jipc SharedMemory, busy-spin; "
-                    + "Java only"));
+            Map.entry("agrona", "Agrona OneToOneRingBuffer x 2 (1 MiB each) over jipc SharedMemory, busy-spin"));
 
     /** {@return all transport names, Java's and C's, in report order} */
     public static List<String> all() {
