@@ -7,7 +7,9 @@
  *   rtt   the driver sends a message, the peer echoes it, the driver times the round trip;
  *   tput  the driver streams messages one way; the peer reads every byte, checks the
  *         sequence numbers and sums the payload; its checksum comes back in the final
- *         acknowledgement and the driver verifies it.
+ *         acknowledgement and the driver verifies it;
+ *   idle  one SYNC round trip, then nothing for IDLE_MS(ms) while the peer waits in a
+ *         receive, then one END round trip: the CPU time a waiting side burns.
  *
  * Word 0 of every message is (phase << 56 | sequence); the other words are a fixed pattern.
  * Warm-up messages come first, then one SYNC round trip (the peer starts its CPU clock,
@@ -15,7 +17,14 @@
  * Each phase stops at its count or its time limit, whichever comes first.
  *
  * Output: one JSON line per result, the same fields as the Java side's.
- * Usage: cbench --transport NAME [--metrics rtt,tput] [--sizes 8,64,1024,4096]
+ * Transports: pipe, mq, uds, tcp; bench's slot ring (slotring.h) busy-spinning ("shm-spin")
+ * or spinning then sleeping on a futex ("futex"); and jipc's own ring through
+ * native/jipc_ring.h, the layout and protocol of io.jipc.ring, compiled in from
+ * native/jipc_ring.c: "jipc-ring-spin" (SPSC, offer/poll in a busy loop), "jipc-ring-sleep"
+ * (SPSC, the ring's own blocking offer/read: spin, yield, futex) and "jipc-mpsc-spin" (MPSC
+ * kind, one producer per ring, busy loop).
+ *
+ * Usage: cbench --transport NAME [--metrics rtt,tput,idle] [--sizes 8,64,1024,4096]
  *               [--warmup-count N] [--warmup-ms T] [--count N] [--ms T]
  *               [--pin same|different|none] [--round R] [--out FILE]
  *        cbench --layout [FILE] (prints slotring.h's constants and the compiler as JSON)
@@ -42,6 +51,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "jipc_ring.h"
 #include "slotring.h"
 
 enum { PHASE_WARMUP = 0, PHASE_MEASURE = 1, PHASE_SYNC = 2, PHASE_END = 3 };
@@ -52,6 +62,11 @@ enum { PHASE_WARMUP = 0, PHASE_MEASURE = 1, PHASE_SYNC = 2, PHASE_END = 3 };
 #define PATTERN(i) (UINT64_C(0x9E3779B97F4A7C15) * (uint64_t)((i) + 1))
 #define MAX_SIZE SLOTRING_MAX_PAYLOAD
 #define MAX_PLAN 16
+/* The idle step's quiet time: the measured time, at most half a second (Plan.idleMillis). */
+#define IDLE_MS(ms) ((ms) < 500 ? (ms) : 500)
+/* Data bytes of each jipc ring: JipcRingTransport.CAPACITY. */
+#define JRING_CAPACITY (1u << 20)
+#define JRING_REGION ((size_t)JIPC_RING_HEADER_LENGTH + JRING_CAPACITY)
 
 static void die(const char *what)
 {
@@ -72,12 +87,24 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void cpu_us(uint64_t *user, uint64_t *sys)
+static void cpu_of(int who, uint64_t *user, uint64_t *sys)
 {
     struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
+    getrusage(who, &ru);
     *user = (uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec;
     *sys = (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec;
+}
+
+static void cpu_us(uint64_t *user, uint64_t *sys)
+{
+    cpu_of(RUSAGE_SELF, user, sys);
+}
+
+static uint64_t thread_cpu_us(void)
+{
+    uint64_t user, sys;
+    cpu_of(RUSAGE_THREAD, &user, &sys);
+    return user + sys;
 }
 
 static inline void cpu_relax(void)
@@ -99,6 +126,8 @@ struct link {
     int rfd, wfd;
     struct ring_end in, out;
     int futex;
+    struct jipc_ring jin, jout; /* jipc rings: this process's handles */
+    int jsleep;                 /* jipc-ring-sleep: the ring's own blocking calls */
 };
 
 static int stream_send(struct link *l, const void *buf, size_t n)
@@ -236,6 +265,61 @@ static int ring_recv(struct link *l, void *buf, size_t n)
     return 0;
 }
 
+/*
+ * jipc's ring, as JipcRingTransport uses it: a send is one offer (claim, copy in,
+ * commit), a receive one poll whose handler copies the message out. Busy-spin variants
+ * loop on the non-blocking calls; the sleeping one passes no timeout and lets the ring
+ * spin, yield and sleep as it does in Java.
+ */
+struct copy_out {
+    void *buf;
+    int64_t length;
+};
+
+static void copy_handler(void *context, int32_t type, const void *message, uint32_t length)
+{
+    struct copy_out *c = context;
+    (void)type;
+    if (length <= MAX_SIZE)
+        memcpy(c->buf, message, length);
+    c->length = length;
+}
+
+static int jring_send(struct link *l, const void *buf, size_t n)
+{
+    int r;
+    if (l->jsleep)
+        r = jipc_ring_offer(&l->jout, 0, buf, (uint32_t)n, -1);
+    else
+        while ((r = jipc_ring_offer(&l->jout, 0, buf, (uint32_t)n, 0)) == -EAGAIN)
+            cpu_relax();
+    if (r < 0) {
+        errno = -r;
+        return -1;
+    }
+    return 0;
+}
+
+static int jring_recv(struct link *l, void *buf, size_t n)
+{
+    struct copy_out c = {.buf = buf, .length = -1};
+    int r;
+    if (l->jsleep)
+        r = jipc_ring_read(&l->jin, copy_handler, &c, 1, -1);
+    else
+        while ((r = jipc_ring_poll(&l->jin, copy_handler, &c, 1)) == 0)
+            cpu_relax();
+    if (r < 0) {
+        errno = -r;
+        return -1;
+    }
+    if (c.length != (int64_t)n) {
+        errno = EMSGSIZE;
+        return -1;
+    }
+    return 0;
+}
+
 /* ---- transports: set up before fork, then each side takes its end ---------------- */
 
 struct channel {
@@ -245,6 +329,8 @@ struct channel {
     char path[108];
     unsigned char *rings;
     int futex;
+    int32_t jkind; /* jipc rings: JIPC_RING_KIND_SPSC or _MPSC, 0 for other transports */
+    int jsleep;
 };
 
 static void setup(struct channel *c)
@@ -287,8 +373,24 @@ static void setup(struct channel *c)
                         -1, 0);
         if (c->rings == MAP_FAILED)
             die("mmap");
+    } else if (!strcmp(t, "jipc-ring-spin") || !strcmp(t, "jipc-ring-sleep") || !strcmp(t, "jipc-mpsc-spin")) {
+        c->jkind = !strcmp(t, "jipc-mpsc-spin") ? JIPC_RING_KIND_MPSC : JIPC_RING_KIND_SPSC;
+        c->jsleep = !strcmp(t, "jipc-ring-sleep");
+        c->rings = mmap(NULL, 2 * JRING_REGION, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (c->rings == MAP_FAILED)
+            die("mmap");
+        /* Created before the fork; each side then attaches, so its handle carries its own pid. */
+        for (int i = 0; i < 2; i++) {
+            struct jipc_ring r;
+            int e = jipc_ring_create(&r, c->rings + i * JRING_REGION, JRING_REGION, JRING_CAPACITY, c->jkind);
+            if (e) {
+                errno = -e;
+                die("jipc_ring_create");
+            }
+        }
     } else {
-        fail("unknown transport (pipe, mq, uds, tcp, futex, shm-spin)");
+        fail("unknown transport (pipe, mq, uds, tcp, futex, shm-spin, jipc-ring-spin, jipc-ring-sleep, "
+             "jipc-mpsc-spin)");
     }
 }
 
@@ -337,6 +439,18 @@ static void attach(struct channel *c, struct link *l, int driver)
         if (!strcmp(t, "tcp"))
             nodelay(fd);
         l->rfd = l->wfd = fd;
+    } else if (c->jkind) {
+        unsigned char *mine = c->rings + (driver ? 0 : JRING_REGION), *theirs = c->rings + (driver ? JRING_REGION : 0);
+        int e = jipc_ring_attach(&l->jout, mine, JRING_REGION, c->jkind, 1000000000LL);
+        if (!e)
+            e = jipc_ring_attach(&l->jin, theirs, JRING_REGION, c->jkind, 1000000000LL);
+        if (e) {
+            errno = -e;
+            die("jipc_ring_attach");
+        }
+        l->send = jring_send;
+        l->recv = jring_recv;
+        l->jsleep = c->jsleep;
     } else {
         l->send = ring_send;
         l->recv = ring_recv;
@@ -348,14 +462,16 @@ static void attach(struct channel *c, struct link *l, int driver)
 
 /* ---- the plan and its results ----------------------------------------------------- */
 
+enum { METRIC_RTT = 0, METRIC_TPUT = 1, METRIC_IDLE = 2 };
+
 struct step {
-    int tput; /* 0: rtt, 1: tput */
+    int metric; /* METRIC_RTT, METRIC_TPUT or METRIC_IDLE */
     size_t size;
 };
 
 struct options {
     const char *transport;
-    struct step plan[MAX_PLAN];
+    struct step plan[MAX_PLAN + 1]; /* rtt and tput at up to MAX_PLAN / 2 sizes, one idle step */
     int steps;
     long warmup_count, count;
     long warmup_ms, ms;
@@ -367,6 +483,7 @@ struct options {
 /* What the peer leaves for the driver after each step, in shared memory. */
 struct peer_report {
     uint64_t user_us, sys_us;
+    uint64_t thread_us; /* the serving thread alone: the process, here (one thread) */
     uint64_t count;
     uint64_t checksum;
     uint64_t sequence_errors;
@@ -531,14 +648,42 @@ static void drive_tput(struct link *l, size_t size, const struct options *o, vol
     print_cpu(o, u0, s0, u1, s1, &p);
 }
 
+/* SYNC, IDLE_MS of nothing while the peer waits in a receive, END: what waiting costs. */
+static void drive_idle(struct link *l, size_t size, const struct options *o, volatile struct peer_report *peer)
+{
+    uint64_t msg[MAX_SIZE / 8] __attribute__((aligned(64)));
+    fill(msg, size);
+    msg[0] = WORD0(PHASE_SYNC, 0);
+    xsend(l, msg, size);
+    xrecv(l, msg, size);
+    if (msg[0] != WORD0(PHASE_SYNC, 0))
+        fail("idle: the peer's SYNC answer is wrong");
+    uint64_t u0, s0, u1, s1;
+    cpu_us(&u0, &s0);
+    uint64_t start = now_ns(), end = start + (uint64_t)IDLE_MS(o->ms) * 1000000u;
+    for (uint64_t t = start; t < end; t = now_ns()) {
+        struct timespec ts = {.tv_sec = (time_t)((end - t) / 1000000000u), .tv_nsec = (long)((end - t) % 1000000000u)};
+        nanosleep(&ts, NULL);
+    }
+    msg[0] = WORD0(PHASE_END, 0);
+    xsend(l, msg, size);
+    xrecv(l, msg, size);
+    uint64_t wall = now_ns() - start;
+    cpu_us(&u1, &s1);
+    struct peer_report p = *peer;
+    print_head(o, "idle", size, 0, wall);
+    fprintf(o->out, ",\"peer_thread_cpu_ms\":%.3f", (double)p.thread_us / 1e3);
+    print_cpu(o, u0, s0, u1, s1, &p);
+}
+
 /* The peer: follows the phases of each step; echoes (rtt) or checks and sums (tput). */
 static void serve(struct link *l, const struct options *o, volatile struct peer_report *report)
 {
     uint64_t msg[MAX_SIZE / 8] __attribute__((aligned(64)));
     for (int s = 0; s < o->steps; s++) {
         size_t size = o->plan[s].size;
-        int tput = o->plan[s].tput;
-        uint64_t u0 = 0, s0 = 0, u1, s1, sum = 0, count = 0, errors = 0;
+        int tput = o->plan[s].metric == METRIC_TPUT;
+        uint64_t u0 = 0, s0 = 0, t0 = 0, u1, s1, sum = 0, count = 0, errors = 0;
         for (;;) {
             xrecv(l, msg, size);
             uint64_t w = msg[0];
@@ -556,9 +701,11 @@ static void serve(struct link *l, const struct options *o, volatile struct peer_
                 count++;
             } else if (phase == PHASE_SYNC) {
                 cpu_us(&u0, &s0);
+                t0 = thread_cpu_us();
                 sum = count = errors = 0;
                 xsend(l, msg, size);
             } else {
+                report->thread_us = thread_cpu_us() - t0;
                 cpu_us(&u1, &s1);
                 report->user_us = u1 - u0;
                 report->sys_us = s1 - s0;
@@ -640,7 +787,7 @@ int main(int argc, char **argv)
     struct options o = {.warmup_count = 50000, .count = 200000, .warmup_ms = 500, .ms = 1000, .pin = "different",
                         .round = 1, .out = stdout};
     long sizes[MAX_PLAN] = {8, 64, 1024, 4096};
-    int nsizes = 4, rtt = 1, tput = 1;
+    int nsizes = 4, rtt = 1, tput = 1, idle = 1;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--layout")) {
@@ -658,6 +805,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--metrics")) {
             rtt = strstr(v, "rtt") != NULL;
             tput = strstr(v, "tput") != NULL;
+            idle = strstr(v, "idle") != NULL;
         } else if (!strcmp(a, "--sizes"))
             nsizes = parse_list(v, sizes, MAX_PLAN / 2);
         else if (!strcmp(a, "--warmup-count"))
@@ -681,15 +829,20 @@ int main(int argc, char **argv)
     }
     if (!o.transport)
         fail("--transport is required");
-    for (int m = 0; m < 2; m++) {
-        if ((m == 0 && !rtt) || (m == 1 && !tput))
+    for (int s = 0; s < nsizes; s++)
+        if (sizes[s] < 8 || sizes[s] > MAX_SIZE || sizes[s] % 8)
+            fail("sizes are multiples of 8 from 8 to 4096");
+    if (nsizes < 1)
+        fail("--sizes needs at least one size");
+    for (int m = METRIC_RTT; m <= METRIC_TPUT; m++) {
+        if ((m == METRIC_RTT && !rtt) || (m == METRIC_TPUT && !tput))
             continue;
-        for (int s = 0; s < nsizes; s++) {
-            if (sizes[s] < 8 || sizes[s] > MAX_SIZE || sizes[s] % 8)
-                fail("sizes are multiples of 8 from 8 to 4096");
-            o.plan[o.steps++] = (struct step){.tput = m, .size = (size_t)sizes[s]};
-        }
+        for (int s = 0; s < nsizes; s++)
+            o.plan[o.steps++] = (struct step){.metric = m, .size = (size_t)sizes[s]};
     }
+    /* One idle step, at the first size, after the others (Plan.steps). */
+    if (idle)
+        o.plan[o.steps++] = (struct step){.metric = METRIC_IDLE, .size = (size_t)sizes[0]};
     if (o.count < 1 || o.warmup_count < 0)
         fail("--count must be positive");
 
@@ -722,8 +875,10 @@ int main(int argc, char **argv)
     pin_to(driver_cpu);
     attach(&c, &l, 1);
     for (int s = 0; s < o.steps; s++) {
-        if (o.plan[s].tput)
+        if (o.plan[s].metric == METRIC_TPUT)
             drive_tput(&l, o.plan[s].size, &o, report);
+        else if (o.plan[s].metric == METRIC_IDLE)
+            drive_idle(&l, o.plan[s].size, &o, report);
         else
             drive_rtt(&l, o.plan[s].size, &o, report, lat);
     }

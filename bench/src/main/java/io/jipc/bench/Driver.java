@@ -72,8 +72,7 @@ public final class Driver {
         Path out = Path.of(args.get("--out", "driver.jsonl"));
         Driver d = new Driver(plan, name, args.get("--pin", "none"), args.longValue("--round", 1),
                 args.longValue("--jit-warmup-ms", JIT_WARMUP_MILLIS));
-        Affinity.pinCurrentThread((int) args.longValue("--cpu", -1));
-        List<JsonLine> lines = d.run(transport, (int) args.longValue("--peer-cpu", -1));
+        List<JsonLine> lines = d.run(transport, (int) args.longValue("--cpu", -1), (int) args.longValue("--peer-cpu", -1));
         Files.write(out, lines.stream().map(JsonLine::toString).toList(),
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
@@ -100,7 +99,14 @@ public final class Driver {
         return now - peerSeenDead > 1_000_000_000L;
     }
 
-    List<JsonLine> run(Transport transport, int peerCpu) throws Exception {
+    /**
+     * Runs the steps. This thread is pinned to {@code cpu} only once the peer JVM has
+     * started: a process inherits the CPU mask of the thread that spawns it, and a peer
+     * JVM born pinned to the driver's CPU would see one CPU (serial GC, one JIT thread)
+     * and run its compiler and GC threads on the very CPU this thread spins on.
+     */
+    List<JsonLine> run(Transport transport, int cpu, int peerCpu) throws Exception {
+        int allowedCpus = Affinity.allowedCpus().size();
         Path scratch = Files.createTempDirectory("jipc-bench-");
         Watchdog watchdog = Watchdog.start("driver", plan.budgetSeconds() + jitWarmupMillis / 1000,
                 this::peerDiedMidRun);
@@ -112,8 +118,11 @@ public final class Driver {
             peerArgs.addAll(plan.toArgs());
             List<String> cmd = Jvm.command(Peer.class, peerArgs);
             List<JsonLine> lines;
-            try (ChildProcess child = Spawn.command(cmd.getFirst(), cmd.subList(1, cmd.size()).toArray(String[]::new))
-                    .start()) {
+            Spawn spawn = Spawn.command(cmd.getFirst(), cmd.subList(1, cmd.size()).toArray(String[]::new));
+            endpoint.handOver(spawn);
+            try (ChildProcess child = spawn.start()) {
+                endpoint.peerStarted();
+                Affinity.pinCurrentThread(cpu);
                 peer = child;
                 try (Transport.Link link = endpoint.accept(Duration.ofSeconds(60))) {
                     lines = steps(link);
@@ -124,7 +133,7 @@ public final class Driver {
                     throw new IllegalStateException("the peer JVM did not end cleanly: " + status);
                 }
             }
-            mergePeerReport(lines, Files.readAllLines(peerOut));
+            mergePeerReport(lines, Files.readAllLines(peerOut), allowedCpus);
             return lines;
         } finally {
             watchdog.close();
@@ -141,7 +150,8 @@ public final class Driver {
             firstStep = !step.metric().equals(previous);
             previous = step.metric();
             histogram.reset();
-            lines.add(step.tput() ? tput(link, msg, step.size()) : rtt(link, msg, step.size(), histogram));
+            lines.add(step.idle() ? idle(link, msg, step.size())
+                    : step.tput() ? tput(link, msg, step.size()) : rtt(link, msg, step.size(), histogram));
         }
         return lines;
     }
@@ -284,20 +294,57 @@ public final class Driver {
                 .put("cpu_sys_ms", cpu.sysMicros() / 1e3);
     }
 
+    /**
+     * SYNC, then {@link Plan#idleMillis()} of nothing while the peer waits in a receive,
+     * then END: the CPU time a waiting side burns (the peer's is the one that matters;
+     * this side sleeps).
+     */
+    private JsonLine idle(Transport.Link link, MemorySegment msg, int size) throws IOException {
+        Protocol.fill(msg, size);
+        sync(link, msg, size);
+        Rusage.Cpu c0 = Rusage.self();
+        long start = System.nanoTime();
+        long end = start + plan.idleMillis() * 1_000_000L;
+        for (long left = end - start; left > 0; left = end - System.nanoTime()) {
+            try {
+                Thread.sleep(Duration.ofNanos(left));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted in the idle step", e);
+            }
+        }
+        setWord0(msg, word0(END, 0));
+        link.send(msg, size);
+        link.receive(msg, size);
+        long wall = System.nanoTime() - start;
+        Rusage.Cpu cpu = Rusage.self().minus(c0);
+        return head("idle", size, 0, wall)
+                .put("cpu_user_ms", cpu.userMicros() / 1e3)
+                .put("cpu_sys_ms", cpu.sysMicros() / 1e3);
+    }
+
     private JsonLine head(String metric, int size, long count, long wallNanos) {
         return new JsonLine().put("impl", "java").put("transport", transport).put("metric", metric)
                 .put("size", size).put("pin", pin).put("round", round).put("count", count)
                 .put("wall_ms", wallNanos / 1e6);
     }
 
-    /** Adds the peer's CPU time to each line; checks its count and sequence in tput steps. */
-    private static void mergePeerReport(List<JsonLine> lines, List<String> peerLines) throws IOException {
+    /**
+     * Adds the peer's CPU time to each line; checks its count and sequence in tput steps, and
+     * that the peer JVM could use as many CPUs as this one before it pinned its thread.
+     */
+    private static void mergePeerReport(List<JsonLine> lines, List<String> peerLines, int allowedCpus)
+            throws IOException {
         if (peerLines.size() != lines.size()) {
             throw new IOException("the peer reported " + peerLines.size() + " steps, not " + lines.size());
         }
         for (int i = 0; i < lines.size(); i++) {
             JsonLine mine = lines.get(i);
             JsonLine theirs = JsonLine.parse(peerLines.get(i));
+            if (theirs.number("allowed_cpus") < allowedCpus) {
+                throw new IllegalStateException("the peer JVM started with " + theirs.string("allowed_cpus")
+                        + " CPU(s) allowed, this one has " + allowedCpus + ": it inherited a pinned mask");
+            }
             if (mine.string("metric").equals("tput")
                     && (theirs.number("count") != mine.number("count") || theirs.number("sequence_errors") != 0)) {
                 throw new IOException("tput: the consumer counted " + theirs.string("count") + " messages with "
@@ -305,6 +352,10 @@ public final class Driver {
             }
             mine.put("peer_cpu_user_ms", theirs.number("user_us") / 1e3)
                     .put("peer_cpu_sys_ms", theirs.number("sys_us") / 1e3);
+            if (mine.string("metric").equals("idle")) {
+                // The waiting thread alone: JIT and GC threads finishing earlier work are not the wait's cost.
+                mine.put("peer_thread_cpu_ms", theirs.number("thread_us") / 1e3);
+            }
         }
     }
 

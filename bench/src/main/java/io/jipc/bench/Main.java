@@ -32,7 +32,7 @@ public final class Main {
             usage: bench/run [options]      (java -jar bench/target/jipc-bench.jar [options])
               --transports LIST   comma-separated; default all: %s
               --impl LIST         java,c (default both)
-              --metrics LIST      rtt,tput (default both)
+              --metrics LIST      rtt,tput,idle (default all; idle: the CPU a waiting side burns in half a second of silence)
               --sizes LIST        message sizes in bytes, multiples of 8 up to 4096 (default 8,64,1024,4096)
               --count N           most measured messages per step (default 1000000)
               --duration SECONDS  longest measured phase per step (default 2)
@@ -93,7 +93,7 @@ public final class Main {
                 throw new IllegalArgumentException("--impl takes java and/or c, not " + i);
             }
         }
-        Plan plan = new Plan(a.list("--metrics", "rtt,tput"),
+        Plan plan = new Plan(a.list("--metrics", String.join(",", Plan.METRICS)),
                 a.list("--sizes", "8,64,1024,4096").stream().map(Main::integer).toList(),
                 a.longValue("--warmup-count", quick ? 20_000 : 200_000),
                 millis(a.get("--warmup", quick ? "0.15" : "1")),
@@ -241,15 +241,20 @@ public final class Main {
         }
     }
 
-    /** Removes what a killed driver could not: its /dev/shm/jipc-bench-PID-* objects. */
+    /**
+     * Removes what a killed driver could not: its /dev/shm/jipc-bench-PID-* objects and, where
+     * the mqueue file system is mounted, its /dev/mqueue/jipc-bench-PID-* queues.
+     */
     private static void removeShm(int pid) throws IOException {
-        Path shm = Path.of("/dev/shm");
-        if (!Files.isDirectory(shm)) {
-            return;
-        }
-        try (Stream<Path> s = Files.list(shm)) {
-            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("jipc-bench-" + pid + "-")).toList()) {
-                Files.deleteIfExists(p);
+        for (String dir : List.of("/dev/shm", "/dev/mqueue")) {
+            Path d = Path.of(dir);
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (Stream<Path> s = Files.list(d)) {
+                for (Path p : s.filter(p -> p.getFileName().toString().startsWith("jipc-bench-" + pid + "-")).toList()) {
+                    Files.deleteIfExists(p);
+                }
             }
         }
     }

@@ -33,13 +33,15 @@ public final class Peer {
         Plan plan = Plan.parse(args);
         // Runs until the JVM ends: the peer has nothing to do after its last step.
         Watchdog.start("peer", plan.budgetSeconds() + 60, null);
+        // Before pinning: what this JVM was born with, which the driver checks.
+        int allowedCpus = Affinity.allowedCpus().size();
         Affinity.pinCurrentThread((int) args.longValue("--cpu", -1));
         Transport transport = Transports.JAVA.get(args.get("--transport", ""));
         List<String> report = new ArrayList<>();
         try (Transport.Link link = transport.connect(args.get("--address", ""))) {
             MemorySegment msg = Arena.ofAuto().allocate(Protocol.MAX_SIZE, 64);
             for (Plan.Step step : plan.steps()) {
-                report.add(serve(link, msg, step).toString());
+                report.add(serve(link, msg, step).put("allowed_cpus", allowedCpus).toString());
             }
         }
         Files.write(Path.of(args.get("--peer-out", "peer.jsonl")), report);
@@ -49,6 +51,7 @@ public final class Peer {
         int size = step.size();
         boolean tput = step.tput();
         Rusage.Cpu c0 = null;
+        Rusage.Cpu t0 = null;
         long sum = 0;
         long count = 0;
         long errors = 0;
@@ -70,11 +73,13 @@ public final class Peer {
                 count++;
             } else if (phase == SYNC) {
                 c0 = Rusage.self();
+                t0 = Rusage.thread();
                 sum = 0;
                 count = 0;
                 errors = 0;
                 link.send(msg, size);
             } else {
+                Rusage.Cpu thread = Rusage.thread().minus(t0);
                 Rusage.Cpu cpu = Rusage.self().minus(c0);
                 if (tput) {
                     setWord0(msg, sum);
@@ -82,6 +87,7 @@ public final class Peer {
                 link.send(msg, size);
                 return new JsonLine().put("metric", step.metric()).put("size", size)
                         .put("user_us", cpu.userMicros()).put("sys_us", cpu.sysMicros())
+                        .put("thread_us", thread.userMicros() + thread.sysMicros())
                         .put("count", count).put("checksum", Long.toHexString(sum)).put("sequence_errors", errors);
             }
         }

@@ -6,8 +6,11 @@ import java.util.List;
 /**
  * What one side-run measures: metrics x sizes, each step bounded by a count and a time,
  * whichever ends first. The same arguments go to the Java driver, its peer and cbench.
+ * The "idle" metric is one step at the first size, after the others: the peer waits in a
+ * receive for {@link #idleMillis()} while the driver sends nothing, and both report the
+ * CPU time that cost.
  *
- * @param metrics      "rtt" and/or "tput", in that order
+ * @param metrics      "rtt", "tput" and/or "idle"
  * @param sizes        message sizes in bytes
  * @param warmupCount  most warm-up messages per step
  * @param warmupMillis longest warm-up per step
@@ -21,20 +24,33 @@ public record Plan(List<String> metrics, List<Integer> sizes, long warmupCount, 
         metrics = List.copyOf(metrics);
         sizes = List.copyOf(sizes);
         for (String m : metrics) {
-            if (!m.equals("rtt") && !m.equals("tput")) {
-                throw new IllegalArgumentException("metrics are rtt and tput, not " + m);
+            if (!METRICS.contains(m)) {
+                throw new IllegalArgumentException("metrics are " + String.join(", ", METRICS) + ", not " + m);
             }
         }
         sizes.forEach(Protocol::checkSize);
+        if (sizes.isEmpty()) {
+            throw new IllegalArgumentException("no message sizes");
+        }
         if (count < 1 || warmupCount < 0 || millis < 1 || warmupMillis < 0) {
             throw new IllegalArgumentException("counts and times must be positive");
         }
     }
 
+    /** The metrics there are, in the order their steps run. */
+    public static final List<String> METRICS = List.of("rtt", "tput", "idle");
+
+    /** Longest quiet time of the idle step. */
+    static final long MAX_IDLE_MILLIS = 500;
+
     /** One metric at one size. */
     public record Step(String metric, int size) {
         public boolean tput() {
             return metric.equals("tput");
+        }
+
+        public boolean idle() {
+            return metric.equals("idle");
         }
     }
 
@@ -47,7 +63,15 @@ public record Plan(List<String> metrics, List<Integer> sizes, long warmupCount, 
                 }
             }
         }
+        if (metrics.contains("idle")) {
+            steps.add(new Step("idle", sizes.getFirst()));
+        }
         return steps;
+    }
+
+    /** {@return the idle step's quiet time: the measured time, at most half a second (cbench's IDLE_MS)} */
+    public long idleMillis() {
+        return Math.min(millis, MAX_IDLE_MILLIS);
     }
 
     /** {@return an upper bound of the run's length in seconds, for watchdogs} */
@@ -65,7 +89,7 @@ public record Plan(List<String> metrics, List<Integer> sizes, long warmupCount, 
 
     /** Parses the arguments of {@link #toArgs()} out of {@code args} (others are ignored). */
     public static Plan parse(Args args) {
-        return new Plan(args.list("--metrics", "rtt,tput"),
+        return new Plan(args.list("--metrics", String.join(",", METRICS)),
                 args.list("--sizes", "8,64,1024,4096").stream().map(Integer::parseInt).toList(),
                 args.longValue("--warmup-count", 50_000), args.longValue("--warmup-ms", 500),
                 args.longValue("--count", 200_000), args.longValue("--ms", 1000));

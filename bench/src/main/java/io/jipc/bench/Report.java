@@ -54,6 +54,16 @@ final class Report {
         return median(values(impl, transport, metric, size, r -> r.number(field)));
     }
 
+    /**
+     * {@return the best round's {@code field}: the lowest for latencies ({@code lowerIsBetter}),
+     * the highest otherwise; NaN if there is no such result} On a shared machine the best
+     * round is the one least disturbed by others.
+     */
+    double best(String impl, String transport, String metric, int size, String field, boolean lowerIsBetter) {
+        double[] v = values(impl, transport, metric, size, r -> r.number(field));
+        return v.length == 0 ? Double.NaN : lowerIsBetter ? v[0] : v[v.length - 1];
+    }
+
     private double[] values(String impl, String transport, String metric, int size, Function<JsonLine, Double> f) {
         List<JsonLine> rs = byKey.getOrDefault(key(impl, transport, metric, size), List.of());
         return rs.stream().mapToDouble(f::apply).filter(v -> !Double.isNaN(v)).sorted().toArray();
@@ -86,6 +96,13 @@ final class Report {
             b.append("### One-way throughput (tput): median of ").append(settings.rounds())
                     .append(" round(s), Mmsg/s with its range over rounds\n\n").append(tputTable()).append('\n');
         }
+        if (settings.plan().metrics().contains("idle")) {
+            b.append("### Idle: CPU while the peer waits in a receive for ")
+                    .append(settings.plan().idleMillis()).append(" ms and the driver sleeps, % of one core (median of ")
+                    .append(settings.rounds()).append(" round(s))\n\n").append(idleTable()).append('\n');
+        }
+        b.append("### Targets (pin ").append(settings.pin()).append("; reported, never asserted)\n\n")
+                .append(Targets.table(this)).append('\n');
         if (anyStarved()) {
             b.append("\\* In at least one round a busy-spinning side of this row got less than ")
                     .append(Math.round(STARVED_SHARE * 100))
@@ -93,7 +110,7 @@ final class Report {
                             + "that round measures the machine's load, and the range shows it.\n\n");
         }
         if (!micro.isEmpty()) {
-            b.append("### One JVM: call and lock costs, ns per operation\n\n").append(microTables()).append('\n');
+            b.append("### One JVM: call, lock and ring costs, ns per operation\n\n").append(microTables()).append('\n');
         }
         if (!failures.isEmpty()) {
             b.append("### Failed side-runs\n\n");
@@ -105,7 +122,7 @@ final class Report {
 
     private String rttTable() {
         Table t = new Table("transport", "size", "Java p50", "Java p99", "Java p99.9", "C p50", "C p99", "C p99.9",
-                "Java/C p50", "Java/C p99", "Java÷Agrona p50", "C÷Agrona p50",
+                "Java/C p50", "Java/C p99", "Java÷Agrona p50", "C÷Agrona p50", "Java÷C-ref p50",
                 "CPU% Java drv/peer (user+sys)", "CPU% C drv/peer (user+sys)");
         for (String tr : transportsWith("rtt")) {
             for (int size : settings.plan().sizes()) {
@@ -120,6 +137,7 @@ final class Report {
                         withRange(micros(cp50), "c", tr, "rtt", size, "p50_ns", Report::micros),
                         micros(cp99), micros(median("c", tr, "rtt", size, "p999_ns")),
                         ratio(jp50, cp50), ratio(jp99, cp99), ratio(jp50, agrona), ratio(cp50, agrona),
+                        reference(tr, ref -> ratio(jp50, median("c", ref, "rtt", size, "p50_ns"))),
                         cpu("java", tr, "rtt", size), cpu("c", tr, "rtt", size));
             }
         }
@@ -128,7 +146,7 @@ final class Report {
 
     private String tputTable() {
         Table t = new Table("transport", "size", "Java Mmsg/s", "Java GB/s", "C Mmsg/s", "C GB/s",
-                "Java/C cost", "Java÷Agrona cost", "C÷Agrona cost",
+                "Java/C cost", "Java÷Agrona cost", "C÷Agrona cost", "Java÷C-ref cost",
                 "CPU% Java drv/peer (user+sys)", "CPU% C drv/peer (user+sys)");
         for (String tr : transportsWith("tput")) {
             for (int size : settings.plan().sizes()) {
@@ -141,10 +159,62 @@ final class Report {
                         withRange(mmsgs(c), "c", tr, "tput", size, "msgs_per_s", Report::mmsgs),
                         gbs(median("c", tr, "tput", size, "gb_per_s")),
                         ratio(c, j), ratio(agrona, j), ratio(agrona, c),
+                        reference(tr, ref -> ratio(median("c", ref, "tput", size, "msgs_per_s"), j)),
                         cpu("java", tr, "tput", size), cpu("c", tr, "tput", size));
             }
         }
         return t.toString();
+    }
+
+    /** The idle step: what each side burnt while nothing was sent. */
+    private String idleTable() {
+        Table t = new Table("transport", "waiting", "peer's waiting thread CPU% Java", "peer's waiting thread CPU% C",
+                "CPU% Java drv/peer (user+sys)", "CPU% C drv/peer (user+sys)");
+        int size = settings.plan().sizes().getFirst();
+        for (String tr : transportsWith("idle")) {
+            t.row(tr, Transports.SPINNING.contains(tr) ? "busy-spin" : tr.equals("jipc-ring-sleep") || tr.equals("futex")
+                    ? "spin-then-sleep" : "blocking", percent(waitingThreadCpuPercent("java", tr, size)),
+                    percent(waitingThreadCpuPercent("c", tr, size)), idleCpu("java", tr, size), idleCpu("c", tr, size));
+        }
+        return t + "\nThe peer is the waiting side; the driver sleeps. The thread columns count the peer's waiting "
+                + "thread alone (getrusage RUSAGE_THREAD); the process columns count every thread, in a JVM the "
+                + "JIT compiler and GC too.\n";
+    }
+
+    /** {@return the median over rounds of the peer's waiting thread's CPU time in the idle step, in % of a core} */
+    double waitingThreadCpuPercent(String impl, String tr, int size) {
+        return median(values(impl, tr, "idle", size, r -> r.number("peer_thread_cpu_ms") / r.number("wall_ms") * 100));
+    }
+
+    private static String percent(double p) {
+        return Double.isNaN(p) ? "—" : format("%.2f", p);
+    }
+
+    private String idleCpu(String impl, String tr, int size) {
+        double wall = median(impl, tr, "idle", size, "wall_ms");
+        if (Double.isNaN(wall) || wall <= 0) {
+            return "—";
+        }
+        return format("%.2f+%.2f / %.2f+%.2f", median(impl, tr, "idle", size, "cpu_user_ms") / wall * 100,
+                median(impl, tr, "idle", size, "cpu_sys_ms") / wall * 100,
+                median(impl, tr, "idle", size, "peer_cpu_user_ms") / wall * 100,
+                median(impl, tr, "idle", size, "peer_cpu_sys_ms") / wall * 100);
+    }
+
+    /** {@return the median over rounds of the peer's CPU time (user + sys) over wall time, in % of a core} */
+    double peerCpuPercent(String impl, String tr, String metric, int size) {
+        return median(values(impl, tr, metric, size,
+                r -> (r.number("peer_cpu_user_ms") + r.number("peer_cpu_sys_ms")) / r.number("wall_ms") * 100));
+    }
+
+    /** {@code f} of the C reference of a jipc ring transport, with its name; "—" for the others. */
+    private static String reference(String transport, Function<String, String> f) {
+        String ref = Transports.C_REFERENCE.get(transport);
+        if (ref == null) {
+            return "—";
+        }
+        String r = f.apply(ref);
+        return r.equals("—") ? r : r + " (" + ref + ")";
     }
 
     private String withRange(String median, String impl, String tr, String metric, int size, String field,
@@ -166,7 +236,7 @@ final class Report {
      * was waiting for a CPU, not for the other side}
      */
     boolean starved(String impl, String tr, String metric, int size) {
-        if (!SPINNING.contains(tr)) {
+        if (!Transports.SPINNING.contains(tr) || metric.equals("idle")) {
             return false;
         }
         for (JsonLine r : byKey.getOrDefault(key(impl, tr, metric, size), List.of())) {
@@ -182,8 +252,6 @@ final class Report {
         return false;
     }
 
-    private static final List<String> SPINNING = List.of("shm-spin", "agrona");
-
     private boolean anyStarved() {
         for (String k : byKey.keySet()) {
             String[] p = k.split("\\|");
@@ -195,7 +263,7 @@ final class Report {
     }
 
     /** CPU time over wall time of both sides, in percent of one core: "drv u+s / peer u+s". */
-    private String cpu(String impl, String tr, String metric, int size) {
+    String cpu(String impl, String tr, String metric, int size) {
         double wall = median(impl, tr, metric, size, "wall_ms");
         if (Double.isNaN(wall) || wall <= 0) {
             return "—";
@@ -265,10 +333,26 @@ final class Report {
                 default -> "VarHandle CAS + release store (floor)";
             }, ns(score.getOrDefault("java:" + l, Double.NaN)));
         }
+        Table rings = new Table("one message in and out, one thread", "size", "jipc Java", "jipc C (cmicro)",
+                "Agrona", "jipc Java ÷ C", "jipc Java ÷ Agrona");
+        for (String size : Micro.RING_SIZES) {
+            for (String[] b : new String[][] {{"claim, write 8 B, commit; poll", "jipcClaimCommitPoll",
+                    "agronaClaimCommitRead"}, {"offer (copy in); poll", "jipcOfferPoll", "agronaWriteRead"},
+                    {"offer; poll copying out", "jipcOfferPollCopy", "agronaWriteReadCopy"}}) {
+                double j = score.getOrDefault("java:" + b[1] + "-" + size, Double.NaN);
+                double c = score.getOrDefault("c:" + b[1] + "-" + size, Double.NaN);
+                double a = score.getOrDefault("java:" + b[2] + "-" + size, Double.NaN);
+                rings.row(b[0], size, cell.apply("java:" + b[1] + "-" + size), cell.apply("c:" + b[1] + "-" + size),
+                        cell.apply("java:" + b[2] + "-" + size), ratio(j, c), ratio(j, a));
+            }
+        }
         return calls + "\nJava: JMH average time, one fork, 5 x 1 s after 3 x 1 s, ± its 99.9% error; "
                 + "C: cmicro, 10,000,000 calls, median of 3. No Posix cell for getpid (Posix.getpid() is cached) "
                 + "or labs (not a system call); no binding cell for fcntl (jextract's variadic invoker boxes its "
-                + "arguments).\n\n" + locks;
+                + "arguments).\n\n" + locks + "\n" + rings
+                + "\nRingCost (JMH) and cmicro: an SPSC ring of 64 KiB, one thread produces then consumes, so "
+                + "nothing waits; the handler reads the first 8 bytes (or copies the message out). Agrona: OneToOneRingBuffer, the same "
+                + "capacity, tryClaim/commit or write, then read.\n";
     }
 
     private static String ns(double v) {
@@ -319,6 +403,9 @@ final class Report {
                 - **tput.** The driver streams messages one way; the peer reads every byte, checks sequence
                   numbers and sums all 64-bit words; the END answer carries the sum, which the driver checks
                   against what it sent (a mismatch fails the run). Time: from SYNC to the END answer.
+                - **idle.** One SYNC round trip, then the driver sleeps (%d ms) while the peer waits in a
+                  receive, then one END round trip; both report their CPU time over that window. It tells
+                  a transport that sleeps while waiting from one that spins.
                 - **Copies.** Every transport copies each message in and out once (as `write`/`read` do),
                   shared-memory rings included; zero-copy claim/commit is a ring feature measured apart.
                 - **CPU.** Each process reports `getrusage(RUSAGE_SELF)` user and system time over its
@@ -331,18 +418,19 @@ final class Report {
                   scheduler preempts the spinner: expect milliseconds, that is the point of the mode.
                 - **Ratios** are cost ratios (> 1 means slower than the reference): latency / reference
                   latency, reference msgs/s / msgs/s. `Java/C` compares the same transport; `÷Agrona`
-                  compares with Java's Agrona rings at the same size.
+                  compares with Java's Agrona rings at the same size; `Java÷C-ref` compares a jipc ring
+                  with the C slot ring of bench's own design named in brackets (`shm-spin`, `futex`).
                 - **Noise.** The machine's other load is not controlled; see the load averages above and
                   the ranges over rounds before trusting a small difference.
                 """.formatted(String.join(" ", Jvm.options()), settings.rounds(), p.warmupCount(),
                 p.warmupMillis() / 1000.0, settings.jitWarmupMillis(), p.count(), p.millis() / 1000.0,
-                settings.pin()));
+                p.idleMillis(), settings.pin()));
         b.append("\nTransports:\n\n");
         for (String t : settings.transports()) {
             b.append("- `").append(t).append("`: ").append(Transports.DESCRIPTIONS.getOrDefault(t, ""));
             List<String> missing = new ArrayList<>();
             if (!Main.available("java", t)) {
-                missing.add("no Java transport yet");
+                missing.add("C only: no Java transport");
             }
             if (!Main.available("c", t)) {
                 missing.add("Java only: no C twin");
@@ -362,10 +450,12 @@ final class Report {
         }
         b.append("## Raw data\n\n`results.jsonl`: one line per side-run step, the fields cbench and the Java "
                 + "driver both print.\n\n");
-        b.append("## Not measured yet\n\n"
-                + "jipc's own pipe, message queue and ring transports arrive with their branches; their C twins "
-                + "(`pipe`, `mq`, `futex`, `shm-spin`) already run, so the Java/C column fills in once they are "
-                + "registered in `io.jipc.bench.Transports`.\n");
+        b.append("## Not measured\n\n"
+                + "- MPSC with two producers: the harness's protocol has one sender per direction, and on a "
+                + "two-core machine a third busy-spinning thread measures the scheduler. `jipc-mpsc-spin` runs "
+                + "the MPSC ring with one producer per ring (the cost of its compare-and-set claim).\n"
+                + "- Zero-copy claim/commit across processes: every transport here copies in and out; "
+                + "`RingCost` (JMH, `--micro`) measures claim/commit/poll in one thread.\n");
         return b.toString();
     }
 

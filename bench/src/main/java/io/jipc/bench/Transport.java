@@ -1,5 +1,7 @@
 package io.jipc.bench;
 
+import io.jipc.process.Spawn;
+
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
@@ -11,9 +13,8 @@ import java.time.Duration;
  * {@link Endpoint#accept accepts} it; the peer {@link #connect connects}. Both then hold
  * a {@link Link}.
  *
- * <p>To add a transport (jipc's ring, pipe and message queue are next, see
- * {@link Transports}): implement this interface with only public jipc API, register it in
- * {@link Transports#JAVA}, and give it the name of its C twin in cbench.c so the report
+ * <p>To add a transport: implement this interface with only public jipc API, register it
+ * in {@link Transports#JAVA}, and give it the name of its C twin in cbench.c so the report
  * pairs them.
  */
 public interface Transport {
@@ -37,6 +38,21 @@ public interface Transport {
     interface Endpoint extends AutoCloseable {
         /** {@return what the peer passes to {@link Transport#connect}} */
         String address();
+
+        /**
+         * Adds to the peer's command what it inherits besides the address: descriptors
+         * mapped with {@link Spawn#mapDescriptor}. Called once, before the peer starts.
+         * Most transports hand over nothing.
+         */
+        default void handOver(Spawn peer) {
+        }
+
+        /**
+         * Called once the peer has started: closes what {@link #handOver} gave it, which
+         * now belongs to the peer alone (a pipe's far ends, so that end of stream works).
+         */
+        default void peerStarted() throws IOException {
+        }
 
         /** Waits at most {@code timeout} for the peer. */
         Link accept(Duration timeout) throws IOException;

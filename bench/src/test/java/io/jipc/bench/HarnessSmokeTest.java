@@ -48,9 +48,10 @@ class HarnessSmokeTest {
     @Test
     void everyTransportRunsInJavaAndCAndTheReportIsWritten() throws Exception {
         Set<String> shmBefore = shmNames();
+        Set<String> queuesBefore = queueNames();
         Path report = Path.of("target", "smoke-report").toAbsolutePath();
         Driver.deleteTree(report);
-        Plan plan = new Plan(List.of("rtt", "tput"), List.of(8, 1024), 100, 2000, 300, 5000);
+        Plan plan = new Plan(List.of("rtt", "tput", "idle"), List.of(8, 1024), 100, 2000, 300, 5000);
         Main.Settings s = new Main.Settings(Transports.all(), List.of("java", "c"), plan, 1, "none", false, false,
                 report, Main.nativeDir(), 0, List.of("(smoke test)"));
 
@@ -68,6 +69,7 @@ class HarnessSmokeTest {
                             expected.add(Report.key(impl, t, metric, size));
                         }
                     }
+                    expected.add(Report.key(impl, t, "idle", 8));
                 }
             }
         }
@@ -75,6 +77,11 @@ class HarnessSmokeTest {
                 r.string("metric"), (int) r.number("size"))).collect(Collectors.toCollection(TreeSet::new));
         assertEquals(expected, got);
         for (JsonLine r : results) {
+            if (r.string("metric").equals("idle")) {
+                assertEquals(0, (long) r.number("count"), r::toString);
+                assertTrue(r.number("wall_ms") >= plan.idleMillis(), () -> "the idle step was cut short: " + r);
+                continue;
+            }
             assertTrue(r.number("count") > 0, () -> "no measured messages: " + r);
             if (r.string("metric").equals("tput")) {
                 assertEquals("ok", r.string("checksum"), r::toString);
@@ -84,23 +91,42 @@ class HarnessSmokeTest {
             }
         }
         // Java and C print the same fields for the same metric.
-        for (String metric : List.of("rtt", "tput")) {
+        for (String metric : Plan.METRICS) {
             Set<Set<String>> shapes = new HashSet<>();
             results.stream().filter(r -> r.string("metric").equals(metric))
                     .forEach(r -> shapes.add(r.fields().keySet()));
             assertEquals(1, shapes.size(), () -> metric + " lines differ in their fields: " + shapes);
         }
         String md = Files.readString(report.resolve("report.md"));
-        assertTrue(md.contains("| transport | size | Java p50"), "the rtt table is missing");
+        assertTrue(md.matches("(?s).*\\| transport +\\| size +\\| +Java p50 .*"), "the rtt table is missing");
         assertTrue(md.contains("| shm-spin"), "the shm-spin row is missing");
+        for (String t : List.of("pipe", "mq", "jipc-ring-spin", "jipc-ring-sleep", "jipc-mpsc-spin")) {
+            assertTrue(Main.available("java", t) && Main.available("c", t), t + " lacks a Java transport or a C twin");
+            assertTrue(md.contains("| " + t + " "), "the " + t + " row is missing");
+        }
+        assertTrue(md.contains("## Targets"), "the Targets section is missing");
+        assertTrue(md.contains("| spin-then-sleep ring (jipc-ring-sleep) idle"), "the idle target is missing");
+        results.stream().filter(r -> r.string("metric").equals("idle"))
+                .forEach(r -> assertTrue(r.number("peer_thread_cpu_ms") >= 0, r::toString));
         for (String png : List.of("rtt-8.png", "rtt-1024.png", "tput.png")) {
             assertTrue(Files.size(report.resolve(png)) > 1000, png + " is missing or empty");
         }
         assertEquals(shmBefore, shmNames(), "the harness left shared-memory objects behind");
+        assertEquals(queuesBefore, queueNames(), "the harness left message queues behind");
     }
 
     private static Set<String> shmNames() throws Exception {
-        try (Stream<Path> s = Files.list(Path.of("/dev/shm"))) {
+        return names(Path.of("/dev/shm"));
+    }
+
+    /** The mqueue namespace where it is mounted (it usually is); nothing to compare otherwise. */
+    private static Set<String> queueNames() throws Exception {
+        Path mqueue = Path.of("/dev/mqueue");
+        return Files.isDirectory(mqueue) ? names(mqueue) : Set.of();
+    }
+
+    private static Set<String> names(Path dir) throws Exception {
+        try (Stream<Path> s = Files.list(dir)) {
             return s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith("jipc-bench-"))
                     .collect(Collectors.toCollection(TreeSet::new));
         }

@@ -45,6 +45,13 @@ class JsonLineTest {
         assertThrows(IllegalArgumentException.class, () -> new Plan(List.of("rtt"), List.of(12), 1, 1, 1, 1));
         assertThrows(IllegalArgumentException.class, () -> new Plan(List.of("rtt"), List.of(8192), 1, 1, 1, 1));
         assertThrows(IllegalArgumentException.class, () -> new Plan(List.of("latency"), List.of(8), 1, 1, 1, 1));
+        // idle: one step at the first size, after the others; its quiet time is capped.
+        Plan idle = new Plan(List.of("idle", "rtt"), List.of(64, 8), 10, 20, 30, 4000);
+        assertEquals(List.of(new Plan.Step("rtt", 64), new Plan.Step("rtt", 8), new Plan.Step("idle", 64)), idle.steps());
+        assertEquals(Plan.MAX_IDLE_MILLIS, idle.idleMillis());
+        assertEquals(40, p.idleMillis());
+        assertEquals(idle, Plan.parse(new Args(idle.toArgs().toArray(String[]::new), Set.of(),
+                Set.of("--metrics", "--sizes", "--warmup-count", "--warmup-ms", "--count", "--ms"))));
         assertThrows(IllegalArgumentException.class,
                 () -> new Args(new String[] {"--nope", "1"}, Set.of(), Set.of("--sizes")));
     }
