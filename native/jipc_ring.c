@@ -508,7 +508,7 @@ int jipc_ring_abort(struct jipc_ring *ring, struct jipc_ring_claim *claim)
 int jipc_ring_offer(struct jipc_ring *ring, int32_t type, const void *message, uint32_t length,
                     int64_t timeout_ns)
 {
-    struct jipc_ring_claim claim;
+    struct jipc_ring_claim claim = {0}; /* gcc cannot see that a 0 return fills it */
     if (type < 0)
         return -EINVAL;
     int r = jipc_ring_claim(ring, length, &claim, timeout_ns);
