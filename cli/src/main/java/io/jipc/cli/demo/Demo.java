@@ -12,7 +12,7 @@ import picocli.CommandLine.Spec;
                 + "channels.",
         // Every demo, in the order of the lecture. Add new ones here.
         subcommands = {RaceDemo.class, FlagDemo.class, MutexDemo.class, PipeDemo.class, MqDemo.class,
-                BoundedBufferDemo.class, ChannelsDemo.class})
+                BoundedBufferDemo.class, ChannelsDemo.class, RemoteDemo.class})
 public final class Demo implements Runnable {
     @Spec
     private CommandSpec spec;
