@@ -138,7 +138,7 @@ class MessagingDemoTest {
         String out = run.out();
         int at = 0;
         String[] parts = {"1/7  Lost updates", "2/7  A flag is not a lock", "3/7  A lock that works",
-            "4/7  Pipes", "5/7  Message queues", "6/7  A bounded buffer", "7/7  One API, five transports",
+            "4/7  Pipes", "5/7  Message queues", "6/7  A bounded buffer", "7/7  Channels",
             "What the tour showed"};
         String[] first = {"Race: ", "Flag: ", "Mutex: ", "Pipe: ", "Message queue: ", "Bounded buffer: ",
             "Channels: ", "  race"};
