@@ -312,6 +312,14 @@ final class ShmChannel extends AbstractChannel {
         }
     }
 
+    /** A receive may still be leaving: the senders can stop at once all the same. */
+    @Override
+    void wakeUp() {
+        if (bound) {
+            INT.setVolatile(header, (long) STATE_OFFSET, STATE_CLOSED);
+        }
+    }
+
     @Override
     void release() {
         if (bound) {

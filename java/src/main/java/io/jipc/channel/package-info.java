@@ -132,8 +132,8 @@
  * bytes, and comes out as it went in: one send, one receive, the same bytes, never merged
  * with another or split. Messages from one sender arrive in the order they were sent; messages
  * from different senders to one bound end are interleaved in some order (arrival for a queue,
- * claimed room for a ring, fair turns between connections for a listener). The maximum is fixed when the bound end (or
- * a pipe pair) is made; connecting ends adopt it.
+ * the order room was claimed in for a ring, fair turns between connections for a listener).
+ * The maximum is fixed when the bound end (or a pipe pair) is made; connecting ends adopt it.
  *
  * <p>A receive into a caller's segment needs room for a maximum message. The
  * {@link io.jipc.channel.MessageHandler} form hands the message over where it lies instead
@@ -202,8 +202,9 @@
  * tail, see <a href="#modes">above</a>). Operations blocked in the channel at that moment end with
  * {@link java.nio.channels.AsynchronousCloseException}: at once on the socket transports,
  * within 50 ms on rings, queues and pipes, whose waits are cut into slices for this. Every later
- * operation throws {@link java.lang.IllegalStateException}. The descriptors are released, and
- * a bound queue's name or socket file removed, when the last operation has left.
+ * operation throws {@link java.lang.IllegalStateException}. The descriptors and mappings are
+ * released, and a bound end's shared-memory object, queue or socket file removed, when the
+ * last operation has left.
  *
  * <p>A bound socket end ({@code unix:}, {@code tcp:}) runs one virtual thread that accepts
  * connections and writes each its hello at once, so a peer's {@code connect} completes

@@ -202,6 +202,26 @@ class ShmChannelTest extends ChannelContract {
     }
 
     @Test
+    void theClosedMarkIsSetAtCloseEvenWhileAReceiveIsStillLeaving() throws Exception {
+        MessageChannel receiver = bind(ChannelOptions.defaults().maxMessageSize(64));
+        MessageChannel sender = track(connect(receiver));
+        CompletableFuture<Void> receiving = CompletableFuture.runAsync(() -> {
+            try {
+                receiver.receive(MemorySegment.ofArray(new byte[64]));
+            } catch (IOException e) {
+                throw new RuntimeException(e);
+            }
+        });
+        Thread.sleep(SHORT.toMillis());
+        receiver.close();
+        // The receive needs up to a slice to leave; the senders must not wait for it.
+        assertThrows(ChannelClosedException.class, () -> sender.trySend(new byte[] {1}));
+        ExecutionException e = assertThrows(ExecutionException.class,
+                () -> receiving.get(PROMPT_NANOS, TimeUnit.NANOSECONDS));
+        assertInstanceOf(java.nio.channels.AsynchronousCloseException.class, e.getCause().getCause());
+    }
+
+    @Test
     void aNameTakenOverByAnotherBindingIsNotRemovedByTheFirst() throws Exception {
         MessageChannel first = bind(ChannelOptions.defaults().maxMessageSize(64));
         String name = first.address().getPath();
