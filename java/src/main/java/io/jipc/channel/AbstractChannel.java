@@ -34,13 +34,13 @@ import java.util.concurrent.locks.ReentrantLock;
  * within {@link #SLICE_NANOS} of {@link #isClosing()} turning true, and must not end the wait on
  * an interrupt (see {@link #awaitLock}).
  *
- * <p>A shared-memory ring transport ({@code shm:}, io.jipc.ring) maps onto these directly:
- * {@code send0} is claim, copy, commit (with the ring's try/timed/blocking claim), {@code receive0}
+ * <p>The shared-memory ring transport ({@link ShmChannel}) maps onto these directly:
+ * {@code send0} is claim, copy, commit (with the ring's try/timed claim), {@code receive0}
  * with a handler is a read of the record in place, the record released after the handler
  * returns, which is the zero-copy path the handler form exists for.
  */
 abstract sealed class AbstractChannel implements MessageChannel
-        permits MqChannel, StreamChannel, SocketListenerChannel {
+        permits ShmChannel, MqChannel, StreamChannel, SocketListenerChannel {
     /** {@code timeoutNanos} meaning "no limit". */
     static final long FOREVER = -1L;
     /**

@@ -47,8 +47,8 @@ public final class ChannelOptions {
 
     /**
      * The longest message in bytes. Binding: the channel's maximum (unset: 64 KiB, or a message
-     * queue's {@code /proc/sys/fs/mqueue/msgsize_max} if that is lower). Connecting: the least
-     * maximum accepted.
+     * queue's {@code /proc/sys/fs/mqueue/msgsize_max} if that is lower; a shared-memory ring's
+     * is at most 128 MiB - 8). Connecting: the least maximum accepted.
      *
      * @throws IllegalArgumentException unless 1 ≤ {@code bytes} ≤ {@link #MAX_MESSAGE_SIZE_LIMIT}
      */
@@ -62,9 +62,11 @@ public final class ChannelOptions {
 
     /**
      * How many messages the channel holds before a send waits, for transports that count in
-     * messages (a message queue; unset: 64, or {@code /proc/sys/fs/mqueue/msg_max} if lower).
-     * Stream transports ignore it: the kernel's socket and pipe buffers decide. Connecting: the
-     * least accepted.
+     * messages: a message queue (unset: 64, or {@code /proc/sys/fs/mqueue/msg_max} if lower),
+     * and a shared-memory ring, which holds at least this many messages of the maximum size
+     * (unset: 8) and is rounded up to a power of two in bytes, so it may hold up to twice as
+     * many, and more shorter ones (see the package documentation). Stream transports ignore
+     * it: the kernel's socket and pipe buffers decide. Connecting: the least accepted.
      *
      * @throws IllegalArgumentException if {@code messages} is not positive
      */
@@ -77,7 +79,8 @@ public final class ChannelOptions {
 
     /**
      * How long {@link Channels#connect} waits for the peer to answer (the TCP connection and
-     * the peer's hello; a pipe peer's hello). Default 10 s.
+     * the peer's hello; a pipe peer's hello; a shared-memory binder that is still making its
+     * ring). Default 10 s.
      *
      * @throws IllegalArgumentException if {@code timeout} is negative or zero
      */
@@ -91,8 +94,8 @@ public final class ChannelOptions {
 
     /**
      * Permission bits of what binding creates with a name in the file system or the queue
-     * namespace (a message queue, a Unix socket file); default 0600, owner only. Applied
-     * exactly, whatever the umask.
+     * namespace (a shared-memory object, a message queue, a Unix socket file); default 0600,
+     * owner only. Applied exactly, whatever the umask.
      *
      * @throws IllegalArgumentException for bits beyond 0777
      */

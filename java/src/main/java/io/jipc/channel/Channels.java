@@ -24,7 +24,7 @@ public final class Channels {
     }
 
     /** What the schemes accept, for messages. */
-    static final String ACCEPTED = "mq:/name, unix:/path, tcp://host:port, pipe:read=R,write=W (connect only)";
+    static final String ACCEPTED = "shm:/name, mq:/name, unix:/path, tcp://host:port, pipe:read=R,write=W (connect only)";
 
     /** The transports, by scheme. */
     private enum Transport {
@@ -61,6 +61,17 @@ public final class Channels {
                 return Sockets.connect(uri, Sockets.tcp(uri, false), options);
             }
         },
+        SHM("shm") {
+            @Override
+            AbstractChannel bind(URI uri, ChannelOptions options) throws IOException {
+                return ShmChannel.bind(uri, options);
+            }
+
+            @Override
+            AbstractChannel connect(URI uri, ChannelOptions options) throws IOException {
+                return ShmChannel.connect(uri, options);
+            }
+        },
         PIPE("pipe") {
             @Override
             AbstractChannel bind(URI uri, ChannelOptions options) {
@@ -93,16 +104,6 @@ public final class Channels {
                 }
             }
         };
-        // TODO(ring): SHM("shm") for io.jipc.ring's SPSC/MPSC rings in a named shared-memory
-        // segment, once the ring branch is merged. bind creates the segment and the ring and
-        // receives (consumer); connect opens it and sends (producer; one at a time for SPSC,
-        // many for MPSC). A RingChannel extends AbstractChannel: send0 = claim (try / timed /
-        // blocking as timeoutNanos says) + copy + commit; receive0(handler) = the committed
-        // record handed in place through deliver(), released after the handler returns;
-        // receive0(into) = copy + release. End of channel needs the peer's liveness in the ring
-        // header (the ring's dead-producer recovery reports a crash as the broken-message
-        // IpcException; a closed producer as ChannelClosedException). Then add "shm:/name" to
-        // ACCEPTED, the package documentation's table, and the contract test's transports.
 
         final String scheme;
 
@@ -125,10 +126,6 @@ public final class Channels {
                     return t;
                 }
             }
-            if (s.equals("shm")) {
-                throw new IllegalArgumentException("address " + uri + ": shared-memory ring channels (shm:) are not "
-                        + "available in this version yet; accepted: " + ACCEPTED);
-            }
             throw new IllegalArgumentException("address " + uri + ": no transport for scheme \"" + scheme
                     + "\"; accepted: " + ACCEPTED);
         }
@@ -136,8 +133,8 @@ public final class Channels {
 
     /**
      * Binds {@code address}: creates or listens, and returns the receiving end that peers
-     * {@linkplain #connect connect} to. {@code mq:} creates the queue (failing if the name is
-     * taken); {@code unix:} creates the socket file (replacing one left by a listener that died);
+     * {@linkplain #connect connect} to. {@code shm:} creates the shared-memory object and the
+     * ring in it, {@code mq:} creates the queue (both failing if the name is taken); {@code unix:} creates the socket file (replacing one left by a listener that died);
      * {@code tcp:} listens on loopback unless the address names a host or an interface address
      * ({@code tcp://0.0.0.0:port} for every interface).
      *

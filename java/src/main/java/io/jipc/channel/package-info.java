@@ -1,6 +1,7 @@
 /**
- * Message channels: one API for sending and receiving whole messages over POSIX message
- * queues, pipes, Unix domain sockets and TCP, between threads, processes and machines.
+ * Message channels: one API for sending and receiving whole messages over shared-memory
+ * rings, POSIX message queues, pipes, Unix domain sockets and TCP, between threads, processes
+ * and machines.
  *
  * <pre>{@code
  * // the receiving process
@@ -19,7 +20,7 @@
  * }
  * }</pre>
  *
- * <p>Changing {@code unix:/run/app/orders.sock} into {@code mq:/orders} or
+ * <p>Changing {@code unix:/run/app/orders.sock} into {@code shm:/orders}, {@code mq:/orders} or
  * {@code tcp://:7000} changes the transport and nothing else; what differs between
  * transports is stated below, in one table and a few named exceptions.
  *
@@ -30,6 +31,13 @@
  * <thead><tr><th scope="col">Address</th><th scope="col">{@code bind}</th><th scope="col">{@code connect}</th>
  *   <th scope="col">Peers of a bound end</th><th scope="col">Options used</th></tr></thead>
  * <tbody>
+ * <tr><th scope="row">{@code shm:/name}</th>
+ *   <td>creates the POSIX shared-memory object {@code /name} (mode 0600), fails if it exists,
+ *     and an {@link io.jipc.ring.MpscRing} in it; receives</td>
+ *   <td>opens it and attaches to the ring; sends</td>
+ *   <td>any number of senders in any number of processes (each a producer of the ring), in
+ *     the order their room was claimed; no connection, so no end of channel</td>
+ *   <td>{@code maxMessageSize}, {@code capacity}, {@code connectTimeout}, {@code permissions}</td></tr>
  * <tr><th scope="row">{@code mq:/name}</th>
  *   <td>creates the POSIX message queue {@code /name} (mode 0600), fails if it exists; receives</td>
  *   <td>opens it; sends</td>
@@ -58,7 +66,16 @@
  *
  * <p>Not offered: {@code unix:@name} (the abstract socket namespace) because the JDK cannot bind
  * there and such a socket has no permissions, so any process in the network namespace could
- * connect; {@code shm:/name}, shared-memory rings, is reserved for the ring transport.
+ * connect.
+ *
+ * <p><b>Sizes of a shared-memory ring.</b> The ring is sized at bind: it holds at least
+ * {@code capacity} messages of {@code maxMessageSize} bytes (unset: 8), each taking 8 bytes
+ * of record header more, rounded up to a multiple of 8; its byte size is then rounded up to a
+ * power of two (as a ring's must be), so it may hold up to twice as many, and many more short
+ * messages. The channel's maximum is {@code maxMessageSize} exactly (the ring's own largest
+ * message, an eighth of its size, is never below it); a ring is at most 1 GiB, and sizes
+ * that would need more are an {@link java.lang.IllegalArgumentException}. A connecting end
+ * requires at least the sizes its options name, counting {@code capacity} the same way.
  *
  * <p><b>Remote peers are an explicit choice.</b> A {@code tcp://:port} listener is reachable
  * from this machine only. To accept other machines, name the address to listen on: an
@@ -76,10 +93,11 @@
  * {@code pipe:}) also carry the other way: a connected end can receive, and a bound end can
  * send a <em>reply</em>, which goes to the peer whose message it received last (as a
  * request/reply socket does); before it has received anything, a bound end's send throws
- * {@link java.lang.IllegalStateException}. A message queue is one-way: its bound end cannot
- * send and its connected ends cannot receive ({@link java.lang.UnsupportedOperationException};
+ * {@link java.lang.IllegalStateException}. A message queue and a shared-memory ring are
+ * one-way: their bound end cannot send and their connected ends cannot receive
+ * ({@link java.lang.UnsupportedOperationException};
  * {@link io.jipc.channel.MessageChannel#canSend()} and {@code canReceive()} say so in advance).
- * Two queues, each bound by its receiver, make a two-way pair.
+ * Two of them, each bound by its receiver, make a two-way pair.
  *
  * <h2 id="modes">Blocking, non-blocking and timed operations</h2>
  *
@@ -114,12 +132,14 @@
  * bytes, and comes out as it went in: one send, one receive, the same bytes, never merged
  * with another or split. Messages from one sender arrive in the order they were sent; messages
  * from different senders to one bound end are interleaved in some order (arrival for a queue,
- * fair turns between connections for a listener). The maximum is fixed when the bound end (or
- * a pipe pair) is made; connecting ends adopt it.
+ * the order room was claimed in for a ring, fair turns between connections for a listener).
+ * The maximum is fixed when the bound end (or a pipe pair) is made; connecting ends adopt it.
  *
  * <p>A receive into a caller's segment needs room for a maximum message. The
  * {@link io.jipc.channel.MessageHandler} form hands the message over where it lies instead
- * (the transport's receive buffer), read-only and for the duration of the call.
+ * (the transport's receive buffer; for {@code shm:}, the ring itself, so nothing is copied
+ * between the sender's buffer and the handler but the one copy into the ring), read-only
+ * and for the duration of the call; a ring's room is released after the handler returns.
  *
  * <p>Memory visibility: everything a sender did before its send of a message happens-before
  * everything the receiver does after the receive that returns that message, in this process
@@ -144,7 +164,12 @@
  *   a bound end only that connection is dropped and the others go on. Message queues: the
  *   kernel holds whole messages only, so what a dead sender sent is received in full and
  *   nothing of a message in progress is; a dead receiver leaves its queue behind (queues live
- *   in the kernel until removed, see {@link io.jipc.mq.MessageQueue#unlink(String)}).</dd>
+ *   in the kernel until removed, see {@link io.jipc.mq.MessageQueue#unlink(String)}).
+ *   Shared-memory rings: likewise, every message a dead sender committed is received; room it
+ *   had claimed but not committed is skipped by the receiver once it sees the claimer's
+ *   process gone (see {@link io.jipc.ring.Ring#poll}); a dead receiver leaves the object in
+ *   {@code /dev/shm} (remove it with {@link io.jipc.shm.SharedMemory#unlink(String)} or
+ *   {@code jipc rm}), and a sender learns of its death only when a send waits for room.</dd>
  * <dt>A peer breaks the protocol</dt>
  * <dd>A hello that is not jipc's or of another version, a message announced longer than the
  *   maximum: that connection is dropped, and one receive reports it with an
@@ -155,6 +180,17 @@
  *   {@code ChannelClosedException}; a send that finds room does not notice (a queue has no
  *   connection) and its message is lost with the queue. Use a socket transport where a
  *   sender must learn of every lost message.</dd>
+ * <dt>The receiver of a shared-memory channel closes</dt>
+ * <dd>It marks the channel closed in the header of the shared memory (see below), then
+ *   removes the name. Every later send of every sender throws {@code ChannelClosedException}
+ *   (it reads the mark first), and so does a send that waits for room, within 50 ms. What a
+ *   sender cannot learn: whether the messages it sent before were received (a send returns
+ *   once its message is in the ring, and what the receiver had not taken when it closed is
+ *   lost with the ring), nor about a close that comes between its check and its commit
+ *   (that one message is lost too). A receiver that dies without closing leaves no mark:
+ *   its senders go on filling the ring, and a send that then waits for room sees the
+ *   receiver's process gone (the header names it) and throws {@code ChannelClosedException}.
+ *   Connecting to a closed channel fails with {@code DOES_NOT_EXIST}.</dd>
  * </dl>
  *
  * <h2 id="closing">Closing and threads</h2>
@@ -165,9 +201,10 @@
  * idempotent and does not wait for other threads (it may spend up to a second writing a held
  * tail, see <a href="#modes">above</a>). Operations blocked in the channel at that moment end with
  * {@link java.nio.channels.AsynchronousCloseException}: at once on the socket transports,
- * within 50 ms on queues and pipes, whose waits are cut into slices for this. Every later
- * operation throws {@link java.lang.IllegalStateException}. The descriptors are released, and
- * a bound queue's name or socket file removed, when the last operation has left.
+ * within 50 ms on rings, queues and pipes, whose waits are cut into slices for this. Every later
+ * operation throws {@link java.lang.IllegalStateException}. The descriptors and mappings are
+ * released, and a bound end's shared-memory object, queue or socket file removed, when the
+ * last operation has left.
  *
  * <p>A bound socket end ({@code unix:}, {@code tcp:}) runs one virtual thread that accepts
  * connections and writes each its hello at once, so a peer's {@code connect} completes
@@ -175,7 +212,8 @@
  * itself). Reading, framing and fair turns happen inside receive calls. The thread ends when
  * the channel is released.
  *
- * <p>Everything a channel opens is close-on-exec. The far end of a
+ * <p>Everything a channel opens is close-on-exec (a shared-memory channel keeps no descriptor:
+ * it maps the object and closes it at once). The far end of a
  * {@link io.jipc.channel.ChannelPair} is the one thing meant for a child, through
  * {@link io.jipc.process.Spawn#mapDescriptor(int, int)}.
  *
@@ -186,6 +224,17 @@
  * bound end's or pipe creator's maximum; a connecting end writes the least it requires, or 0).
  * Then each message is a 4-byte length, its sign bit 0, followed by that many bytes. A peer
  * written in another language needs nothing more.
+ *
+ * <h2 id="shm-layout">Layout of a shared-memory channel</h2>
+ *
+ * <p>Little-endian. The object starts with a 128-byte channel header: the magic
+ * {@code "JIPCSHMC"} (64 bits), the layout version (1, 32 bits), the state (32 bits: 0 while
+ * the binder makes the channel, 1 open, 2 closed; the binder release-stores 1 after
+ * everything else and stores 2 on close), the maximum message size (32 bits), the binder's
+ * pid (32 bits) and start time (64 bits, see {@link io.jipc.process.ProcessIdentity}), and a
+ * random incarnation number (64 bits); the rest is zero. At byte 128 follows an MPSC ring as
+ * {@link io.jipc.ring.RingDescriptor} describes it ({@code native/jipc_ring.h} in C); each
+ * message is one record of type 0. A sender reads the state before each send.
  *
  * @see io.jipc.channel.MessageChannel
  * @see io.jipc.channel.Channels

@@ -8,10 +8,11 @@ import picocli.CommandLine.Spec;
 /** {@code jipc demo}: the classroom demonstrations, each its own class, registered here. */
 @Command(name = "demo",
         mixinStandardHelpOptions = true,
-        description = "Demonstrations for courses, with real processes: shared memory, locks, pipes, queues.",
+        description = "Demonstrations for courses, with real processes: shared memory, locks, pipes, queues, "
+                + "channels.",
         // Every demo, in the order of the lecture. Add new ones here.
         subcommands = {RaceDemo.class, FlagDemo.class, MutexDemo.class, PipeDemo.class, MqDemo.class,
-                BoundedBufferDemo.class})
+                BoundedBufferDemo.class, ChannelsDemo.class, RemoteDemo.class})
 public final class Demo implements Runnable {
     @Spec
     private CommandSpec spec;

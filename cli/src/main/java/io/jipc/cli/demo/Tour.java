@@ -18,8 +18,8 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "tour",
         mixinStandardHelpOptions = true,
-        description = "Runs every demo in the order of a lecture, from lost updates to a bounded buffer, "
-                + "with smaller counts where that keeps it near a minute.")
+        description = "Runs every demo in the order of a lecture, from lost updates to a bounded buffer and "
+                + "one channel API over every transport, with smaller counts where that keeps it near a minute.")
 public final class Tour implements Callable<Integer> {
     private static final int HEADING_RULE = 3;
 
@@ -34,14 +34,18 @@ public final class Tour implements Callable<Integer> {
         }
     }
 
-    /** The lecture: shared memory goes wrong, a lock fixes it, then messages, then both together. */
+    /**
+     * The lecture: shared memory goes wrong, a lock fixes it, then messages, then both together,
+     * then one API over every mechanism.
+     */
     private static final List<Stop> STOPS = List.of(
             new Stop("Lost updates", "race"),
             new Stop("A flag is not a lock", "flag", "-n", "200_000"),
             new Stop("A lock that works", "mutex", "-n", "200_000"),
             new Stop("Pipes", "pipe"),
             new Stop("Message queues", "mq"),
-            new Stop("A bounded buffer", "bounded-buffer", "-n", "50_000"));
+            new Stop("A bounded buffer", "bounded-buffer", "-n", "50_000"),
+            new Stop("Channels", "channels", "--round-trips", "2000", "--warm-up", "2000"));
 
     @Spec
     private CommandSpec spec;
@@ -76,11 +80,14 @@ public final class Tour implements Callable<Integer> {
                 Shared memory is the raw material: every byte is shared at once, but the \
                 processes must order their accesses themselves, with a lock that is one \
                 atomic step and semaphores to sleep on. Pipes and queues copy each byte \
-                through the kernel, which keeps the order and wakes the reader for you.""");
+                through the kernel, which keeps the order and wakes the reader for you. \
+                A channel puts one API over them all (and over sockets): the address \
+                chooses the mechanism, and the code stays the same.""");
         Report.paragraph(out, "Next:");
         new Report()
                 .text("jipc ls", "the named IPC objects here, and who holds them")
                 .text("jipc mq --help", "POSIX message queues from the shell")
+                .text("jipc demo remote", "TCP between two network namespaces (needs root)")
                 .text("jipc demo NAME --help", "what a demo can vary")
                 .printTable(out);
         return 0;

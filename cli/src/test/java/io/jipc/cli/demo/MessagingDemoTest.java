@@ -137,9 +137,11 @@ class MessagingDemoTest {
         assertEquals(0, run.code(), run.err());
         String out = run.out();
         int at = 0;
-        String[] parts = {"1/6  Lost updates", "2/6  A flag is not a lock", "3/6  A lock that works",
-            "4/6  Pipes", "5/6  Message queues", "6/6  A bounded buffer", "What the tour showed"};
-        String[] first = {"Race: ", "Flag: ", "Mutex: ", "Pipe: ", "Message queue: ", "Bounded buffer: ", "  race"};
+        String[] parts = {"1/7  Lost updates", "2/7  A flag is not a lock", "3/7  A lock that works",
+            "4/7  Pipes", "5/7  Message queues", "6/7  A bounded buffer", "7/7  Channels",
+            "What the tour showed"};
+        String[] first = {"Race: ", "Flag: ", "Mutex: ", "Pipe: ", "Message queue: ", "Bounded buffer: ",
+            "Channels: ", "  race"};
         for (int i = 0; i < parts.length; i++) {
             at = indexAfter(out, at, "--- " + parts[i] + " ---");
             at = indexAfter(out, at, first[i]);
@@ -150,6 +152,8 @@ class MessagingDemoTest {
         assertTrue(summary.contains("  mq              priority order 9 5 5 1 0 0; round trip "), summary);
         assertTrue(summary.contains("  bounded-buffer  50,000 items through 8 slots, each once and in order"),
                 summary);
+        assertTrue(Pattern.compile("  channels        shm [0-9.]+, mq [0-9.]+, pipe [0-9.]+, unix [0-9.]+, tcp [0-9.]+ us")
+                .matcher(summary).find(), summary);
         assertFitsTheTerminal(out);
     }
 

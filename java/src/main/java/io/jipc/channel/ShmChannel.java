@@ -1,0 +1,348 @@
+package io.jipc.channel;
+
+import io.jipc.IpcException;
+import io.jipc.process.ProcessIdentity;
+import io.jipc.ring.Claim;
+import io.jipc.ring.MpscRing;
+import io.jipc.ring.RecordHandler;
+import io.jipc.ring.RingDescriptor;
+import io.jipc.shm.SharedMemory;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+import static io.jipc.channel.ShmChannelDescriptor.BINDER_PID_OFFSET;
+import static io.jipc.channel.ShmChannelDescriptor.BINDER_START_TIME_OFFSET;
+import static io.jipc.channel.ShmChannelDescriptor.INCARNATION_OFFSET;
+import static io.jipc.channel.ShmChannelDescriptor.LAYOUT_VERSION;
+import static io.jipc.channel.ShmChannelDescriptor.LAYOUT_VERSION_OFFSET;
+import static io.jipc.channel.ShmChannelDescriptor.MAGIC;
+import static io.jipc.channel.ShmChannelDescriptor.MAGIC_OFFSET;
+import static io.jipc.channel.ShmChannelDescriptor.MAX_MESSAGE_SIZE_OFFSET;
+import static io.jipc.channel.ShmChannelDescriptor.RING_OFFSET;
+import static io.jipc.channel.ShmChannelDescriptor.STATE_CLOSED;
+import static io.jipc.channel.ShmChannelDescriptor.STATE_MAKING;
+import static io.jipc.channel.ShmChannelDescriptor.STATE_OFFSET;
+import static io.jipc.channel.ShmChannelDescriptor.STATE_OPEN;
+
+/**
+ * A channel over an MPSC ring in a named shared-memory object ({@code shm:/name}), laid out as
+ * {@link ShmChannelDescriptor} says. The binding end creates the object and the ring and
+ * receives; connecting ends open it and send, as many as like, each a producer of the ring.
+ * A message is one ring record: a send claims room, copies the message in (the claim is the
+ * destination: one copy) and commits; a receive with a handler hands the record over where it
+ * lies in the ring, and the ring releases it after the handler returns.
+ *
+ * <p>Like a message queue, shared memory has no connection: the binding end never reaches end
+ * of channel, and a sender learns that the binder is gone from the header's state, which it
+ * reads before every send and, while it waits for room, once a slice (then it also asks
+ * whether the binder's process still lives).
+ */
+final class ShmChannel extends AbstractChannel {
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+
+    private final SharedMemory shm;
+    private final MemorySegment header;
+    private final MpscRing ring;
+    private final boolean bound;
+    /** The binder, as its header names it; for a sender that waits for room. */
+    private final ProcessIdentity binder;
+    /** Ring consumer methods are for one thread at a time. */
+    private final ReentrantLock receiving = new ReentrantLock();
+
+    private ShmChannel(URI address, int maxMessageSize, SharedMemory shm, MpscRing ring, boolean bound) {
+        super(address, maxMessageSize);
+        this.shm = shm;
+        this.header = shm.segment().asSlice(0, ShmChannelDescriptor.HEADER_LENGTH);
+        this.ring = ring;
+        this.bound = bound;
+        int pid = (int) INT.get(header, (long) BINDER_PID_OFFSET);
+        long startTime = (long) LONG.get(header, (long) BINDER_START_TIME_OFFSET);
+        this.binder = pid > 0 && startTime >= 0 ? new ProcessIdentity(pid, startTime) : null;
+    }
+
+    /** The shared-memory name in an {@code shm:/name} address. */
+    static String objectName(URI uri) {
+        String path = uri.isOpaque() ? null : uri.getPath();
+        if (path == null || !path.startsWith("/") || path.startsWith("//") || uri.getRawAuthority() != null
+                || uri.getQuery() != null || uri.getFragment() != null) {
+            throw new IllegalArgumentException("shared-memory address " + uri + " must be shm:/name (one leading "
+                    + "'/', no host, query or fragment), as in shm:/orders");
+        }
+        return path;
+    }
+
+    static ShmChannel bind(URI uri, ChannelOptions options) throws IpcException {
+        String name = objectName(uri);
+        int max = options.maxMessageSizeOrDefault();
+        int messages = options.capacity() > 0 ? options.capacity() : ShmChannelDescriptor.DEFAULT_CAPACITY;
+        int capacity = ShmChannelDescriptor.ringCapacity(max, messages);
+        SharedMemory shm = SharedMemory.builder(name).size(ShmChannelDescriptor.objectLength(capacity))
+                .mode(options.permissions()).create();
+        boolean ok = false;
+        try {
+            MemorySegment mem = shm.segment();
+            ProcessIdentity me = ProcessIdentity.current();
+            LONG.set(mem, (long) MAGIC_OFFSET, MAGIC);
+            INT.set(mem, (long) LAYOUT_VERSION_OFFSET, LAYOUT_VERSION);
+            INT.set(mem, (long) MAX_MESSAGE_SIZE_OFFSET, max);
+            INT.set(mem, (long) BINDER_PID_OFFSET, me.pid());
+            LONG.set(mem, (long) BINDER_START_TIME_OFFSET, me.startTime());
+            LONG.set(mem, (long) INCARNATION_OFFSET, ThreadLocalRandom.current().nextLong() | 1);
+            MpscRing ring = MpscRing.create(mem.asSlice(RING_OFFSET), capacity);
+            // Publishes the fields above and the ring to every connecting end's acquire read.
+            INT.setRelease(mem, (long) STATE_OFFSET, STATE_OPEN);
+            ShmChannel c = new ShmChannel(uri, max, shm, ring, true);
+            ok = true;
+            return c;
+        } finally {
+            if (!ok) {
+                shm.close();
+                try {
+                    SharedMemory.unlink(name);
+                } catch (IpcException e) {
+                    // The failure that brought us here is the one to report.
+                }
+            }
+        }
+    }
+
+    static ShmChannel connect(URI uri, ChannelOptions options) throws IpcException {
+        String name = objectName(uri);
+        SharedMemory shm = SharedMemory.builder(name).size(ShmChannelDescriptor.objectLength(
+                RingDescriptor.MIN_CAPACITY)).open();
+        boolean ok = false;
+        try {
+            MemorySegment mem = shm.segment();
+            long deadline = System.nanoTime() + nanos(options.connectTimeout());
+            int state;
+            while ((state = (int) INT.getAcquire(mem, (long) STATE_OFFSET)) == STATE_MAKING) {
+                if (System.nanoTime() - deadline > 0) {
+                    throw new IpcException("connect", name, 0, null, "the binding end did not finish making the "
+                            + "channel within " + options.connectTimeout().toMillis() + " ms (it may have died "
+                            + "while binding; then remove " + name + ")", IpcException.Reason.OTHER);
+                }
+                LockSupport.parkNanos(1_000_000L);
+            }
+            long magic = (long) LONG.get(mem, (long) MAGIC_OFFSET);
+            int version = (int) INT.get(mem, (long) LAYOUT_VERSION_OFFSET);
+            if (magic != MAGIC || version != LAYOUT_VERSION) {
+                throw new IpcException("connect", name, 0, null, magic != MAGIC
+                        ? "not a jipc shared-memory channel (magic 0x" + Long.toHexString(magic) + ")"
+                        : "channel layout version " + version + ", this jipc reads version " + LAYOUT_VERSION,
+                        IpcException.Reason.INCOMPATIBLE_LAYOUT);
+            }
+            if (state == STATE_CLOSED) {
+                throw new IpcException("connect", name, 0, null, "the binding end has closed",
+                        IpcException.Reason.DOES_NOT_EXIST);
+            }
+            MpscRing ring;
+            try {
+                ring = MpscRing.attach(mem.asSlice(RING_OFFSET));
+            } catch (IpcException e) {
+                IpcException named = new IpcException("connect", name, 0, null, e.getMessage(), e.reason());
+                named.initCause(e);
+                throw named;
+            }
+            int max = (int) INT.get(mem, (long) MAX_MESSAGE_SIZE_OFFSET);
+            if (max < 0 || max > ring.maxMessageLength()) {
+                throw new IpcException("connect", name, 0, null, "the header's maximum message size " + max
+                        + " does not fit its ring of " + ring.capacity() + " bytes",
+                        IpcException.Reason.INCOMPATIBLE_LAYOUT);
+            }
+            Sockets.requireSize(uri.toString(), max, options);
+            long held = ShmChannelDescriptor.messagesHeld(ring.capacity(), max);
+            if (held < options.capacity()) {
+                throw new IpcException("connect", uri.toString(), 0, null, "the channel's ring holds " + held
+                        + " messages of the maximum size; at least " + options.capacity() + " were required",
+                        IpcException.Reason.INCOMPATIBLE_LAYOUT);
+            }
+            ShmChannel c = new ShmChannel(uri, max, shm, ring, false);
+            ok = true;
+            return c;
+        } finally {
+            if (!ok) {
+                shm.close();
+            }
+        }
+    }
+
+    @Override
+    public boolean canSend() {
+        return !bound;
+    }
+
+    @Override
+    public boolean canReceive() {
+        return bound;
+    }
+
+    @Override
+    String directionNote() {
+        return bound ? "the end that binds shm: receives; peers connect to send"
+                : "the end that connects to shm: sends; only the binding end receives";
+    }
+
+    // ---- sending: claim, one copy, commit ----
+
+    @Override
+    boolean send0(MemorySegment message, long timeoutNanos) throws IOException {
+        checkBinder(false);
+        int length = (int) message.byteSize();
+        Claim claim;
+        if (timeoutNanos == 0) {
+            claim = ring.tryClaim(length);
+        } else {
+            long start = System.nanoTime();
+            while (true) {
+                long wait = nextWait(start, timeoutNanos);
+                claim = ring.claim(length, wait == SLICE_NANOS ? SLICE : Duration.ofNanos(wait));
+                if (claim != null) {
+                    break;
+                }
+                if (isClosing()) {
+                    throw closedWhileWaiting();
+                }
+                checkBinder(true);
+                if (timeUp(start, timeoutNanos)) {
+                    return false;
+                }
+            }
+        }
+        if (claim == null) {
+            return false;
+        }
+        try {
+            MemorySegment.copy(message, 0, claim.segment(), 0, length);
+        } catch (Throwable t) {
+            claim.abort();
+            throw t;
+        }
+        claim.commit();
+        return true;
+    }
+
+    /**
+     * Throws {@link ChannelClosedException} if the binding end has closed, or, when
+     * {@code waited} (a send found no room for a while), if its process is gone.
+     */
+    private void checkBinder(boolean waited) throws ChannelClosedException {
+        if ((int) INT.getAcquire(header, (long) STATE_OFFSET) == STATE_CLOSED) {
+            throw new ChannelClosedException("send", name, waited
+                    ? "the receiving end closed while this send waited for room"
+                    : "the receiving end has closed: nothing receives from this ring any more");
+        }
+        if (waited && binder != null && !binder.isAlive()) {
+            throw new ChannelClosedException("send", name, "the receiving end (pid " + binder.pid()
+                    + ") died: nothing receives from this ring any more");
+        }
+    }
+
+    // ---- receiving: in place, released after the handler ----
+
+    @Override
+    int receive0(MemorySegment into, long timeoutNanos) throws IOException {
+        int[] length = {NOTHING};
+        receive(timeoutNanos, (type, message) -> {
+            MemorySegment.copy(message, 0, into, 0, message.byteSize());
+            length[0] = (int) message.byteSize();
+        });
+        return length[0];
+    }
+
+    @Override
+    boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException {
+        return receive(timeoutNanos, (type, message) -> {
+            try {
+                deliver(handler, message);
+            } catch (IOException e) {
+                throw new HandlerFailed(e);
+            }
+        });
+    }
+
+    /** Hands at most one record to {@code onRecord}; {@return whether one came in time} */
+    private boolean receive(long timeoutNanos, RecordHandler onRecord) throws IOException {
+        long start = System.nanoTime();
+        if (!awaitLock(receiving, start, timeoutNanos)) {
+            return false;
+        }
+        try {
+            if (timeoutNanos == 0) {
+                return ring.poll(onRecord, 1) > 0;
+            }
+            while (true) {
+                long wait = nextWait(start, timeoutNanos);
+                if (ring.read(onRecord, 1, wait == SLICE_NANOS ? SLICE : Duration.ofNanos(wait)) > 0) {
+                    return true;
+                }
+                if (isClosing()) {
+                    throw closedWhileWaiting();
+                }
+                if (timeUp(start, timeoutNanos)) {
+                    return false;
+                }
+            }
+        } catch (HandlerFailed e) {
+            throw e.getCause();
+        } finally {
+            receiving.unlock();
+        }
+    }
+
+    /** Carries a handler's {@link IOException} through the ring's handler, which cannot throw it. */
+    private static final class HandlerFailed extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        HandlerFailed(IOException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized IOException getCause() {
+            return (IOException) super.getCause();
+        }
+    }
+
+    /** A receive may still be leaving: the senders can stop at once all the same. */
+    @Override
+    void wakeUp() {
+        if (bound) {
+            INT.setVolatile(header, (long) STATE_OFFSET, STATE_CLOSED);
+        }
+    }
+
+    @Override
+    void release() {
+        if (bound) {
+            INT.setVolatile(header, (long) STATE_OFFSET, STATE_CLOSED);
+            unlinkIfOurs();
+        }
+        shm.close();
+    }
+
+    /** Removes the name unless someone removed it and bound it anew meanwhile. */
+    private void unlinkIfOurs() {
+        long ours = (long) LONG.get(header, (long) INCARNATION_OFFSET);
+        try {
+            boolean same;
+            try (SharedMemory now = SharedMemory.open(shm.name())) {
+                same = now.size() >= ShmChannelDescriptor.HEADER_LENGTH
+                        && (long) LONG.getVolatile(now.segment(), (long) INCARNATION_OFFSET) == ours;
+            }
+            if (same) {
+                SharedMemory.unlink(shm.name());
+            }
+        } catch (IpcException | RuntimeException e) {
+            // Gone already, or not ours to remove: nothing of this channel is left under the name.
+        }
+    }
+}
