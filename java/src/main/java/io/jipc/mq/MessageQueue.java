@@ -2,6 +2,7 @@ package io.jipc.mq;
 
 import io.jipc.IpcException;
 import io.jipc.Pollable;
+import io.jipc.posix.Creation;
 import io.jipc.posix.Names;
 import io.jipc.posix.Posix;
 import io.jipc.posix.UseCount;
@@ -648,10 +649,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
          * @throws IllegalArgumentException for bits beyond 0777
          */
         public Builder mode(int mode) {
-            if ((mode & ~0777) != 0) {
-                throw new IllegalArgumentException("mode " + Integer.toOctalString(mode) + " has bits beyond 0777");
-            }
-            this.mode = mode;
+            this.mode = Creation.checkMode(mode);
             return this;
         }
 
@@ -716,23 +714,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
          */
         public MessageQueue openOrCreate() throws IpcException {
             requireSizes();
-            while (true) {
-                try {
-                    return create();
-                } catch (IpcException e) {
-                    if (e.reason() != IpcException.Reason.ALREADY_EXISTS) {
-                        throw e;
-                    }
-                }
-                try {
-                    return open();
-                } catch (IpcException e) {
-                    if (e.reason() != IpcException.Reason.DOES_NOT_EXIST) {
-                        throw e;
-                    }
-                    // Unlinked between our create and open: try again.
-                }
-            }
+            return Creation.openOrCreate(this::create, this::open);
         }
 
         private void requireSizes() {

@@ -1,6 +1,7 @@
 package io.jipc.shm;
 
 import io.jipc.IpcException;
+import io.jipc.posix.Creation;
 import io.jipc.posix.Names;
 import io.jipc.posix.Posix;
 
@@ -169,11 +170,7 @@ public final class SharedMemory implements AutoCloseable {
 
         /** Permission bits for a created object (default 0600), applied exactly, whatever the umask. */
         public Builder mode(int mode) {
-            if ((mode & ~0777) != 0) {
-                throw new IllegalArgumentException("mode " + Integer.toOctalString(mode)
-                        + " has bits beyond 0777");
-            }
-            this.mode = mode;
+            this.mode = Creation.checkMode(mode);
             return this;
         }
 
@@ -215,23 +212,7 @@ public final class SharedMemory implements AutoCloseable {
         /** Opens the object, or creates it if there is none. */
         public SharedMemory openOrCreate() throws IpcException {
             requireSize();
-            while (true) {
-                try {
-                    return create();
-                } catch (IpcException e) {
-                    if (e.reason() != IpcException.Reason.ALREADY_EXISTS) {
-                        throw e;
-                    }
-                }
-                try {
-                    return open();
-                } catch (IpcException e) {
-                    if (e.reason() != IpcException.Reason.DOES_NOT_EXIST) {
-                        throw e;
-                    }
-                    // Unlinked between our create and open: try again.
-                }
-            }
+            return Creation.openOrCreate(this::create, this::open);
         }
 
         private void requireSize() {

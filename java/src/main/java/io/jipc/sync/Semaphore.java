@@ -1,6 +1,7 @@
 package io.jipc.sync;
 
 import io.jipc.IpcException;
+import io.jipc.posix.Creation;
 import io.jipc.posix.Names;
 import io.jipc.posix.Posix;
 import io.jipc.posix.UseCount;
@@ -321,10 +322,7 @@ public final class Semaphore implements AutoCloseable {
          * @throws IllegalArgumentException for bits beyond 0777
          */
         public Builder mode(int mode) {
-            if ((mode & ~0777) != 0) {
-                throw new IllegalArgumentException("mode " + Integer.toOctalString(mode) + " has bits beyond 0777");
-            }
-            this.mode = mode;
+            this.mode = Creation.checkMode(mode);
             return this;
         }
 
@@ -358,23 +356,7 @@ public final class Semaphore implements AutoCloseable {
 
         /** Opens the semaphore, or creates it if there is none. */
         public Semaphore openOrCreate() throws IpcException {
-            while (true) {
-                try {
-                    return create();
-                } catch (IpcException e) {
-                    if (e.reason() != IpcException.Reason.ALREADY_EXISTS) {
-                        throw e;
-                    }
-                }
-                try {
-                    return open();
-                } catch (IpcException e) {
-                    if (e.reason() != IpcException.Reason.DOES_NOT_EXIST) {
-                        throw e;
-                    }
-                    // Unlinked between our create and open: try again.
-                }
-            }
+            return Creation.openOrCreate(this::create, this::open);
         }
 
         /**
