@@ -31,34 +31,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>Maven builds ring_peer at test-compile (exec execution make-ring-peer in java/pom.xml)
  * into target/native-test and passes its path as the system property jipc.ring.peer.
  */
+@org.junit.jupiter.api.extension.ExtendWith(io.jipc.testing.NoLeaks.class)
 class RingNativeTest {
     private final String name = Leaks.uniqueName("ringc");
-    private int descriptorsBefore;
-    private java.util.Set<Integer> childrenBefore;
 
-    /**
-     * The JVM's first spawn loads (maybe extracts) libjipc.so, and a temp file's name makes
-     * the JVM open /dev/random and /dev/urandom for good: not a leak of any test.
-     */
-    @org.junit.jupiter.api.BeforeAll
-    static void spawnOnce() throws Exception {
-        try (io.jipc.process.ChildProcess c = Spawn.command("true").start()) {
-            c.waitFor();
-        }
-    }
-
-    @org.junit.jupiter.api.BeforeEach
-    void countResources() {
-        descriptorsBefore = Leaks.descriptorCount();
-        childrenBefore = Leaks.children();
-    }
-
-    /** Removes the name; checks that no child (reaped or not) and no descriptor (pipe, pidfd) is left. */
+    /** Removes the name before NoLeaks counts children and descriptors. */
     @AfterEach
-    void checkNothingLeaks() throws IpcException {
+    void removeName() throws IpcException {
         SharedMemory.unlink(name);
-        assertEquals(childrenBefore, Leaks.children(), "children left");
-        assertEquals(descriptorsBefore, Leaks.descriptorCount(), "descriptors left");
     }
 
     static String peer() {

@@ -22,49 +22,16 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Rings between real processes: child JVMs spawned with {@link Spawn#java}, running {@link RingChildren}. */
+@org.junit.jupiter.api.extension.ExtendWith(io.jipc.testing.NoLeaks.class)
 class RingProcessTest {
     static final Duration CHILD_TIMEOUT = Duration.ofSeconds(90);
 
     private final String name = Leaks.uniqueName("ringp");
-    private int descriptorsBefore;
-    private java.util.Set<Integer> childrenBefore;
 
-    /**
-     * The JVM's first spawn loads (maybe extracts) libjipc.so, and a temp file's name makes
-     * the JVM open /dev/random and /dev/urandom for good: not a leak of any test.
-     */
-    @org.junit.jupiter.api.BeforeAll
-    static void spawnOnce() throws Exception {
-        try (io.jipc.process.ChildProcess c = Spawn.command("true").start()) {
-            c.waitFor();
-        }
-    }
-
-    @org.junit.jupiter.api.BeforeEach
-    void countResources() {
-        descriptorsBefore = Leaks.descriptorCount();
-        childrenBefore = Leaks.children();
-    }
-
-    /** Removes the name; checks that no child (reaped or not) and no descriptor (pipe, pidfd) is left. */
+    /** Removes the name before NoLeaks counts children and descriptors. */
     @AfterEach
-    void checkNothingLeaks() throws IpcException {
+    void removeName() throws IpcException {
         SharedMemory.unlink(name);
-        assertEquals(childrenBefore, Leaks.children(), "children left");
-        assertEquals(descriptorsBefore, Leaks.descriptorCount(), () -> "descriptors left: " + describeDescriptors());
-    }
-
-    static String describeDescriptors() {
-        StringBuilder sb = new StringBuilder();
-        for (String fd : Leaks.descriptors()) {
-            try {
-                sb.append(fd).append("->").append(java.nio.file.Files.readSymbolicLink(
-                        java.nio.file.Path.of("/proc/self/fd", fd))).append(' ');
-            } catch (java.io.IOException e) {
-                sb.append(fd).append("->? ");
-            }
-        }
-        return sb.toString();
     }
 
     static Spawn child(String... args) {
