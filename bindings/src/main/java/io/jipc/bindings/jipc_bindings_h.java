@@ -59,6 +59,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int EINTR() {
         return EINTR;
     }
+    private static final int E2BIG = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * #define E2BIG 7
+     * }
+     */
+    public static int E2BIG() {
+        return E2BIG;
+    }
     private static final int EBADF = (int)9L;
     /**
      * {@snippet lang=c :
@@ -85,6 +94,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
      */
     public static int EAGAIN() {
         return EAGAIN;
+    }
+    private static final int ENOMEM = (int)12L;
+    /**
+     * {@snippet lang=c :
+     * #define ENOMEM 12
+     * }
+     */
+    public static int ENOMEM() {
+        return ENOMEM;
     }
     private static final int EACCES = (int)13L;
     /**
@@ -122,6 +140,42 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int EINVAL() {
         return EINVAL;
     }
+    private static final int ENFILE = (int)23L;
+    /**
+     * {@snippet lang=c :
+     * #define ENFILE 23
+     * }
+     */
+    public static int ENFILE() {
+        return ENFILE;
+    }
+    private static final int EMFILE = (int)24L;
+    /**
+     * {@snippet lang=c :
+     * #define EMFILE 24
+     * }
+     */
+    public static int EMFILE() {
+        return EMFILE;
+    }
+    private static final int EFBIG = (int)27L;
+    /**
+     * {@snippet lang=c :
+     * #define EFBIG 27
+     * }
+     */
+    public static int EFBIG() {
+        return EFBIG;
+    }
+    private static final int ENOSPC = (int)28L;
+    /**
+     * {@snippet lang=c :
+     * #define ENOSPC 28
+     * }
+     */
+    public static int ENOSPC() {
+        return ENOSPC;
+    }
     private static final int EPIPE = (int)32L;
     /**
      * {@snippet lang=c :
@@ -130,6 +184,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
      */
     public static int EPIPE() {
         return EPIPE;
+    }
+    private static final int ENAMETOOLONG = (int)36L;
+    /**
+     * {@snippet lang=c :
+     * #define ENAMETOOLONG 36
+     * }
+     */
+    public static int ENAMETOOLONG() {
+        return ENAMETOOLONG;
     }
     private static final int ENOSYS = (int)38L;
     /**
@@ -140,6 +203,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int ENOSYS() {
         return ENOSYS;
     }
+    private static final int EOVERFLOW = (int)75L;
+    /**
+     * {@snippet lang=c :
+     * #define EOVERFLOW 75
+     * }
+     */
+    public static int EOVERFLOW() {
+        return EOVERFLOW;
+    }
     private static final int EMSGSIZE = (int)90L;
     /**
      * {@snippet lang=c :
@@ -149,6 +221,24 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int EMSGSIZE() {
         return EMSGSIZE;
     }
+    private static final int ECONNRESET = (int)104L;
+    /**
+     * {@snippet lang=c :
+     * #define ECONNRESET 104
+     * }
+     */
+    public static int ECONNRESET() {
+        return ECONNRESET;
+    }
+    private static final int ENOTCONN = (int)107L;
+    /**
+     * {@snippet lang=c :
+     * #define ENOTCONN 107
+     * }
+     */
+    public static int ENOTCONN() {
+        return ENOTCONN;
+    }
     private static final int ETIMEDOUT = (int)110L;
     /**
      * {@snippet lang=c :
@@ -157,6 +247,24 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
      */
     public static int ETIMEDOUT() {
         return ETIMEDOUT;
+    }
+    private static final int ECONNREFUSED = (int)111L;
+    /**
+     * {@snippet lang=c :
+     * #define ECONNREFUSED 111
+     * }
+     */
+    public static int ECONNREFUSED() {
+        return ECONNREFUSED;
+    }
+    private static final int EUCLEAN = (int)117L;
+    /**
+     * {@snippet lang=c :
+     * #define EUCLEAN 117
+     * }
+     */
+    public static int EUCLEAN() {
+        return EUCLEAN;
     }
     private static final int O_ACCMODE = (int)3L;
     /**
@@ -3265,6 +3373,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
      */
     public static int EWOULDBLOCK() {
         return EWOULDBLOCK;
+    }
+    private static final int ENOTSUP = (int)95L;
+    /**
+     * {@snippet lang=c :
+     * #define ENOTSUP 95
+     * }
+     */
+    public static int ENOTSUP() {
+        return ENOTSUP;
     }
     private static final int O_CLOEXEC = (int)524288L;
     /**
