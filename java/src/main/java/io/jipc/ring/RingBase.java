@@ -1,7 +1,10 @@
 package io.jipc.ring;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Futex;
+import io.jipc.posix.Procs;
 import io.jipc.process.ProcessIdentity;
 
 import java.lang.foreign.Arena;
@@ -58,7 +61,7 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
     /** (MemorySegment, long offset) → int. */
     static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     /** This process's pid, the claimer identity in claimed headers. */
-    static final int PID = Posix.getpid();
+    static final int PID = Procs.getpid();
     /** What a reservation returns when the ring has no room. */
     static final int INSUFFICIENT_CAPACITY = -1;
     /** What an MPSC reservation returns when another process has held the reservation lock past a spin. */
@@ -223,7 +226,7 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
 
     @Override
     public Claim claim(int length, Duration timeout) {
-        return claimWithin(length, Posix.toNanos(timeout));
+        return claimWithin(length, Clocks.toNanos(timeout));
     }
 
     private Claim claimWithin(int length, long timeoutNanos) {
@@ -277,22 +280,22 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
 
     @Override
     public boolean offer(int type, MemorySegment message, Duration timeout) {
-        return offerWithin(type, message, Posix.toNanos(timeout));
+        return offerWithin(type, message, Clocks.toNanos(timeout));
     }
 
     @Override
     public boolean offer(MemorySegment message, Duration timeout) {
-        return offerWithin(DEFAULT_TYPE, message, Posix.toNanos(timeout));
+        return offerWithin(DEFAULT_TYPE, message, Clocks.toNanos(timeout));
     }
 
     @Override
     public boolean offer(byte[] message, Duration timeout) {
-        return offerWithin(DEFAULT_TYPE, MemorySegment.ofArray(message), Posix.toNanos(timeout));
+        return offerWithin(DEFAULT_TYPE, MemorySegment.ofArray(message), Clocks.toNanos(timeout));
     }
 
     @Override
     public boolean offer(ByteBuffer message, Duration timeout) {
-        return offerWithin(message, Posix.toNanos(timeout));
+        return offerWithin(message, Clocks.toNanos(timeout));
     }
 
     private boolean offerWithin(ByteBuffer message, long timeoutNanos) {
@@ -341,7 +344,7 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
         }
         if ((int) INT.getVolatile(region, CONSUMER_SLEEPERS_AT) != 0) {
             INT.getAndAdd(region, DATA_SEQUENCE_AT, 1);
-            Posix.futexWake(dataSequenceWord, Integer.MAX_VALUE);
+            Futex.wake(dataSequenceWord, Integer.MAX_VALUE);
         }
     }
 
@@ -384,7 +387,7 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
             }
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment timespec = Posix.timespec(arena, 0);
+            MemorySegment timespec = Clocks.timespec(arena);
             while (true) {
                 long left = timeoutNanos < 0 ? IDLE_SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
                 if (left <= 0) {
@@ -404,8 +407,8 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
                         }
                         slice = BUSY_NAP_NANOS;
                     }
-                    Posix.setTimespec(timespec, Math.min(left, slice));
-                    checkFutex(Posix.futexWait(spaceSequenceWord, sequence, timespec));
+                    Clocks.setTimespec(timespec, Math.min(left, slice));
+                    checkFutex(Futex.await(spaceSequenceWord, sequence, timespec));
                 } finally {
                     INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, -1);
                 }
@@ -465,7 +468,7 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
         LONG.setVolatile(region, CONSUMER_POSITION_AT, head + bytes);
         if ((int) INT.getVolatile(region, PRODUCER_SLEEPERS_AT) != 0) {
             INT.getAndAdd(region, SPACE_SEQUENCE_AT, 1);
-            Posix.futexWake(spaceSequenceWord, Integer.MAX_VALUE);
+            Futex.wake(spaceSequenceWord, Integer.MAX_VALUE);
         }
     }
 
@@ -520,7 +523,7 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
 
     @Override
     public int read(RecordHandler handler, int limit, Duration timeout) {
-        return readWithin(handler, limit, Posix.toNanos(timeout));
+        return readWithin(handler, limit, Clocks.toNanos(timeout));
     }
 
     /** Spin, then sleep on the data sequence until {@link #poll} handles something or time is up. */
@@ -545,7 +548,7 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
             }
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment timespec = Posix.timespec(arena, 0);
+            MemorySegment timespec = Clocks.timespec(arena);
             while (true) {
                 long left = timeoutNanos < 0 ? IDLE_SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
                 if (left <= 0) {
@@ -559,8 +562,8 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
                     if (length <= 0) {
                         // A claimed head may belong to a dead producer: look again soon.
                         long slice = length < 0 ? STALL_NANOS : IDLE_SLICE_NANOS;
-                        Posix.setTimespec(timespec, Math.min(left, slice));
-                        checkFutex(Posix.futexWait(dataSequenceWord, sequence, timespec));
+                        Clocks.setTimespec(timespec, Math.min(left, slice));
+                        checkFutex(Futex.await(dataSequenceWord, sequence, timespec));
                     }
                 } finally {
                     INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, -1);
@@ -574,8 +577,8 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
     }
 
     private static void checkFutex(int r) {
-        if (r < 0 && r != -Posix.EAGAIN && r != -Posix.EINTR && r != -Posix.ETIMEDOUT) {
-            throw new IllegalStateException(Posix.error("futex(FUTEX_WAIT)", null, -r).getMessage());
+        if (r < 0 && r != -Errno.EAGAIN && r != -Errno.EINTR && r != -Errno.ETIMEDOUT) {
+            throw new IllegalStateException(Errno.exception("futex(FUTEX_WAIT)", null, -r).getMessage());
         }
     }
 
@@ -664,7 +667,7 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
             throw new IllegalArgumentException("a ring's region holds at least its " + HEADER_LENGTH
                     + "-byte header, not " + region.byteSize() + " bytes");
         }
-        long deadline = System.nanoTime() + Posix.toNanos(timeout);
+        long deadline = System.nanoTime() + Clocks.toNanos(timeout);
         while (true) {
             int state = (int) INT.getAcquire(region, INIT_STATE_AT);
             if (state != STATE_UNINITIALISED) {

@@ -1,6 +1,8 @@
 package io.jipc.sync;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Futex;
 import io.jipc.process.ProcessIdentity;
 
 import java.lang.foreign.Arena;
@@ -109,7 +111,7 @@ public final class Mutex implements Lock {
      * @throws IllegalStateException if the Mutex is not recoverable
      */
     public boolean tryLock(Duration timeout) {
-        return tryLock() || acquireSlow(Posix.toNanos(timeout)) != null;
+        return tryLock() || acquireSlow(Clocks.toNanos(timeout)) != null;
     }
 
     /**
@@ -127,7 +129,7 @@ public final class Mutex implements Lock {
         LONG.setRelease(segment, startOffset, 0L);
         if ((w & OWNER_DIED_BIT) != 0) {
             LockWord.INT.setRelease(segment, wordOffset, NOT_RECOVERABLE);
-            Posix.futexWake(word, Integer.MAX_VALUE);
+            Futex.wake(word, Integer.MAX_VALUE);
             return;
         }
         if ((int) LockWord.INT.compareAndExchangeRelease(segment, wordOffset, LockWord.PID, UNLOCKED)
@@ -136,7 +138,7 @@ public final class Mutex implements Lock {
         }
         // WAITERS was set: only the holder clears the word, so a release store suffices.
         LockWord.INT.setRelease(segment, wordOffset, UNLOCKED);
-        Posix.futexWake(word, 1);
+        Futex.wake(word, 1);
     }
 
     /**
@@ -206,7 +208,7 @@ public final class Mutex implements Lock {
         // The first look at the owner's health waits one slice: most waits are short.
         long nextLivenessCheck = now + LIVENESS_CHECK_NANOS;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment ts = Posix.timespec(arena, 0);
+            MemorySegment ts = Clocks.timespec(arena);
             while (true) {
                 int w = LockWord.get(segment, wordOffset);
                 if (w == UNLOCKED) {
@@ -245,10 +247,10 @@ public final class Mutex implements Lock {
                     }
                     sleep = Math.min(sleep, left);
                 }
-                Posix.setTimespec(ts, sleep);
-                int r = Posix.futexWait(word, w | WAITERS_BIT, ts);
-                if (r < 0 && r != -Posix.EAGAIN && r != -Posix.EINTR && r != -Posix.ETIMEDOUT) {
-                    throw new IllegalStateException(Posix.error("futex(FUTEX_WAIT)", null, -r).getMessage());
+                Clocks.setTimespec(ts, sleep);
+                int r = Futex.await(word, w | WAITERS_BIT, ts);
+                if (r < 0 && r != -Errno.EAGAIN && r != -Errno.EINTR && r != -Errno.ETIMEDOUT) {
+                    throw new IllegalStateException(Errno.exception("futex(FUTEX_WAIT)", null, -r).getMessage());
                 }
             }
         }
