@@ -20,6 +20,19 @@ public final class SpawnChildren {
                 System.out.println("jipc " + sigIgn(viaJipc()));
                 System.out.println("pb " + sigIgn(viaProcessBuilder()));
             }
+            // Starts a sleep it never closes, says its pid, then ends as args[1] says.
+            case "orphan" -> {
+                ChildProcess sleeper = Spawn.command("/bin/sleep", "60").start();
+                System.out.println(sleeper.pid());
+                System.out.flush();
+                switch (args[1]) {
+                    case "exit" -> System.exit(0);
+                    case "return" -> {
+                        return;
+                    }
+                    default -> Thread.sleep(60_000);  // "wait": for the test's SIGTERM
+                }
+            }
             default -> {
                 System.err.println("unknown scenario " + args[0]);
                 System.exit(64);
