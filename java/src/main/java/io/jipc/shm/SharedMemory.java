@@ -1,11 +1,12 @@
 package io.jipc.shm;
 
 import io.jipc.IpcException;
+import io.jipc.internal.Reclaim;
 import io.jipc.posix.Creation;
+import io.jipc.posix.Names;
 import io.jipc.posix.Errno;
 import io.jipc.posix.Fds;
 import io.jipc.posix.Mman;
-import io.jipc.posix.Names;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -24,6 +25,8 @@ import java.lang.foreign.MemorySegment;
  * every lock or ring built on it) throws {@link IllegalStateException} on access, so
  * the JVM never touches unmapped memory. Closing does not remove the name:
  * {@link #unlink(String)} does, and the memory lives on until the last process unmaps it.
+ * An object never closed is unmapped once it and every segment it handed out are
+ * unreachable (a {@link java.lang.ref.Cleaner}); the kernel unmaps everything at exit.
  *
  * <p>Thread safety: all methods may be called from any thread. {@code close()} fails
  * with {@link IllegalStateException} while another thread is inside a native call that
@@ -251,8 +254,10 @@ public final class SharedMemory implements AutoCloseable {
         private SharedMemory map(int fd, long length) throws IpcException {
             long address = Errno.check(Mman.mmapShared(fd, length), "mmap", name);
             Arena arena = Arena.ofShared();
-            MemorySegment segment = MemorySegment.ofAddress(address)
-                    .reinterpret(length, arena, unused -> Mman.munmap(address, length));
+            // The mapping goes when close() closes the arena or, never closed, when the arena's
+            // scope is unreachable: that is, when this object and every segment are.
+            Reclaim.Handle unmap = Reclaim.whenUnreachable(arena.scope(), () -> Mman.munmap(address, length));
+            MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(length, arena, unused -> unmap.run());
             return new SharedMemory(name, length, arena, segment);
         }
     }
