@@ -4,8 +4,6 @@
  * code that calls the generated bindings.
  */
 module io.jipc {
-    requires io.jipc.bindings;
-
     exports io.jipc;
     exports io.jipc.shm;
     exports io.jipc.sync;
