@@ -271,9 +271,15 @@ int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_lengt
 
 /* ---- producing (SpscRing.reserve, MpscRing.reserve, RingBase.commit/abort) ---- */
 
-static uint64_t refresh_head(struct jipc_ring *ring)
+#define MISALIGNED(position) (((position) & (JIPC_RECORD_ALIGNMENT - 1)) != 0)
+
+/* RingProducer.refreshHead: the consumer position, or -EUCLEAN in *error if it cannot be one. */
+static uint64_t refresh_head(struct jipc_ring *ring, uint64_t tail, int *error)
 {
     uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE);
+    int64_t used = (int64_t)(tail - head);
+    if (used > (int64_t)ring->capacity || used < -(int64_t)ring->capacity || MISALIGNED(head))
+        *error = -EUCLEAN;
     ring->head_cache = head;
     return head;
 }
@@ -290,8 +296,13 @@ static int64_t reserve_at(struct jipc_ring *ring, uint64_t tail, uint32_t record
     const uint32_t required = aligned_length(record_length);
     const uint32_t capacity = ring->capacity, mask = capacity - 1;
     uint64_t head = ring->head_cache;
-    if (!fits(required, capacity, tail, head)) {
-        head = refresh_head(ring);
+    int error = 0;
+    if (MISALIGNED(tail))
+        return -EUCLEAN;
+    if (!fits(required, capacity, tail, head) || (int64_t)(tail - head) < -(int64_t)capacity) {
+        head = refresh_head(ring, tail, &error);
+        if (error != 0)
+            return error;
         if (!fits(required, capacity, tail, head))
             return -EAGAIN;
     }
@@ -299,7 +310,9 @@ static int64_t reserve_at(struct jipc_ring *ring, uint64_t tail, uint32_t record
     if (required > to_end) {
         /* The record goes at index 0 behind padding; room there ends at the head's index. */
         if (required > ((uint32_t)head & mask)) {
-            head = refresh_head(ring);
+            head = refresh_head(ring, tail, &error);
+            if (error != 0)
+                return error;
             if (required > ((uint32_t)head & mask))
                 return -EAGAIN;
         }
@@ -343,13 +356,13 @@ static void repair_producer_position(struct jipc_ring *ring)
     uint64_t tail = atomic_load_explicit(tail_word, ORDER_VOLATILE);
     if ((int64_t)(head - tail) > 0)
         tail = head; /* the consumer took the padding the holder wrote beyond the position */
-    while (tail - head < capacity) {
+    while (!MISALIGNED(tail) && tail - head < capacity) {
         uint32_t index = (uint32_t)tail & mask;
         uint64_t word = atomic_load_explicit(record_at(ring, index), ORDER_VOLATILE);
         int32_t length = length_of(word);
         uint32_t size = length < 0 ? (uint32_t)0 - (uint32_t)length : (uint32_t)length;
-        if (word == 0 || size < JIPC_RECORD_HEADER_LENGTH || aligned_length(size) > capacity - index)
-            break;
+        if (word == 0 || size < JIPC_RECORD_HEADER_LENGTH || size > capacity - index)
+            break; /* free space, or garbage the next claim writes over */
         tail += aligned_length(size);
     }
     atomic_store_explicit(tail_word, tail, ORDER_RELEASE);
@@ -430,7 +443,7 @@ static int64_t reserve_within(struct jipc_ring *ring, uint32_t record_length, in
     for (int i = 0; i < SPIN_LIMIT + YIELD_LIMIT; i++) {
         back_off(i);
         index = reserve(ring, record_length);
-        if (index >= 0)
+        if (index >= 0 || index == -EUCLEAN)
             return index;
         if (timeout_ns > 0 && now_ns() - start >= timeout_ns)
             return -ETIMEDOUT;
@@ -444,7 +457,7 @@ static int64_t reserve_within(struct jipc_ring *ring, uint32_t record_length, in
         atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
         uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
         index = reserve(ring, record_length);
-        if (index < 0) {
+        if (index < 0 && index != -EUCLEAN) {
             int64_t slice = IDLE_SLICE_NS;
             if (index == RESERVATION_BUSY)
                 slice = recover_reservation(ring) ? 0 : BUSY_NAP_NS;
@@ -452,7 +465,7 @@ static int64_t reserve_within(struct jipc_ring *ring, uint32_t record_length, in
                 futex_wait(sequence, seen, left < slice ? left : slice);
         }
         atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
-        if (index >= 0)
+        if (index >= 0 || index == -EUCLEAN)
             return index;
     }
 }
@@ -535,7 +548,7 @@ static int skip_if_dead(struct jipc_ring *ring, uint64_t head, uint32_t index, u
 {
     int32_t length = length_of(word);
     uint32_t size = (uint32_t)0 - (uint32_t)length;
-    if (length >= 0 || size < JIPC_RECORD_HEADER_LENGTH || aligned_length(size) > ring->capacity - index)
+    if (length >= 0 || size < JIPC_RECORD_HEADER_LENGTH || size > ring->capacity - index)
         return -EUCLEAN;
     return !jipc_process_alive(type_of(word), 0) && publish_dead_claim(ring, head, aligned_length(size))
            && pad_over(ring, index, word, size);
@@ -573,6 +586,8 @@ int jipc_ring_poll(struct jipc_ring *ring, jipc_ring_handler handler, void *cont
     if (handler == NULL || limit <= 0)
         return -EINVAL;
     uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_RELAXED);
+    if (MISALIGNED(head))
+        return -EUCLEAN;
     uint32_t head_index = (uint32_t)head & (ring->capacity - 1);
     uint32_t block_length = ring->capacity - head_index;
     uint32_t bytes_read = 0;
@@ -588,13 +603,14 @@ int jipc_ring_poll(struct jipc_ring *ring, jipc_ring_handler handler, void *cont
             corrupt = skipped < 0;
             break;
         }
-        uint32_t aligned = aligned_length((uint32_t)length);
-        if (length < JIPC_RECORD_HEADER_LENGTH || aligned > block_length - bytes_read) {
+        int32_t type = type_of(word);
+        /* Bounded before rounding up, as Java must (its ints would overflow). */
+        if (length < JIPC_RECORD_HEADER_LENGTH || (uint32_t)length > block_length - bytes_read
+            || (type < 0 && type != JIPC_RECORD_PADDING_TYPE)) {
             corrupt = 1;
             break;
         }
-        bytes_read += aligned;
-        int32_t type = type_of(word);
+        bytes_read += aligned_length((uint32_t)length);
         if (type == JIPC_RECORD_PADDING_TYPE)
             continue;
         count++;
@@ -648,6 +664,8 @@ int jipc_ring_unblock(struct jipc_ring *ring)
 {
     int recovered = recover_reservation(ring);
     uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE);
+    if (MISALIGNED(head))
+        return -EUCLEAN;
     uint32_t head_index = (uint32_t)head & (ring->capacity - 1);
     uint64_t word = atomic_load_explicit(record_at(ring, head_index), ORDER_VOLATILE);
     if (length_of(word) >= 0)

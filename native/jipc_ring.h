@@ -118,7 +118,8 @@ int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_lengt
                      int64_t timeout_ns);
 
 /* Reserves room for length bytes. 0; -EAGAIN (full, or MPSC: the reservation lock held by a
- * live process past a spin; timeout 0), -ETIMEDOUT, -EMSGSIZE. */
+ * live process past a spin; timeout 0), -ETIMEDOUT, -EMSGSIZE, -EUCLEAN (positions that cannot
+ * be: misaligned or further apart than the capacity; RingCorruptedException in Java). */
 int jipc_ring_claim(struct jipc_ring *ring, uint32_t length, struct jipc_ring_claim *claim, int64_t timeout_ns);
 
 /* Publishes a claim as a message of type (>= 0). 0; -EALREADY (not pending); -EOWNERDEAD
@@ -128,7 +129,7 @@ int jipc_ring_commit(struct jipc_ring *ring, struct jipc_ring_claim *claim, int3
 /* Turns a claim into padding. 0, -EALREADY, -EOWNERDEAD. */
 int jipc_ring_abort(struct jipc_ring *ring, struct jipc_ring_claim *claim);
 
-/* Copies a message in and commits it. 0, -EAGAIN, -ETIMEDOUT, -EMSGSIZE, -EINVAL. */
+/* Copies a message in and commits it. 0, -EAGAIN, -ETIMEDOUT, -EMSGSIZE, -EINVAL, -EUCLEAN. */
 int jipc_ring_offer(struct jipc_ring *ring, int32_t type, const void *message, uint32_t length,
                     int64_t timeout_ns);
 

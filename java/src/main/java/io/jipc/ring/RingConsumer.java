@@ -62,7 +62,7 @@ final class RingConsumer {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive, not " + limit);
         }
-        long head = (long) LONG.getOpaque(region, CONSUMER_POSITION_AT);
+        long head = head();
         int headIndex = (int) head & mask;
         int blockLength = capacity - headIndex;
         int bytesRead = 0;
@@ -78,12 +78,15 @@ final class RingConsumer {
                     }
                     break;
                 }
-                int aligned = alignedLength(length);
-                if (aligned > blockLength - bytesRead || length < RecordDescriptor.HEADER_LENGTH) {
-                    throw corrupt(head + bytesRead, word);
+                // Bounded before it is rounded up: a peer's length near 2^31 overflows the rounding.
+                if (length < RecordDescriptor.HEADER_LENGTH || length > blockLength - bytesRead) {
+                    throw corrupt(head + bytesRead, word, "has a length that does not fit before the end of the ring");
                 }
-                bytesRead += aligned;
                 int type = typeOf(word);
+                if (type < 0 && type != PADDING_TYPE) {
+                    throw corrupt(head + bytesRead, word, "has a negative type");
+                }
+                bytesRead += alignedLength(length);
                 if (type == PADDING_TYPE) {
                     continue;
                 }
@@ -97,6 +100,16 @@ final class RingConsumer {
             }
         }
         return count;
+    }
+
+    /** {@return the consumer position} Only this consumer writes it, always a multiple of 8. */
+    private long head() {
+        long head = (long) LONG.getOpaque(region, CONSUMER_POSITION_AT);
+        if ((head & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
+            throw new RingCorruptedException(RingHeader.describe(region, capacity), head, head,
+                    "the consumer position is not a multiple of " + RecordDescriptor.ALIGNMENT);
+        }
+        return head;
     }
 
     /** Zeroes the consumed bytes, publishes the new head, wakes producers only if they sleep. */
@@ -133,8 +146,9 @@ final class RingConsumer {
     /** Pads over the claim {@code word} at {@code head} if its claimer has ended. */
     private boolean skipIfDead(long head, int index, long word) {
         int length = -lengthOf(word);
-        if (length < RecordDescriptor.HEADER_LENGTH || alignedLength(length) > capacity - index) {
-            throw corrupt(head, word);
+        // Integer.MIN_VALUE negates to itself: below the header length too.
+        if (length < RecordDescriptor.HEADER_LENGTH || length > capacity - index) {
+            throw corrupt(head, word, "is a claim whose length does not fit before the end of the ring");
         }
         return !ProcessIdentity.isAlive(typeOf(word)) && publishDeadClaim(head, alignedLength(length))
                 && padOver(index, word, length);
@@ -168,15 +182,15 @@ final class RingConsumer {
         return true;
     }
 
-    private IllegalStateException corrupt(long position, long word) {
-        return new IllegalStateException("corrupt ring: the record at position " + position + " has length "
-                + lengthOf(word) + " and type " + typeOf(word) + ", which do not fit a ring of " + capacity + " bytes");
+    private RingCorruptedException corrupt(long position, long word, String what) {
+        return new RingCorruptedException(RingHeader.describe(region, capacity), position, word,
+                "the record of length " + lengthOf(word) + " and type " + typeOf(word) + " " + what);
     }
 
     /** {@link Ring#unblock()}. */
     boolean unblock() {
         boolean recovered = lock != null && lock.recover();
-        long head = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
+        long head = head();
         int headIndex = (int) head & mask;
         long word = (long) LONG.getVolatile(region, at(headIndex));
         return lengthOf(word) < 0 && skipIfDead(head, headIndex, word) || recovered;
@@ -213,7 +227,7 @@ final class RingConsumer {
                 INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, 1);
                 try {
                     int sequence = (int) INT.getVolatile(region, DATA_SEQUENCE_AT);
-                    long head = (long) LONG.getOpaque(region, CONSUMER_POSITION_AT);
+                    long head = head();
                     int length = lengthOf((long) LONG.getVolatile(region, at((int) head & mask)));
                     if (length <= 0) {
                         // A claimed head may belong to a dead producer: look again soon.

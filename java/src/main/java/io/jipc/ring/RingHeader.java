@@ -58,6 +58,11 @@ final class RingHeader {
     /** How long an attacher waits for a creator to finish, unless told otherwise. */
     static final Duration DEFAULT_ATTACH_TIMEOUT = Duration.ofSeconds(2);
 
+    /** {@return how errors name a ring: its region's address and its capacity} */
+    static String describe(MemorySegment region, int capacity) {
+        return "at 0x" + Long.toHexString(region.address()) + " (capacity " + capacity + ")";
+    }
+
     /** {@return the region offset of data index {@code index}} */
     static long at(int index) {
         return HEADER_LENGTH + (long) index;

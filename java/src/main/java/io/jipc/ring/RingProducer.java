@@ -168,9 +168,12 @@ final class RingProducer {
      */
     private int reserveAt(long tail, int recordLength) {
         int required = alignedLength(recordLength);
+        if ((tail & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
+            throw corruptPositions(tail, headCache);
+        }
         long head = headCache;
-        if (!fits(required, tail, head)) {
-            head = refreshHead();
+        if (!fits(required, tail, head) || tail - head < -capacity) {
+            head = refreshHead(tail);
             if (!fits(required, tail, head)) {
                 return INSUFFICIENT_CAPACITY;
             }
@@ -181,7 +184,7 @@ final class RingProducer {
         if (required > toEnd) {
             // The record goes at index 0 behind padding; room there ends at the head's index.
             if (required > ((int) head & mask)) {
-                head = refreshHead();
+                head = refreshHead(tail);
                 if (required > ((int) head & mask)) {
                     return INSUFFICIENT_CAPACITY;
                 }
@@ -197,10 +200,26 @@ final class RingProducer {
         return index;
     }
 
-    private long refreshHead() {
+    /**
+     * {@return the consumer position, read now} Checked against {@code tail}: the consumer
+     * may be ahead of it by a padding it took (MPSC: before the lock holder stored the
+     * position; both: after a dead producer's claim), never by a capacity, and behind it
+     * never by more than one.
+     */
+    private long refreshHead(long tail) {
         long head = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
+        long used = tail - head;
+        if (used > capacity || used < -capacity || (head & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
+            throw corruptPositions(tail, head);
+        }
         headCache = head;
         return head;
+    }
+
+    private RingCorruptedException corruptPositions(long tail, long head) {
+        return new RingCorruptedException(RingHeader.describe(region, capacity), tail, tail,
+                "the producer position " + tail + " and the consumer position " + head
+                        + " are misaligned or further apart than the capacity");
     }
 
     /**
