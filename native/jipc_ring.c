@@ -177,6 +177,7 @@ static void init_handle(struct jipc_ring *ring, unsigned char *base, uint32_t ca
     ring->max_message_length = capacity / JIPC_RING_MAX_MESSAGE_DIVISOR;
     ring->kind = kind;
     ring->pid = (int32_t)getpid();
+    ring->start_time = jipc_process_start_time(ring->pid);
     ring->reserver = 0;
     ring->head_cache = 0;
     ring->stall_position = UINT64_MAX;
@@ -323,7 +324,8 @@ static int64_t reserve_at(struct jipc_ring *ring, uint64_t tail, uint32_t record
                               ORDER_RELEASE);
         index = 0;
     }
-    atomic_store_explicit(record_at(ring, index), header_word(-(int32_t)record_length, ring->pid), ORDER_RELEASE);
+    atomic_store_explicit(record_at(ring, index), jipc_record_claim_word(record_length, ring->pid, ring->start_time),
+                          ORDER_RELEASE);
     atomic_store_explicit(u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET), tail + padding + required,
                           ORDER_RELEASE);
     return index;
@@ -360,7 +362,7 @@ static void repair_producer_position(struct jipc_ring *ring)
         uint32_t index = (uint32_t)tail & mask;
         uint64_t word = atomic_load_explicit(record_at(ring, index), ORDER_VOLATILE);
         int32_t length = length_of(word);
-        uint32_t size = length < 0 ? (uint32_t)0 - (uint32_t)length : (uint32_t)length;
+        uint32_t size = length < 0 ? jipc_record_claim_length(word) : (uint32_t)length;
         if (word == 0 || size < JIPC_RECORD_HEADER_LENGTH || size > capacity - index)
             break; /* free space, or garbage the next claim writes over */
         tail += aligned_length(size);
@@ -491,7 +493,7 @@ static int finish(struct jipc_ring *ring, struct jipc_ring_claim *claim, int32_t
         return -EALREADY;
     claim->pending = 0;
     int32_t record_length = JIPC_RECORD_HEADER_LENGTH + (int32_t)claim->length;
-    uint64_t expected = header_word(-record_length, ring->pid);
+    uint64_t expected = jipc_record_claim_word((uint32_t)record_length, ring->pid, ring->start_time);
     if (!atomic_compare_exchange_strong_explicit(record_at(ring, claim->index), &expected,
                                                  header_word(record_length, type), ORDER_VOLATILE, ORDER_VOLATILE))
         return -EOWNERDEAD;
@@ -543,14 +545,28 @@ static int pad_over(struct jipc_ring *ring, uint32_t index, uint64_t expected, u
     return 1;
 }
 
+/* RingConsumer.claimerAlive: the pid runs, and its start time has the claim's stamp (or cannot be read). */
+static int claimer_alive(uint64_t word)
+{
+    int32_t pid = jipc_record_claim_pid(word);
+    char state;
+    int64_t actual;
+    if (pid <= 0 || (kill(pid, 0) == -1 && errno == ESRCH))
+        return 0;
+    if (read_stat(pid, &state, &actual) != 0)
+        return 1; /* hidden from us, or gone this instant: kill said it exists */
+    if (state == 'Z' || state == 'X')
+        return 0;
+    return actual == 0 || jipc_record_stamp_of(actual) == jipc_record_claim_stamp(word);
+}
+
 /* RingBase.skipIfDead: 1 if padded over, 0 if not, -EUCLEAN for a corrupt claim. */
 static int skip_if_dead(struct jipc_ring *ring, uint64_t head, uint32_t index, uint64_t word)
 {
-    int32_t length = length_of(word);
-    uint32_t size = (uint32_t)0 - (uint32_t)length;
-    if (length >= 0 || size < JIPC_RECORD_HEADER_LENGTH || size > ring->capacity - index)
+    uint32_t size = jipc_record_claim_length(word);
+    if (length_of(word) >= 0 || size < JIPC_RECORD_HEADER_LENGTH || size > ring->capacity - index)
         return -EUCLEAN;
-    return !jipc_process_alive(type_of(word), 0) && publish_dead_claim(ring, head, aligned_length(size))
+    return !claimer_alive(word) && publish_dead_claim(ring, head, aligned_length(size))
            && pad_over(ring, index, word, size);
 }
 

@@ -197,6 +197,9 @@ static int layout(void)
     PRINT(JIPC_RECORD_LENGTH_OFFSET);
     PRINT(JIPC_RECORD_TYPE_OFFSET);
     PRINT(JIPC_RECORD_PADDING_TYPE);
+    PRINT(JIPC_RECORD_CLAIM_STAMP_BITS);
+    PRINT(JIPC_RECORD_CLAIM_PID_BITS);
+    PRINT(JIPC_RECORD_CLAIM_LENGTH_BITS);
     return 0;
 }
 
@@ -362,7 +365,7 @@ static void reserve_by_hand(struct jipc_ring *ring, const char *stage, uint32_t 
                 }
                 if (strcmp(stage, "header") == 0)
                     atomic_store(ring_u64(ring, JIPC_RING_HEADER_LENGTH + index),
-                                 record_word(-(int32_t)record, ring->pid));
+                                 jipc_record_claim_word(record, ring->pid, ring->start_time));
                 return;
             }
             atomic_store(lock, 0);

@@ -91,8 +91,7 @@ final class ReservationLock {
         while ((tail & (RecordDescriptor.ALIGNMENT - 1)) == 0 && tail - head >= 0 && tail - head < capacity) {
             int index = (int) tail & mask;
             long word = (long) LONG.getVolatile(region, at(index));
-            // Math.abs(Integer.MIN_VALUE) stays negative; any length is bounded before rounding.
-            int length = Math.abs(lengthOf(word));
+            int length = lengthOf(word) < 0 ? RecordDescriptor.claimLength(word) : lengthOf(word);
             if (word == 0 || length < RecordDescriptor.HEADER_LENGTH || length > capacity - index) {
                 // Free space, or garbage the next claim writes over: the position stops here.
                 break;

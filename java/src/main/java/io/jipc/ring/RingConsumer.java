@@ -145,13 +145,24 @@ final class RingConsumer {
 
     /** Pads over the claim {@code word} at {@code head} if its claimer has ended. */
     private boolean skipIfDead(long head, int index, long word) {
-        int length = -lengthOf(word);
-        // Integer.MIN_VALUE negates to itself: below the header length too.
+        int length = RecordDescriptor.claimLength(word);
         if (length < RecordDescriptor.HEADER_LENGTH || length > capacity - index) {
             throw corrupt(head, word, "is a claim whose length does not fit before the end of the ring");
         }
-        return !ProcessIdentity.isAlive(typeOf(word)) && publishDeadClaim(head, alignedLength(length))
-                && padOver(index, word, length);
+        return !claimerAlive(word) && publishDeadClaim(head, alignedLength(length)) && padOver(index, word, length);
+    }
+
+    /**
+     * {@return whether the process a claim names runs: its pid is taken, by a process whose
+     * start time has the claim's stamp} A pid reused by another process is no claimer. A
+     * start time that cannot be read (another user's process under {@code hidepid}) counts
+     * as a match: never pad over a claim whose claimer may live.
+     */
+    static boolean claimerAlive(long claimWord) {
+        return ProcessIdentity.of(RecordDescriptor.claimPid(claimWord))
+                .map(p -> p.startTime() == 0 || RecordDescriptor.stampOf(p.startTime())
+                        == RecordDescriptor.claimStamp(claimWord))
+                .orElse(false);
     }
 
     /**
@@ -183,8 +194,11 @@ final class RingConsumer {
     }
 
     private RingCorruptedException corrupt(long position, long word, String what) {
-        return new RingCorruptedException(RingHeader.describe(region, capacity), position, word,
-                "the record of length " + lengthOf(word) + " and type " + typeOf(word) + " " + what);
+        String record = lengthOf(word) < 0
+                ? "the record claimed for " + RecordDescriptor.claimLength(word) + " bytes by pid "
+                        + RecordDescriptor.claimPid(word)
+                : "the record of length " + lengthOf(word) + " and type " + typeOf(word);
+        return new RingCorruptedException(RingHeader.describe(region, capacity), position, word, record + " " + what);
     }
 
     /** {@link Ring#unblock()}. */

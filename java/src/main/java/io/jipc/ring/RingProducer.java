@@ -111,7 +111,7 @@ final class RingProducer {
         int recordLength = RecordDescriptor.HEADER_LENGTH + length;
         // A volatile CAS: the message bytes before it are visible to an acquire read of the
         // header, and it is ordered before the volatile read of the sleepers (no lost wake-up).
-        if (!LONG.compareAndSet(region, at(index), headerWord(-recordLength, PID), headerWord(recordLength, type))) {
+        if (!LONG.compareAndSet(region, at(index), claimWord(recordLength), headerWord(recordLength, type))) {
             throw reclaimed(index);
         }
         if ((int) INT.getVolatile(region, CONSUMER_SLEEPERS_AT) != 0) {
@@ -123,9 +123,14 @@ final class RingProducer {
     /** The record becomes padding; nobody needs waking for it. */
     void abort(int index, int length) {
         int recordLength = RecordDescriptor.HEADER_LENGTH + length;
-        if (!LONG.compareAndSet(region, at(index), headerWord(-recordLength, PID), headerWord(recordLength, PADDING_TYPE))) {
+        if (!LONG.compareAndSet(region, at(index), claimWord(recordLength), headerWord(recordLength, PADDING_TYPE))) {
             throw reclaimed(index);
         }
+    }
+
+    /** {@return this process's claim of a record of {@code recordLength} bytes} */
+    private static long claimWord(int recordLength) {
+        return RecordDescriptor.claimWord(recordLength, PID, RingHeader.START_TIME);
     }
 
     private IllegalStateException reclaimed(int index) {
@@ -140,7 +145,7 @@ final class RingProducer {
 
     /**
      * Reserves {@code alignedLength(recordLength)} bytes, writes padding first if the record
-     * would straddle the end, and writes the claimed header (negative length, our pid).
+     * would straddle the end, and writes the claimed header naming this process.
      *
      * @return the record's data index, {@link #INSUFFICIENT_CAPACITY}, or (MPSC)
      *         {@link #RESERVATION_BUSY}
@@ -195,7 +200,7 @@ final class RingProducer {
             LONG.setRelease(region, at(index), headerWord(padding, PADDING_TYPE));
             index = 0;
         }
-        LONG.setRelease(region, at(index), headerWord(-recordLength, PID));
+        LONG.setRelease(region, at(index), claimWord(recordLength));
         LONG.setRelease(region, PRODUCER_POSITION_AT, tail + padding + required);
         return index;
     }
