@@ -21,13 +21,13 @@
 
 #include "jipc_ring.h"
 
-#define SPIN_LIMIT 1000                  /* RingBase.SPIN_LIMIT */
-#define YIELD_LIMIT 100                  /* RingBase.YIELD_LIMIT */
-#define IDLE_SLICE_NS 1000000000LL       /* RingBase.IDLE_SLICE_NANOS */
-#define STALL_NS 100000000LL             /* RingBase.STALL_NANOS */
-#define BUSY_NAP_NS 1000000LL            /* RingBase.BUSY_NAP_NANOS */
-#define LOCK_SPIN_LIMIT 128              /* MpscRing.LOCK_SPIN_LIMIT */
-#define RESERVATION_BUSY (-EBUSY)        /* RingBase.RESERVATION_BUSY */
+#define SPIN_LIMIT 1000                  /* WaitStrategy.DEFAULT_SPINS */
+#define YIELD_LIMIT 100                  /* WaitStrategy.DEFAULT_YIELDS */
+#define IDLE_SLICE_NS 100000000LL        /* Wait.MAX_SLEEP_NANOS */
+#define STALL_NS 100000000LL             /* RingConsumer.STALL_NANOS */
+#define BUSY_NAP_NS 1000000LL            /* RingProducer.BUSY_NAP_NANOS */
+#define LOCK_SPIN_LIMIT 128              /* ReservationLock.LOCK_SPIN_LIMIT */
+#define RESERVATION_BUSY (-EBUSY)        /* RingProducer.RESERVATION_BUSY */
 
 #define ORDER_RELAXED memory_order_relaxed
 #define ORDER_ACQUIRE memory_order_acquire
@@ -115,6 +115,32 @@ static void futex_wake(_Atomic uint32_t *word)
     syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
+/*
+ * The C twin's one wait loop (io.jipc.internal.Wait in Java, with WaitStrategy.spinThenSleep()'s
+ * limits): attempt until it returns something other than WAIT_AGAIN, spinning SPIN_LIMIT
+ * times, yielding YIELD_LIMIT times, then sleeping in slices of at most IDLE_SLICE_NS.
+ * timeout_ns < 0 waits for ever. Returns the attempt's result, or WAIT_AGAIN when time is up.
+ */
+#define WAIT_AGAIN INT64_MIN
+
+static int64_t wait_until(struct jipc_ring *ring, int64_t (*attempt)(struct jipc_ring *, void *),
+                          void (*sleep)(struct jipc_ring *, void *, int64_t), void *context, int64_t timeout_ns)
+{
+    int64_t start = now_ns();
+    for (int64_t i = 0;; i++) {
+        int64_t r = attempt(ring, context);
+        if (r != WAIT_AGAIN)
+            return r;
+        int64_t left = timeout_ns < 0 ? IDLE_SLICE_NS : timeout_ns - (now_ns() - start);
+        if (left <= 0)
+            return WAIT_AGAIN;
+        if (i < SPIN_LIMIT + YIELD_LIMIT)
+            back_off((int)i);
+        else
+            sleep(ring, context, left < IDLE_SLICE_NS ? left : IDLE_SLICE_NS);
+    }
+}
+
 /* ---- processes (ProcessIdentity) ---- */
 
 /* Field 3 (state) and field 22 (start time) of /proc/PID/stat; 0 or -1. */
@@ -168,7 +194,7 @@ int jipc_process_alive(int32_t pid, int64_t start_time)
     return start_time == 0 || actual == 0 || actual == start_time;
 }
 
-/* ---- creation (RingBase.initialise / verify) ---- */
+/* ---- creation (RingHeader.initialise / verify) ---- */
 
 static void init_handle(struct jipc_ring *ring, unsigned char *base, uint32_t capacity, int32_t kind)
 {
@@ -270,7 +296,7 @@ int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_lengt
     }
 }
 
-/* ---- producing (SpscRing.reserve, MpscRing.reserve, RingBase.commit/abort) ---- */
+/* ---- producing (SpscRing.reserve, MpscRing.reserve, RingProducer.commit/abort) ---- */
 
 #define MISALIGNED(position) (((position) & (JIPC_RECORD_ALIGNMENT - 1)) != 0)
 
@@ -291,7 +317,7 @@ static int fits(uint32_t required, uint32_t capacity, uint64_t tail, uint64_t he
     return (int64_t)required <= (int64_t)capacity - (int64_t)(tail - head);
 }
 
-/* RingBase.reserveAt: the caller alone may move the tail. The record's data index, or -EAGAIN. */
+/* RingProducer.reserveAt: the caller alone may move the tail. The record's data index, or -EAGAIN. */
 static int64_t reserve_at(struct jipc_ring *ring, uint64_t tail, uint32_t record_length)
 {
     const uint32_t required = aligned_length(record_length);
@@ -331,7 +357,7 @@ static int64_t reserve_at(struct jipc_ring *ring, uint64_t tail, uint32_t record
     return index;
 }
 
-/* MpscRing.reserverAlive: the pid and the low 32 bits of the start time must both match. */
+/* ReservationLock.reserverAlive: the pid and the low 32 bits of the start time must both match. */
 static int reserver_alive(uint64_t word)
 {
     int32_t pid = (int32_t)(uint32_t)word;
@@ -349,7 +375,7 @@ static int reserver_alive(uint64_t word)
     return start_time == 0 || actual == 0 || (uint32_t)actual == start_time;
 }
 
-/* MpscRing.repairProducerPosition: under a lock taken over from a dead holder. */
+/* ReservationLock.repairProducerPosition: under a lock taken over from a dead holder. */
 static void repair_producer_position(struct jipc_ring *ring)
 {
     const uint32_t capacity = ring->capacity, mask = capacity - 1;
@@ -370,7 +396,7 @@ static void repair_producer_position(struct jipc_ring *ring)
     atomic_store_explicit(tail_word, tail, ORDER_RELEASE);
 }
 
-/* MpscRing.recoverReservation: 1 if the lock was taken over from a dead holder and freed. */
+/* ReservationLock.recover: 1 if the lock was taken over from a dead holder and freed. */
 static int recover_reservation(struct jipc_ring *ring)
 {
     _Atomic uint64_t *lock = u64_at(ring, JIPC_RING_RESERVATION_LOCK_OFFSET);
@@ -383,7 +409,7 @@ static int recover_reservation(struct jipc_ring *ring)
     return 1;
 }
 
-/* MpscRing.reserve: under the reservation lock, or RESERVATION_BUSY. SpscRing.reserve. */
+/* RingProducer.reserve: under the reservation lock (MPSC), or RESERVATION_BUSY. */
 static int64_t reserve(struct jipc_ring *ring, uint32_t record_length)
 {
     _Atomic uint64_t *tail_word = u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET);
@@ -412,7 +438,7 @@ static int64_t reserve(struct jipc_ring *ring, uint32_t record_length)
     return index;
 }
 
-/* SpscRing/MpscRing.publishDeadClaim: whether the tail is (now) past the dead claim at position. */
+/* RingConsumer.publishDeadClaim: whether the tail is (now) past the dead claim at position. */
 static int publish_dead_claim(struct jipc_ring *ring, uint64_t position, uint32_t aligned)
 {
     _Atomic uint64_t *tail_word = u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET);
@@ -430,6 +456,40 @@ static int publish_dead_claim(struct jipc_ring *ring, uint64_t position, uint32_
     return 1;
 }
 
+/* One wait for room (RingProducer.SpaceWait). */
+struct space_wait {
+    uint32_t record_length;
+    int busy;                 /* the last attempt found the reservation lock held */
+    int64_t tries;
+    uint64_t failed_head;     /* the consumer position read before the last failed attempt */
+};
+
+static int64_t space_attempt(struct jipc_ring *ring, void *context)
+{
+    struct space_wait *w = context;
+    uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE);
+    int64_t index = reserve(ring, w->record_length);
+    if (index == RESERVATION_BUSY && ++w->tries > SPIN_LIMIT && recover_reservation(ring))
+        index = reserve(ring, w->record_length);
+    if (index >= 0 || index == -EUCLEAN)
+        return index;
+    w->busy = index == RESERVATION_BUSY;
+    w->failed_head = head;
+    return WAIT_AGAIN;
+}
+
+static void space_sleep(struct jipc_ring *ring, void *context, int64_t max_ns)
+{
+    struct space_wait *w = context;
+    _Atomic int32_t *sleepers = i32_at(ring, JIPC_RING_PRODUCER_SLEEPERS_OFFSET);
+    _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_SPACE_SEQUENCE_OFFSET);
+    atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
+    uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
+    if (atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE) == w->failed_head)
+        futex_wait(sequence, seen, w->busy && max_ns > BUSY_NAP_NS ? BUSY_NAP_NS : max_ns);
+    atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
+}
+
 static int64_t reserve_within(struct jipc_ring *ring, uint32_t record_length, int64_t timeout_ns)
 {
     int64_t index = reserve(ring, record_length);
@@ -441,35 +501,9 @@ static int64_t reserve_within(struct jipc_ring *ring, uint32_t record_length, in
             index = reserve(ring, record_length);
         return index == RESERVATION_BUSY ? -EAGAIN : index;
     }
-    int64_t start = now_ns();
-    for (int i = 0; i < SPIN_LIMIT + YIELD_LIMIT; i++) {
-        back_off(i);
-        index = reserve(ring, record_length);
-        if (index >= 0 || index == -EUCLEAN)
-            return index;
-        if (timeout_ns > 0 && now_ns() - start >= timeout_ns)
-            return -ETIMEDOUT;
-    }
-    _Atomic int32_t *sleepers = i32_at(ring, JIPC_RING_PRODUCER_SLEEPERS_OFFSET);
-    _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_SPACE_SEQUENCE_OFFSET);
-    for (;;) {
-        int64_t left = timeout_ns < 0 ? IDLE_SLICE_NS : timeout_ns - (now_ns() - start);
-        if (left <= 0)
-            return -ETIMEDOUT;
-        atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
-        uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
-        index = reserve(ring, record_length);
-        if (index < 0 && index != -EUCLEAN) {
-            int64_t slice = IDLE_SLICE_NS;
-            if (index == RESERVATION_BUSY)
-                slice = recover_reservation(ring) ? 0 : BUSY_NAP_NS;
-            if (slice > 0)
-                futex_wait(sequence, seen, left < slice ? left : slice);
-        }
-        atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
-        if (index >= 0 || index == -EUCLEAN)
-            return index;
-    }
+    struct space_wait w = { .record_length = record_length };
+    int64_t r = wait_until(ring, space_attempt, space_sleep, &w, timeout_ns);
+    return r == WAIT_AGAIN ? -ETIMEDOUT : r;
 }
 
 int jipc_ring_claim(struct jipc_ring *ring, uint32_t length, struct jipc_ring_claim *claim, int64_t timeout_ns)
@@ -486,7 +520,7 @@ int jipc_ring_claim(struct jipc_ring *ring, uint32_t length, struct jipc_ring_cl
     return 0;
 }
 
-/* RingBase.commit: a sequentially consistent CAS, then the sleeper check. */
+/* RingProducer.commit: a sequentially consistent CAS, then the sleeper check. */
 static int finish(struct jipc_ring *ring, struct jipc_ring_claim *claim, int32_t type)
 {
     if (!claim->pending)
@@ -533,7 +567,7 @@ int jipc_ring_offer(struct jipc_ring *ring, int32_t type, const void *message, u
     return jipc_ring_commit(ring, &claim, type);
 }
 
-/* ---- consuming (RingBase.poll, release, reclaimIfDead, readWithin, unblock) ---- */
+/* ---- consuming (RingConsumer.poll, release, reclaimIfDead, read, unblock) ---- */
 
 static int pad_over(struct jipc_ring *ring, uint32_t index, uint64_t expected, uint32_t length)
 {
@@ -560,7 +594,7 @@ static int claimer_alive(uint64_t word)
     return actual == 0 || jipc_record_stamp_of(actual) == jipc_record_claim_stamp(word);
 }
 
-/* RingBase.skipIfDead: 1 if padded over, 0 if not, -EUCLEAN for a corrupt claim. */
+/* RingConsumer.skipIfDead: 1 if padded over, 0 if not, -EUCLEAN for a corrupt claim. */
 static int skip_if_dead(struct jipc_ring *ring, uint64_t head, uint32_t index, uint64_t word)
 {
     uint32_t size = jipc_record_claim_length(word);
@@ -570,7 +604,7 @@ static int skip_if_dead(struct jipc_ring *ring, uint64_t head, uint32_t index, u
            && pad_over(ring, index, word, size);
 }
 
-/* RingBase.reclaimIfDead: as skip_if_dead, once the claim has stalled STALL_NS. */
+/* RingConsumer.reclaimIfDead: as skip_if_dead, once the claim has stalled STALL_NS. */
 static int reclaim_if_dead(struct jipc_ring *ring, uint64_t head, uint32_t index, uint64_t word)
 {
     int64_t now = now_ns();
@@ -638,42 +672,45 @@ int jipc_ring_poll(struct jipc_ring *ring, jipc_ring_handler handler, void *cont
     return corrupt ? -EUCLEAN : count;
 }
 
+/* One wait for data (RingConsumer.DataWait). */
+struct data_wait {
+    jipc_ring_handler handler;
+    void *context;
+    int limit;
+};
+
+static int64_t data_attempt(struct jipc_ring *ring, void *context)
+{
+    struct data_wait *w = context;
+    int n = jipc_ring_poll(ring, w->handler, w->context, w->limit);
+    return n != 0 ? n : WAIT_AGAIN;
+}
+
+static void data_sleep(struct jipc_ring *ring, void *context, int64_t max_ns)
+{
+    (void)context;
+    _Atomic int32_t *sleepers = i32_at(ring, JIPC_RING_CONSUMER_SLEEPERS_OFFSET);
+    _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_DATA_SEQUENCE_OFFSET);
+    atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
+    uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
+    uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_RELAXED);
+    int32_t length =
+        length_of(atomic_load_explicit(record_at(ring, (uint32_t)head & (ring->capacity - 1)), ORDER_VOLATILE));
+    /* A claimed head may belong to a dead producer: look again soon. */
+    if (length <= 0)
+        futex_wait(sequence, seen, length < 0 && max_ns > STALL_NS ? STALL_NS : max_ns);
+    atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
+}
+
 int jipc_ring_read(struct jipc_ring *ring, jipc_ring_handler handler, void *context, int limit,
                    int64_t timeout_ns)
 {
     int n = jipc_ring_poll(ring, handler, context, limit);
     if (n != 0 || timeout_ns == 0)
         return n;
-    int64_t start = now_ns();
-    for (int i = 0; i < SPIN_LIMIT + YIELD_LIMIT; i++) {
-        back_off(i);
-        n = jipc_ring_poll(ring, handler, context, limit);
-        if (n != 0)
-            return n;
-        if (timeout_ns > 0 && now_ns() - start >= timeout_ns)
-            return 0;
-    }
-    _Atomic int32_t *sleepers = i32_at(ring, JIPC_RING_CONSUMER_SLEEPERS_OFFSET);
-    _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_DATA_SEQUENCE_OFFSET);
-    for (;;) {
-        int64_t left = timeout_ns < 0 ? IDLE_SLICE_NS : timeout_ns - (now_ns() - start);
-        if (left <= 0)
-            return 0;
-        atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
-        uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
-        uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_RELAXED);
-        int32_t length =
-            length_of(atomic_load_explicit(record_at(ring, (uint32_t)head & (ring->capacity - 1)), ORDER_VOLATILE));
-        if (length <= 0) {
-            /* A claimed head may belong to a dead producer: look again soon. */
-            int64_t slice = length < 0 ? STALL_NS : IDLE_SLICE_NS;
-            futex_wait(sequence, seen, left < slice ? left : slice);
-        }
-        atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
-        n = jipc_ring_poll(ring, handler, context, limit);
-        if (n != 0)
-            return n;
-    }
+    struct data_wait w = { handler, context, limit };
+    int64_t r = wait_until(ring, data_attempt, data_sleep, &w, timeout_ns);
+    return r == WAIT_AGAIN ? 0 : (int)r;
 }
 
 int jipc_ring_unblock(struct jipc_ring *ring)

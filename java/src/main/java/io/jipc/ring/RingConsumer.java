@@ -1,9 +1,13 @@
 package io.jipc.ring;
 
-import io.jipc.posix.Posix;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Blocker;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.Futex;
+import io.jipc.internal.Wait;
 import io.jipc.process.ProcessIdentity;
 
-import java.lang.foreign.Arena;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
@@ -41,13 +45,14 @@ final class RingConsumer {
     private final int mask;
     /** MPSC: the reservation lock, for recovering a dead claim beyond the position; SPSC: null. */
     private final ReservationLock lock;
+    private final WaitStrategy strategy;
 
     // A stalled claim at the head, as this consumer saw it.
     private long stallPosition = -1;
     private long stallWord;
     private long stallSince;
 
-    RingConsumer(MemorySegment region, int capacity, ReservationLock lock) {
+    RingConsumer(MemorySegment region, int capacity, ReservationLock lock, WaitStrategy strategy) {
         this.region = region;
         this.readOnlyRegion = region.asReadOnly();
         this.dataSequenceWord = region.asSlice(DATA_SEQUENCE_AT, Integer.BYTES);
@@ -55,6 +60,7 @@ final class RingConsumer {
         this.capacity = capacity;
         this.mask = capacity - 1;
         this.lock = lock;
+        this.strategy = strategy;
     }
 
     int poll(RecordHandler handler, int limit) {
@@ -119,7 +125,7 @@ final class RingConsumer {
         LONG.setVolatile(region, CONSUMER_POSITION_AT, head + bytes);
         if ((int) INT.getVolatile(region, PRODUCER_SLEEPERS_AT) != 0) {
             INT.getAndAdd(region, SPACE_SEQUENCE_AT, 1);
-            Posix.futexWake(spaceSequenceWord, Integer.MAX_VALUE);
+            Futex.wakeAll(spaceSequenceWord);
         }
     }
 
@@ -210,53 +216,61 @@ final class RingConsumer {
         return lengthOf(word) < 0 && skipIfDead(head, headIndex, word) || recovered;
     }
 
-    /** Spin, then sleep on the data sequence until {@link #poll} handles something or time is up. */
-    int read(RecordHandler handler, int limit, long timeoutNanos) {
+    /** Polls, waiting as {@code strategy} says until {@code deadline} for a message. */
+    int read(RecordHandler handler, int limit, Deadline deadline) {
         int n = poll(handler, limit);
-        if (n > 0 || timeoutNanos == RingBase.NOW) {
+        if (n > 0 || deadline.isNow()) {
             return n;
         }
-        long start = System.nanoTime();
-        for (int i = 0; i < RingBase.SPIN_LIMIT + RingBase.YIELD_LIMIT; i++) {
-            if (i < RingBase.SPIN_LIMIT) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
-            n = poll(handler, limit);
-            if (n > 0) {
-                return n;
-            }
-            if (timeoutNanos > 0 && System.nanoTime() - start >= timeoutNanos) {
-                return 0;
+        try {
+            DataWait wait = new DataWait(handler, limit);
+            Integer got = Wait.until(wait, wait, strategy, deadline, null, Wait.Interrupts.IGNORE);
+            return got == null ? 0 : got;
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError("a ring wait has no lifetime, no interrupts and no I/O", e);
+        }
+    }
+
+    /**
+     * One wait for data (slow path only). Its attempts poll; its sleep joins the consumer
+     * sleepers and sleeps on the data sequence only while the head record is not ready,
+     * and only a stall's length while it is claimed (its claimer may be dead).
+     */
+    private final class DataWait extends Blocker implements Wait.Attempt<Integer> {
+        private final RecordHandler handler;
+        private final int limit;
+
+        DataWait(RecordHandler handler, int limit) {
+            super(null);
+            this.handler = handler;
+            this.limit = limit;
+        }
+
+        @Override
+        public Integer attempt() {
+            int n = poll(handler, limit);
+            return n > 0 ? n : null;
+        }
+
+        @Override
+        protected void block(long maxNanos) {
+            INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, 1);
+            try {
+                int sequence = (int) INT.getVolatile(region, DATA_SEQUENCE_AT);
+                long head = head();
+                int length = lengthOf((long) LONG.getVolatile(region, at((int) head & mask)));
+                if (length <= 0) {
+                    Futex.await(dataSequenceWord, sequence, length < 0 ? Math.min(maxNanos, STALL_NANOS) : maxNanos);
+                }
+            } finally {
+                INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, -1);
             }
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment timespec = Posix.timespec(arena, 0);
-            while (true) {
-                long left = timeoutNanos < 0 ? RingBase.IDLE_SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
-                if (left <= 0) {
-                    return 0;
-                }
-                INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, 1);
-                try {
-                    int sequence = (int) INT.getVolatile(region, DATA_SEQUENCE_AT);
-                    long head = head();
-                    int length = lengthOf((long) LONG.getVolatile(region, at((int) head & mask)));
-                    if (length <= 0) {
-                        // A claimed head may belong to a dead producer: look again soon.
-                        long slice = length < 0 ? STALL_NANOS : RingBase.IDLE_SLICE_NANOS;
-                        Posix.setTimespec(timespec, Math.min(left, slice));
-                        RingBase.checkFutex(Posix.futexWait(dataSequenceWord, sequence, timespec));
-                    }
-                } finally {
-                    INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, -1);
-                }
-                n = poll(handler, limit);
-                if (n > 0) {
-                    return n;
-                }
-            }
+
+        @Override
+        protected void wakeKernel() {
+            INT.getAndAdd(region, DATA_SEQUENCE_AT, 1);
+            Futex.wakeAll(dataSequenceWord);
         }
     }
 }

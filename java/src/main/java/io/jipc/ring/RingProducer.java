@@ -1,8 +1,12 @@
 package io.jipc.ring;
 
-import io.jipc.posix.Posix;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Blocker;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.Futex;
+import io.jipc.internal.Wait;
 
-import java.lang.foreign.Arena;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
 import static io.jipc.ring.RecordDescriptor.PADDING_TYPE;
@@ -45,6 +49,7 @@ final class RingProducer {
     private final int maxMessageLength;
     /** MPSC: the reservation lock; SPSC: null. */
     private final ReservationLock lock;
+    private final WaitStrategy strategy;
 
     /**
      * The producer's lower bound of the consumer position: it only grows, so a stale copy
@@ -53,7 +58,7 @@ final class RingProducer {
      */
     private long headCache;
 
-    RingProducer(MemorySegment region, int capacity, ReservationLock lock) {
+    RingProducer(MemorySegment region, int capacity, ReservationLock lock, WaitStrategy strategy) {
         this.region = region;
         this.dataSequenceWord = region.asSlice(DATA_SEQUENCE_AT, Integer.BYTES);
         this.spaceSequenceWord = region.asSlice(SPACE_SEQUENCE_AT, Integer.BYTES);
@@ -61,6 +66,7 @@ final class RingProducer {
         this.mask = capacity - 1;
         this.maxMessageLength = RingDescriptor.maxMessageLength(capacity);
         this.lock = lock;
+        this.strategy = strategy;
         this.headCache = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
     }
 
@@ -68,22 +74,20 @@ final class RingProducer {
         return maxMessageLength;
     }
 
-    /** {@code timeoutNanos}: {@link RingBase#NOW}, {@link RingBase#FOREVER} or a positive budget. */
-    Claim claim(int length, long timeoutNanos) {
+    Claim claim(int length, Deadline deadline) {
         int recordLength = recordLength(length);
-        int index = reserveWithin(recordLength, timeoutNanos);
+        int index = reserveWithin(recordLength, deadline);
         if (index < 0) {
             return null;
         }
         return new Claim(this, index, region.asSlice(at(messageOffset(index)), length));
     }
 
-    /** {@code timeoutNanos}: {@link RingBase#NOW}, {@link RingBase#FOREVER} or a positive budget. */
-    boolean offer(int type, MemorySegment message, long timeoutNanos) {
+    boolean offer(int type, MemorySegment message, Deadline deadline) {
         RecordDescriptor.checkType(type);
         int recordLength = recordLength(message.byteSize());
         int length = recordLength - RecordDescriptor.HEADER_LENGTH;
-        int index = reserveWithin(recordLength, timeoutNanos);
+        int index = reserveWithin(recordLength, deadline);
         if (index < 0) {
             return false;
         }
@@ -116,7 +120,7 @@ final class RingProducer {
         }
         if ((int) INT.getVolatile(region, CONSUMER_SLEEPERS_AT) != 0) {
             INT.getAndAdd(region, DATA_SEQUENCE_AT, 1);
-            Posix.futexWake(dataSequenceWord, Integer.MAX_VALUE);
+            Futex.wakeAll(dataSequenceWord);
         }
     }
 
@@ -236,58 +240,79 @@ final class RingProducer {
         return required <= (long) capacity - (tail - head);
     }
 
-    /** Spin, then sleep on the space sequence until {@link #reserve} succeeds or time is up. */
-    private int reserveWithin(int recordLength, long timeoutNanos) {
+    /**
+     * Reserves, waiting as {@code strategy} says until {@code deadline} for room. {@return the
+     * record's index, or a negative "nothing" when the deadline passed}
+     */
+    private int reserveWithin(int recordLength, Deadline deadline) {
         int index = reserve(recordLength);
         if (index >= 0) {
             return index;
         }
-        if (timeoutNanos == RingBase.NOW) {
+        if (deadline.isNow()) {
             // Held past a spin: the holder may be dead, and then nobody else may come to recover.
             return index == RESERVATION_BUSY && recoverReservation() ? reserve(recordLength) : index;
         }
-        long start = System.nanoTime();
-        for (int i = 0; i < RingBase.SPIN_LIMIT + RingBase.YIELD_LIMIT; i++) {
-            if (i < RingBase.SPIN_LIMIT) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
+        try {
+            SpaceWait wait = new SpaceWait(recordLength);
+            Integer got = Wait.until(wait, wait, strategy, deadline, null, Wait.Interrupts.IGNORE);
+            return got == null ? INSUFFICIENT_CAPACITY : got;
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError("a ring wait has no lifetime, no interrupts and no I/O", e);
+        }
+    }
+
+    /**
+     * One wait for room (slow path only: allocated once a reservation has failed). Its
+     * attempts reserve; its sleep joins the producer sleepers and sleeps on the space
+     * sequence only if the consumer position is still the one the last attempt failed
+     * against, so that a release between that attempt and the sleep is never slept through.
+     */
+    private final class SpaceWait extends Blocker implements Wait.Attempt<Integer> {
+        private final int recordLength;
+        private volatile long failedHead = Long.MIN_VALUE;
+        private volatile boolean busy;
+        private long tries;
+
+        SpaceWait(int recordLength) {
+            super(null);
+            this.recordLength = recordLength;
+        }
+
+        @Override
+        public Integer attempt() {
+            // Read before the reservation does: a release after this read makes block return at once.
+            long head = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
+            int index = reserve(recordLength);
+            if (index == RESERVATION_BUSY && ++tries > strategy.spins() && recoverReservation()) {
+                index = reserve(recordLength);
             }
-            index = reserve(recordLength);
             if (index >= 0) {
                 return index;
             }
-            if (timeoutNanos > 0 && System.nanoTime() - start >= timeoutNanos) {
-                return INSUFFICIENT_CAPACITY;
+            busy = index == RESERVATION_BUSY;
+            failedHead = head;
+            return null;
+        }
+
+        @Override
+        protected void block(long maxNanos) {
+            INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, 1);
+            try {
+                int sequence = (int) INT.getVolatile(region, SPACE_SEQUENCE_AT);
+                if ((long) LONG.getVolatile(region, CONSUMER_POSITION_AT) == failedHead) {
+                    // A lock release sends no wake-up: a busy lock is looked at again soon.
+                    Futex.await(spaceSequenceWord, sequence, busy ? Math.min(maxNanos, BUSY_NAP_NANOS) : maxNanos);
+                }
+            } finally {
+                INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, -1);
             }
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment timespec = Posix.timespec(arena, 0);
-            while (true) {
-                long left = timeoutNanos < 0 ? RingBase.IDLE_SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
-                if (left <= 0) {
-                    return INSUFFICIENT_CAPACITY;
-                }
-                INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, 1);
-                try {
-                    int sequence = (int) INT.getVolatile(region, SPACE_SEQUENCE_AT);
-                    index = reserve(recordLength);
-                    if (index >= 0) {
-                        return index;
-                    }
-                    long slice = RingBase.IDLE_SLICE_NANOS;
-                    if (index == RESERVATION_BUSY) {
-                        if (recoverReservation()) {
-                            continue;
-                        }
-                        slice = BUSY_NAP_NANOS;
-                    }
-                    Posix.setTimespec(timespec, Math.min(left, slice));
-                    RingBase.checkFutex(Posix.futexWait(spaceSequenceWord, sequence, timespec));
-                } finally {
-                    INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, -1);
-                }
-            }
+
+        @Override
+        protected void wakeKernel() {
+            INT.getAndAdd(region, SPACE_SEQUENCE_AT, 1);
+            Futex.wakeAll(spaceSequenceWord);
         }
     }
 }
