@@ -5,6 +5,7 @@
  */
 module io.jipc {
     requires io.jipc.bindings;
+    requires jdk.net;
 
     exports io.jipc;
     exports io.jipc.shm;

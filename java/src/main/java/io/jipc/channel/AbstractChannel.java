@@ -205,6 +205,11 @@ abstract sealed class AbstractChannel implements MessageChannel
     }
 
     @Override
+    public long peersDropped() {
+        return 0;
+    }
+
+    @Override
     public String toString() {
         return getClass().getSimpleName() + "[" + name + (isOpen() ? "" : ", closed") + "]";
     }
@@ -377,6 +382,11 @@ abstract sealed class AbstractChannel implements MessageChannel
      * a view kept afterwards, or handed to another thread, fails when touched instead of
      * showing bytes of a later message.
      */
+    final void deliver(MessageHandler handler, MemorySegment memory, long offset, long length) throws IOException {
+        deliver(handler, memory.asSlice(offset, length));
+    }
+
+    /** As {@link #deliver(MessageHandler, MemorySegment, long, long)}, with the message as one segment. */
     final void deliver(MessageHandler handler, MemorySegment message) throws IOException {
         AbstractChannel outer = HANDLING.get();
         HANDLING.set(this);

@@ -50,6 +50,16 @@ public sealed interface MessageChannel extends AutoCloseable permits AbstractCha
     /** {@return whether this end is open (not yet {@linkplain #close() closed} in this process)} */
     boolean isOpen();
 
+    /**
+     * {@return how many peers this end has dropped since it was made} Only a bound
+     * {@code unix:} or {@code tcp:} end drops peers: one that fails its hello, its proof of
+     * the secret or the credential check, sends nothing in time, breaks the protocol, stops in
+     * the middle of a message, needs more memory for unfinished messages than allowed, or
+     * comes over the connection limit. It never throws from a receive for such a peer; see
+     * {@link ChannelOptions#onPeerDropped} for the reasons. Every other end returns 0.
+     */
+    long peersDropped();
+
     // ---- sending ----
 
     /**

@@ -139,8 +139,9 @@ final class StreamChannel extends AbstractChannel {
             if (length < 0) {
                 return NOTHING;
             }
-            MemorySegment.copy(reader.payload(length), 0, into, 0, length);
+            MemorySegment.copy(reader.memory(), reader.payloadOffset(), into, 0, length);
             reader.consume(length);
+            reader.trim();
             return length;
         } finally {
             receiveLock.unlock();
@@ -158,10 +159,14 @@ final class StreamChannel extends AbstractChannel {
             if (length < 0) {
                 return false;
             }
-            MemorySegment payload = reader.payload(length);
+            long offset = reader.payloadOffset();
             // Received once handed out, even if the handler throws; the bytes stay put until the next read.
             reader.consume(length);
-            deliver(handler, payload);
+            try {
+                deliver(handler, reader.memory(), offset, length);
+            } finally {
+                reader.trim();
+            }
             return true;
         } finally {
             receiveLock.unlock();

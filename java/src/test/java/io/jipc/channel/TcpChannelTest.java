@@ -48,7 +48,14 @@ class TcpChannelTest extends ChannelContract {
             assertTrue(host.isLoopbackAddress(), local.address().toString());
             assertTrue(local.address().getPort() > 0);
         }
-        try (MessageChannel everywhere = Channels.bind("tcp://0.0.0.0:0")) {
+        IllegalArgumentException open = assertThrows(IllegalArgumentException.class,
+                () -> Channels.bind("tcp://0.0.0.0:0"), "every interface without a secret");
+        assertTrue(open.getMessage().contains("secret") && open.getMessage().contains("insecure"), open.getMessage());
+        try (MessageChannel everywhere = Channels.bind("tcp://0.0.0.0:0", ChannelOptions.defaults().insecure(true))) {
+            assertEquals("0.0.0.0", everywhere.address().getHost());
+        }
+        try (MessageChannel everywhere = Channels.bind("tcp://0.0.0.0:0", ChannelOptions.defaults()
+                .secret(new byte[16]))) {
             assertEquals("0.0.0.0", everywhere.address().getHost());
         }
     }
