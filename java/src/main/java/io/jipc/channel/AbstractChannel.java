@@ -205,11 +205,6 @@ abstract sealed class AbstractChannel implements MessageChannel
     }
 
     @Override
-    public long peersDropped() {
-        return 0;
-    }
-
-    @Override
     public String toString() {
         return getClass().getSimpleName() + "[" + name + (isOpen() ? "" : ", closed") + "]";
     }

@@ -1,9 +1,14 @@
 package io.jipc.channel;
 
 import io.jipc.IpcException;
+import io.jipc.channel.spi.TransportOptions;
 
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -49,6 +54,8 @@ public final class ChannelOptions {
     private boolean insecure;
     private boolean allowOtherUsers;
     private Consumer<IpcException> onPeerDropped;
+    /** Settings of transports outside the core, one per class. */
+    private Map<Class<? extends TransportOptions>, TransportOptions> transports = Map.of();
 
     private ChannelOptions() {
     }
@@ -67,6 +74,7 @@ public final class ChannelOptions {
         c.insecure = insecure;
         c.allowOtherUsers = allowOtherUsers;
         c.onPeerDropped = onPeerDropped;
+        c.transports = transports;
         return c;
     }
 
@@ -256,6 +264,25 @@ public final class ChannelOptions {
         return c;
     }
 
+    /**
+     * Carries the settings of one transport outside the core module (an
+     * {@code io.jipc.aeron.AeronOptions}, say), replacing earlier settings of the same class;
+     * transports that do not know the class ignore it.
+     */
+    public ChannelOptions with(TransportOptions transportOptions) {
+        Objects.requireNonNull(transportOptions, "transportOptions");
+        Map<Class<? extends TransportOptions>, TransportOptions> more = new LinkedHashMap<>(transports);
+        more.put(transportOptions.getClass(), transportOptions);
+        ChannelOptions c = copy();
+        c.transports = Collections.unmodifiableMap(more);
+        return c;
+    }
+
+    /** {@return the settings of class {@code type} given to {@link #with(TransportOptions)}, if any} */
+    public <T extends TransportOptions> Optional<T> transport(Class<T> type) {
+        return Optional.ofNullable(type.cast(transports.get(Objects.requireNonNull(type, "type"))));
+    }
+
     /** {@return the maximum message size asked for, or 0 if unset} */
     public int maxMessageSize() {
         return maxMessageSize;
@@ -333,6 +360,7 @@ public final class ChannelOptions {
                 + (capacity > 0 ? capacity : "default") + ", connectTimeout " + connectTimeout + ", permissions 0"
                 + Integer.toOctalString(permissions) + ", maxConnections " + maxConnections + ", helloTimeout "
                 + helloTimeout + (secret != null ? ", secret set" : "") + (insecure ? ", insecure" : "")
-                + (allowOtherUsers ? ", other users allowed" : "") + "]";
+                + (allowOtherUsers ? ", other users allowed" : "")
+                + (transports.isEmpty() ? "" : ", " + transports.values()) + "]";
     }
 }
