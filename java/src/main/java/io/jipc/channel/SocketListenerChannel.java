@@ -67,8 +67,10 @@ import java.util.function.Consumer;
  * dropped alone, counted and reported to {@link ChannelOptions#onPeerDropped}; receives never
  * see it, and the channel goes on. Read buffers grow with what arrives ({@link FrameReader}).
  *
- * <p>Sends reply: they go to the connection the last message came from, each connection with
- * its own send lock and, when a write has to wait, its own write selector.
+ * <p>This end cannot send on its own: a receive fills a {@link Peer} in with the connection
+ * the message came from, and replies go through it, each connection with its own send lock
+ * and, when a write has to wait, its own write selector. (An implicit "reply to the last
+ * sender" would send one thread's answer to another thread's client.)
  */
 final class SocketListenerChannel extends AbstractChannel {
     private static final int BACKLOG = 128;
@@ -103,7 +105,6 @@ final class SocketListenerChannel extends AbstractChannel {
     /** Accepted, greeted, not yet watched by the selector. */
     private final Queue<Connection> arrivals = new ConcurrentLinkedQueue<>();
     private final Thread acceptor;
-    private volatile Connection lastPeer;
     private final AtomicInteger accepted = new AtomicInteger();
 
     /** One accepted connection. */
@@ -240,9 +241,10 @@ final class SocketListenerChannel extends AbstractChannel {
         return s;
     }
 
+    /** A bound end talks to many peers: it replies through the {@link Peer} a receive filled in. */
     @Override
     public boolean canSend() {
-        return true;
+        return false;
     }
 
     @Override
@@ -250,21 +252,29 @@ final class SocketListenerChannel extends AbstractChannel {
         return true;
     }
 
-    // ---- sending: replies ----
+    @Override
+    String directionNote() {
+        return "a bound unix: or tcp: end talks to many peers; reply through the Peer that a receive filled in, "
+                + "as in receive(buffer, from) then from.send(reply)";
+    }
 
     @Override
-    boolean send0(MemorySegment message, long timeoutNanos) throws IOException {
-        Connection c = lastPeer;
-        if (c == null) {
-            throw new IllegalStateException(name + ": a bound channel sends replies, to the peer of the last message "
-                    + "it received, and it has received none yet");
-        }
+    String peerName(Object sender) {
+        return ((Connection) sender).peer;
+    }
+
+    // ---- sending: replies to one connection ----
+
+    @Override
+    boolean send0(MemorySegment message, long timeoutNanos) {
+        throw new AssertionError("canSend() is false");
+    }
+
+    @Override
+    boolean reply0(Object sender, MemorySegment message, long timeoutNanos) throws IOException {
+        Connection c = (Connection) sender;
         long start = System.nanoTime();
         checkAlive(c);
-        if (message.byteSize() > c.maxMessageSize) {
-            throw new IllegalArgumentException("message of " + message.byteSize() + " bytes is longer than "
-                    + c.peer + " takes: " + c.maxMessageSize + " bytes (the lesser of both ends' maximums)");
-        }
         if (!awaitLock(c.sendLock, start, timeoutNanos)) {
             return false;
         }
@@ -288,14 +298,14 @@ final class SocketListenerChannel extends AbstractChannel {
 
     private static void checkAlive(Connection c) throws ChannelClosedException {
         if (c.closed) {
-            throw new ChannelClosedException("send", c.peer, "the peer of the last message received is gone");
+            throw new ChannelClosedException("send", c.peer, "the peer is gone");
         }
     }
 
     // ---- receiving ----
 
     @Override
-    int receive0(MemorySegment into, long timeoutNanos) throws IOException {
+    int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
         long start = System.nanoTime();
         if (!awaitLock(receiveLock, start, timeoutNanos)) {
             return NOTHING;
@@ -308,7 +318,9 @@ final class SocketListenerChannel extends AbstractChannel {
             int length = c.reader.next(c.peer);
             MemorySegment.copy(c.reader.memory(), c.reader.payloadOffset(), into, 0, length);
             c.reader.consume(length);
-            lastPeer = c;
+            if (from != null) {
+                from.set(this, c, c.maxMessageSize);
+            }
             settle(c);
             return length;
         } finally {
@@ -317,7 +329,7 @@ final class SocketListenerChannel extends AbstractChannel {
     }
 
     @Override
-    boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException {
+    boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
         long start = System.nanoTime();
         if (!awaitLock(receiveLock, start, timeoutNanos)) {
             return false;
@@ -330,7 +342,9 @@ final class SocketListenerChannel extends AbstractChannel {
             int length = c.reader.next(c.peer);
             long offset = c.reader.payloadOffset();
             c.reader.consume(length);
-            lastPeer = c;
+            if (from != null) {
+                from.set(this, c, c.maxMessageSize);
+            }
             try {
                 deliver(handler, c.reader.memory(), offset, length);
             } finally {

@@ -129,7 +129,7 @@ final class StreamChannel extends AbstractChannel {
     // ---- receiving ----
 
     @Override
-    int receive0(MemorySegment into, long timeoutNanos) throws IOException {
+    int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
         long start = System.nanoTime();
         if (!awaitLock(receiveLock, start, timeoutNanos)) {
             return NOTHING;
@@ -142,6 +142,7 @@ final class StreamChannel extends AbstractChannel {
             MemorySegment.copy(reader.memory(), reader.payloadOffset(), into, 0, length);
             reader.consume(length);
             reader.trim();
+            fill(from);
             return length;
         } finally {
             receiveLock.unlock();
@@ -149,7 +150,7 @@ final class StreamChannel extends AbstractChannel {
     }
 
     @Override
-    boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException {
+    boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
         long start = System.nanoTime();
         if (!awaitLock(receiveLock, start, timeoutNanos)) {
             return false;
@@ -162,6 +163,7 @@ final class StreamChannel extends AbstractChannel {
             long offset = reader.payloadOffset();
             // Received once handed out, even if the handler throws; the bytes stay put until the next read.
             reader.consume(length);
+            fill(from);
             try {
                 deliver(handler, reader.memory(), offset, length);
             } finally {

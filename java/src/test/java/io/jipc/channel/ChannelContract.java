@@ -676,8 +676,9 @@ abstract class ChannelContract {
         MessageChannel sender = track(connect(receiver));
         sender.send(new byte[] {1});
         MemorySegment buffer = MemorySegment.ofArray(new byte[MAX]);
-        assertEquals(1, receiver.receive(buffer, Duration.ofSeconds(30)));
-        receiver.send(new byte[] {2});
+        Peer from = new Peer();
+        assertEquals(1, receiver.receive(buffer, from, Duration.ofSeconds(30)));
+        from.send(new byte[] {2});
         CountDownLatch started = new CountDownLatch(1);
         CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
             try {
@@ -804,13 +805,14 @@ abstract class ChannelContract {
         try (ChildProcess child = startPeer(receiver, null, "client-echo", Integer.toString(count));
              Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(MAX);
+            Peer from = new Peer();
             for (int i = 0; i < count; i++) {
-                int n = receiver.receive(buffer, Duration.ofSeconds(60));
+                int n = receiver.receive(buffer, from, Duration.ofSeconds(60));
                 byte[] e = Messages.message(i, MAX);
                 int index = i;
                 assertTrue(Messages.equal(e, buffer, n), () -> "request " + index + ": "
                         + Messages.describe(e, buffer, n));
-                receiver.send(Messages.reply(i, MAX));
+                from.send(Messages.reply(i, MAX));
             }
             assertEquals(0, child.waitFor().code(), "every reply reached the child intact");
         }
