@@ -1,9 +1,12 @@
 package io.jipc.sync;
 
+import io.jipc.IpcException;
+import io.jipc.internal.Mappings;
 import io.jipc.posix.Posix;
 import io.jipc.process.ProcessIdentity;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -66,8 +69,11 @@ public final class Mutex implements Lock {
     /** The 4 bytes of the word, for the futex calls. */
     private final MemorySegment word;
     private volatile Thread holder;
+    /** The shrink check of the SharedMemory under the segment, or null (memory jipc did not map). */
+    private final Mappings.SizeCheck mapping;
 
     private Mutex(MemorySegment segment, long offset) {
+        this.mapping = Mappings.of(segment);
         this.segment = segment;
         this.wordOffset = offset + LOCK_WORD_OFFSET;
         this.startOffset = offset + OWNER_START_OFFSET;
@@ -101,6 +107,8 @@ public final class Mutex implements Lock {
      * @return {@link Acquired#OWNER_DIED} if it was taken over from a dead owner
      * @throws LockCorruptedException if the owner record is corrupt (see {@link #recoverCorrupted()})
      * @throws IllegalStateException if the Mutex is not recoverable
+     * @throws UncheckedIOException  wrapping an {@link IpcException} if, while waiting, the
+     *                               shared-memory object was shrunk under the lock
      */
     @Override
     public Acquired lock() {
@@ -204,6 +212,7 @@ public final class Mutex implements Lock {
 
     /** {@code timeoutNanos < 0}: no limit. {@return how it was acquired, null on time-out} */
     private Acquired acquireSlow(long timeoutNanos) {
+        checkMapping();
         for (int i = 0; i < SPIN_LIMIT; i++) {
             int w = (int) LockWord.INT.getOpaque(segment, wordOffset);
             if (w == UNLOCKED && tryLock()) {
@@ -257,9 +266,26 @@ public final class Mutex implements Lock {
                 }
                 Posix.setTimespec(ts, sleep);
                 int r = Posix.futexWait(word, w | WAITERS_BIT, ts);
+                checkMapping();  // before the next look at the word, and before blaming futex
                 if (r < 0 && r != -Posix.EAGAIN && r != -Posix.EINTR && r != -Posix.ETIMEDOUT) {
                     throw new IllegalStateException(Posix.error("futex(FUTEX_WAIT)", null, -r).getMessage());
                 }
+            }
+        }
+    }
+
+    /**
+     * Refuses to touch memory a peer has cut off: one fstat, made only on the slow path
+     * (before the first sleep and after each wake-up), where it costs little next to futex.
+     *
+     * @throws UncheckedIOException wrapping the IpcException of {@link Mappings.SizeCheck#check()}
+     */
+    private void checkMapping() {
+        if (mapping != null) {
+            try {
+                mapping.check();
+            } catch (IpcException e) {
+                throw new UncheckedIOException(e);
             }
         }
     }
