@@ -40,6 +40,11 @@ public final class Posix {
     private Posix() {
     }
 
+    static {
+        // Before any binding runs: they were generated for Linux on x86-64 only.
+        NativeLibrary.checkPlatform();
+    }
+
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final long ERRNO_OFFSET =
