@@ -15,4 +15,7 @@ module io.jipc {
     exports io.jipc.poll;
     exports io.jipc.ring;
     exports io.jipc.channel;
+    exports io.jipc.channel.spi;
+
+    uses io.jipc.channel.spi.ChannelProvider;
 }

@@ -6,6 +6,7 @@ import io.jipc.process.Spawn;
 import io.jipc.shm.SharedMemory;
 import io.jipc.testing.Leaks;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -135,6 +136,7 @@ class RobustMutexTest {
      * not told, the data is intact. No trial may hang.
      */
     @Test
+    @Tag("slow") // 100 kills at random moments, 90 s here; mvn -Pquick skips it
     @Timeout(300)
     void killedAtRandomMomentsTheLockIsRecoveredEveryTime() throws Exception {
         int trials = 100;
