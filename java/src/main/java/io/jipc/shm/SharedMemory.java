@@ -1,6 +1,7 @@
 package io.jipc.shm;
 
 import io.jipc.IpcException;
+import io.jipc.internal.Reclaim;
 import io.jipc.posix.Creation;
 import io.jipc.posix.Names;
 import io.jipc.posix.Posix;
@@ -22,6 +23,8 @@ import java.lang.foreign.MemorySegment;
  * every lock or ring built on it) throws {@link IllegalStateException} on access, so
  * the JVM never touches unmapped memory. Closing does not remove the name:
  * {@link #unlink(String)} does, and the memory lives on until the last process unmaps it.
+ * An object never closed is unmapped once it and every segment it handed out are
+ * unreachable (a {@link java.lang.ref.Cleaner}); the kernel unmaps everything at exit.
  *
  * <p>Thread safety: all methods may be called from any thread. {@code close()} fails
  * with {@link IllegalStateException} while another thread is inside a native call that
@@ -249,8 +252,10 @@ public final class SharedMemory implements AutoCloseable {
         private SharedMemory map(int fd, long length) throws IpcException {
             long address = Posix.check(Posix.mmapShared(fd, length), "mmap", name);
             Arena arena = Arena.ofShared();
-            MemorySegment segment = MemorySegment.ofAddress(address)
-                    .reinterpret(length, arena, unused -> Posix.munmap(address, length));
+            // The mapping goes when close() closes the arena or, never closed, when the arena's
+            // scope is unreachable: that is, when this object and every segment are.
+            Reclaim.Handle unmap = Reclaim.whenUnreachable(arena.scope(), () -> Posix.munmap(address, length));
+            MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(length, arena, unused -> unmap.run());
             return new SharedMemory(name, length, arena, segment);
         }
     }

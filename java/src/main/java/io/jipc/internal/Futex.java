@@ -1,0 +1,45 @@
+package io.jipc.internal;
+
+import io.jipc.posix.Posix;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Sleeping on and waking a shared futex word, for {@link Blocker}s: the relative timeout
+ * lives in a per-thread timespec (only platform threads sleep in the kernel, and they are
+ * few), and the outcomes every waiter treats alike (woken, value changed, timed out, signal)
+ * are folded into a plain return.
+ */
+public final class Futex {
+    private static final ThreadLocal<MemorySegment> TIMEOUT =
+            ThreadLocal.withInitial(() -> Posix.timespec(Arena.ofAuto(), 0));
+
+    private Futex() {
+    }
+
+    /**
+     * Sleeps while {@code *word == expected}, at most {@code nanos}; returns on a wake, a
+     * change of the value, the time-out or a signal alike.
+     *
+     * @throws IllegalStateException for any other failure (a word not in shared memory, say)
+     */
+    public static void await(MemorySegment word, int expected, long nanos) {
+        MemorySegment ts = TIMEOUT.get();
+        Posix.setTimespec(ts, nanos);
+        int r = Posix.futexWait(word, expected, ts);
+        if (r < 0 && r != -Posix.EAGAIN && r != -Posix.EINTR && r != -Posix.ETIMEDOUT) {
+            throw new IllegalStateException(Posix.error("futex(FUTEX_WAIT)", null, -r).getMessage());
+        }
+    }
+
+    /** Wakes up to {@code count} sleepers on {@code word}. */
+    public static void wake(MemorySegment word, int count) {
+        Posix.futexWake(word, count);
+    }
+
+    /** Wakes every sleeper on {@code word}. */
+    public static void wakeAll(MemorySegment word) {
+        Posix.futexWake(word, Integer.MAX_VALUE);
+    }
+}
