@@ -110,10 +110,14 @@ record AeronAddress(String media, String channel, int streamId, int maxMessageSi
     /**
      * {@return the channel a publication of messages up to {@code max} bytes uses} Aeron's
      * largest message is an eighth of the term: the term is sized for {@code max} unless the
-     * address sets {@code term-length}, which must then be long enough.
+     * address sets {@code term-length}, which must then be long enough. {@code linger}, if not
+     * null, is the linger timeout unless the address sets one.
      */
-    String publicationChannel(URI uri, int max) {
+    String publicationChannel(URI uri, int max, String linger) {
         ChannelUri c = ChannelUri.parse(channel);
+        if (linger != null && c.get("linger") == null) {
+            c.put("linger", linger);
+        }
         String given = c.get("term-length");
         if (given == null) {
             long term = MIN_TERM_LENGTH;

@@ -27,6 +27,11 @@ import java.util.concurrent.locks.ReentrantLock;
 final class AeronPublisher extends AeronChannel {
     /** How long an orderly close waits for the driver to send what was offered, as a stream's close does. */
     private static final long LINGER_NANOS = 1_000_000_000L;
+    /**
+     * How long an embedded driver keeps a closed publication for retransmissions (Aeron's
+     * default is 5 s): the last channel's close waits for it, so it is short.
+     */
+    static final String EMBEDDED_LINGER = "300ms";
 
     private final Publication publication;
     private final boolean udp;
@@ -44,14 +49,17 @@ final class AeronPublisher extends AeronChannel {
         AeronOptions ao = options.transport(AeronOptions.class).orElse(AeronOptions.defaults());
         AeronAddress a = AeronAddress.parse(uri, ao);
         int max = a.connectMax(uri, options);
-        String channel = a.publicationChannel(uri, max);
         EmbeddedDriver.Lease lease = EmbeddedDriver.lease(ao, "connect", uri.toString());
         try {
+            String channel = a.publicationChannel(uri, max, lease.embedded() ? EMBEDDED_LINGER : null);
             Publication p = lease.aeron().addPublication(channel, a.streamId());
             return new AeronPublisher(uri, max, lease, p, a.media().equals("udp"));
         } catch (RegistrationException e) {
             lease.close();
             throw refused("connect", uri, e);
+        } catch (IllegalArgumentException e) {
+            lease.close();
+            throw e;
         } catch (RuntimeException e) {
             lease.close();
             throw EmbeddedDriver.failed("connect", uri.toString(), "adding an Aeron publication", e);
@@ -149,30 +157,46 @@ final class AeronPublisher extends AeronChannel {
     @Override
     protected void release() {
         try {
-            if (udp && lease.embedded()) {
+            // The embedded driver closes with its last channel, and a driver that is gone sends
+            // nothing: let it send what was offered, then the end of stream (while the
+            // publication drains), so the subscriber sees an orderly end, not a dead publisher.
+            boolean driverEnds = udp && lease.embedded() && lease.last() && wasConnected;
+            if (driverEnds) {
                 awaitSent();
             }
+            long registration = publication.originalRegistrationId();
             publication.close();
+            if (driverEnds) {
+                awaitRemoved(registration);
+            }
         } catch (RuntimeException e) {
             // The client already lost its driver: nothing left to close.
         }
         lease.close();
     }
 
-    /**
-     * Waits (at most {@link #LINGER_NANOS}) until the embedded driver has sent everything
-     * offered: the driver may shut down with this JVM right after, and a driver that is gone
-     * sends nothing. A standalone driver goes on sending after the client is gone.
-     */
+    /** Waits (at most {@link #LINGER_NANOS}) until the embedded driver has sent everything offered. */
     private void awaitSent() {
         long target = publication.position();
-        long registration = publication.originalRegistrationId();
         CountersReader counters = lease.aeron().countersReader();
-        int counter = senderPosition(counters, registration);
+        int counter = senderPosition(counters, publication.originalRegistrationId());
         long start = System.nanoTime();
         while (counter != CountersReader.NULL_COUNTER_ID && counters.getCounterValue(counter) < target
                 && System.nanoTime() - start < LINGER_NANOS && publication.isConnected()) {
             LockSupport.parkNanos(1_000_000);
+        }
+    }
+
+    /**
+     * Waits (at most twice {@link #LINGER_NANOS}) until the driver has removed the closed
+     * publication: it drains, sends the end of stream, lingers {@value #EMBEDDED_LINGER}, goes.
+     */
+    private void awaitRemoved(long registration) {
+        CountersReader counters = lease.aeron().countersReader();
+        long start = System.nanoTime();
+        while (senderPosition(counters, registration) != CountersReader.NULL_COUNTER_ID
+                && System.nanoTime() - start < 2 * LINGER_NANOS) {
+            LockSupport.parkNanos(5_000_000);
         }
     }
 

@@ -84,6 +84,16 @@ public final class EmbeddedDriver {
             return shared.aeron;
         }
 
+        /** {@return whether this is the last channel using the driver} */
+        boolean last() {
+            LOCK.lock();
+            try {
+                return shared.users == 1;
+            } finally {
+                LOCK.unlock();
+            }
+        }
+
         /** {@return whether the driver is this JVM's own, which dies with it} */
         boolean embedded() {
             return shared.driver != null;
