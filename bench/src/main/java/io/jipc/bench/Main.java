@@ -43,7 +43,8 @@ import java.util.stream.Stream;
                 "  bench/run jmh [JMH options]  the one-JVM microbenchmarks (java -jar bench/target/benchmarks.jar)"})
 public final class Main implements Callable<Integer> {
     @Option(names = "--transports", split = ",", paramLabel = "LIST",
-            description = "comma-separated; default all: ${COMPLETION-CANDIDATES}", completionCandidates = Names.class)
+            description = "comma-separated; \"channels\" is every chan- row with the transport it is built on; "
+                    + "default all: ${COMPLETION-CANDIDATES}", completionCandidates = Names.class)
     List<String> transports;
 
     @Option(names = "--impl", split = ",", paramLabel = "LIST", defaultValue = "java,c",
@@ -144,7 +145,7 @@ public final class Main implements Callable<Integer> {
     }
 
     Settings settings() {
-        List<String> chosen = transports == null ? Transports.all() : transports;
+        List<String> chosen = transports == null ? Transports.all() : Transports.expand(transports);
         for (String t : chosen) {
             if (!Transports.all().contains(t)) {
                 throw new IllegalArgumentException("unknown transport " + t + "; there are " + Transports.all());
