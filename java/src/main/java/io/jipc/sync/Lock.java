@@ -23,6 +23,14 @@ public interface Lock {
     Acquired lock();
 
     /**
+     * Waits until the lock is held by this thread, or the thread is interrupted.
+     *
+     * @return how it was acquired, as for {@link #lock()}
+     * @throws InterruptedException if the thread was interrupted while waiting; the flag is cleared
+     */
+    Acquired lockInterruptibly() throws InterruptedException;
+
+    /**
      * Releases the lock.
      *
      * @throws IllegalStateException if this thread does not hold the lock

@@ -1,13 +1,20 @@
 package io.jipc.sync;
 
-import io.jipc.posix.Posix;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Blocker;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.Futex;
+import io.jipc.internal.Wait;
 import io.jipc.process.ProcessIdentity;
 
-import java.lang.foreign.Arena;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Objects;
 
 import static io.jipc.sync.LockWordDescriptor.LOCK_WORD_OFFSET;
 import static io.jipc.sync.LockWordDescriptor.NOT_RECOVERABLE;
@@ -24,9 +31,11 @@ import static io.jipc.sync.LockWordDescriptor.WAITERS_BIT;
  * <p>The lock word holds the owner's pid and a WAITERS bit; the owner's start time sits
  * next to it ({@link LockWordDescriptor}, 16 bytes, 8-byte aligned; all-zero memory is
  * an unlocked Mutex). Uncontended, lock and unlock are one atomic instruction each and
- * make no system call. A waiter that has spun {@value #SPIN_LIMIT} times sets WAITERS
- * and calls {@code FUTEX_WAIT}; {@link #unlock()} calls {@code FUTEX_WAKE} only when
- * WAITERS is set, that is only when someone may be asleep. There is no fairness guarantee.
+ * make no system call. A waiter spins and yields as its {@link WaitStrategy} says, then
+ * sets WAITERS and calls {@code FUTEX_WAIT} (a virtual thread parks instead, and a jipc
+ * platform thread sleeps for it, see {@link WaitStrategy}); {@link #unlock()} calls
+ * {@code FUTEX_WAKE} only when WAITERS is set, that is only when someone may be asleep.
+ * There is no fairness guarantee.
  *
  * <p><b>Crashed owners.</b> A sleeping waiter wakes at least every
  * {@value #LIVENESS_CHECK_MILLIS} ms to check whether the owner is still alive (its pid
@@ -39,13 +48,16 @@ import static io.jipc.sync.LockWordDescriptor.WAITERS_BIT;
  * {@link IllegalStateException}. {@link #tryLock()} never checks liveness (it never
  * waits); {@link #lock()} and {@link #tryLock(Duration)} do.
  *
+ * <p><b>Corruption.</b> A start time no process can have (negative, or later than now)
+ * means the 16 bytes were overwritten; a waiter that finds one throws
+ * {@link LockCorruptedException} instead of guessing, and {@link #recoverCorrupted()}
+ * is the way out (it judges the recorded owner by pid alone).
+ *
  * <p>This object is a view: it owns no memory, and after the segment's owner is closed
  * every method throws {@link IllegalStateException}. Ordering and ownership rules are
  * those of {@link Lock}.
  */
 public final class Mutex implements Lock {
-    /** Spins before sleeping: about the cost of the futex round trip it may save. */
-    static final int SPIN_LIMIT = 200;
     /** Longest sleep before a waiter looks whether the owner died. */
     static final int LIVENESS_CHECK_MILLIS = 50;
     private static final long LIVENESS_CHECK_NANOS = LIVENESS_CHECK_MILLIS * 1_000_000L;
@@ -58,8 +70,12 @@ public final class Mutex implements Lock {
     /** The 4 bytes of the word, for the futex calls. */
     private final MemorySegment word;
     private volatile Thread holder;
+    private final WaitStrategy strategy;
+    private final Blocker blocker;
 
-    private Mutex(MemorySegment segment, long offset) {
+    private Mutex(MemorySegment segment, long offset, WaitStrategy strategy) {
+        this.strategy = strategy;
+        this.blocker = new Sleep();
         this.segment = segment;
         this.wordOffset = offset + LOCK_WORD_OFFSET;
         this.startOffset = offset + OWNER_START_OFFSET;
@@ -73,8 +89,18 @@ public final class Mutex implements Lock {
      * @throws IllegalArgumentException if the 16 bytes are out of bounds or not 8-byte aligned
      */
     public static Mutex at(MemorySegment segment, long offset) {
+        return at(segment, offset, WaitStrategy.spinThenSleep());
+    }
+
+    /**
+     * Makes a view of the Mutex at {@code offset} in {@code segment} whose waits follow
+     * {@code strategy}. A strategy that never sleeps never checks whether the owner died.
+     *
+     * @throws IllegalArgumentException if the 16 bytes are out of bounds or not 8-byte aligned
+     */
+    public static Mutex at(MemorySegment segment, long offset, WaitStrategy strategy) {
         LockWordDescriptor.checkMutex(segment, offset);
-        return new Mutex(segment, offset);
+        return new Mutex(segment, offset, Objects.requireNonNull(strategy, "strategy"));
     }
 
     /** Tries once; never waits, never calls the kernel, never takes over from a dead owner. */
@@ -91,6 +117,7 @@ public final class Mutex implements Lock {
      * Waits, spinning then sleeping, until the lock is held by this thread. Not interruptible.
      *
      * @return {@link Acquired#OWNER_DIED} if it was taken over from a dead owner
+     * @throws LockCorruptedException if the owner record is corrupt (see {@link #recoverCorrupted()})
      * @throws IllegalStateException if the Mutex is not recoverable
      */
     @Override
@@ -98,18 +125,48 @@ public final class Mutex implements Lock {
         if (tryLock()) {
             return Acquired.NORMALLY;
         }
-        return acquireSlow(-1);
+        try {
+            return acquireSlow(Deadline.FOREVER, Wait.Interrupts.IGNORE);
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible wait was interrupted", e);
+        }
     }
 
     /**
-     * Waits at most {@code timeout} for the lock (spinning, then sleeping).
+     * Waits, spinning then sleeping, until the lock is held by this thread or the thread is
+     * interrupted; an interrupt ends the wait within a wake-up, also while asleep.
+     *
+     * @return {@link Acquired#OWNER_DIED} if it was taken over from a dead owner
+     * @throws InterruptedException  if the thread was interrupted while waiting (the flag is
+     *                               cleared); a thread interrupted before the call still gets
+     *                               a free lock, as {@link java.util.concurrent.locks.Lock} allows
+     * @throws IllegalStateException if the Mutex is not recoverable
+     */
+    @Override
+    public Acquired lockInterruptibly() throws InterruptedException {
+        if (tryLock()) {
+            return Acquired.NORMALLY;
+        }
+        return acquireSlow(Deadline.FOREVER, Wait.Interrupts.THROW);
+    }
+
+    /**
+     * Waits at most {@code timeout} for the lock (spinning, then sleeping). Not interruptible.
      *
      * @return {@code true} if the lock is now held by this thread (check
      *         {@link #isConsistent()} if holders may crash), {@code false} on time-out
+     * @throws LockCorruptedException if the owner record is corrupt (see {@link #recoverCorrupted()})
      * @throws IllegalStateException if the Mutex is not recoverable
      */
     public boolean tryLock(Duration timeout) {
-        return tryLock() || acquireSlow(Posix.toNanos(timeout)) != null;
+        if (tryLock()) {
+            return true;
+        }
+        try {
+            return acquireSlow(Deadline.after(timeout), Wait.Interrupts.IGNORE) != null;
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible wait was interrupted", e);
+        }
     }
 
     /**
@@ -127,7 +184,7 @@ public final class Mutex implements Lock {
         LONG.setRelease(segment, startOffset, 0L);
         if ((w & OWNER_DIED_BIT) != 0) {
             LockWord.INT.setRelease(segment, wordOffset, NOT_RECOVERABLE);
-            Posix.futexWake(word, Integer.MAX_VALUE);
+            Futex.wakeAll(word);
             return;
         }
         if ((int) LockWord.INT.compareAndExchangeRelease(segment, wordOffset, LockWord.PID, UNLOCKED)
@@ -136,7 +193,7 @@ public final class Mutex implements Lock {
         }
         // WAITERS was set: only the holder clears the word, so a release store suffices.
         LockWord.INT.setRelease(segment, wordOffset, UNLOCKED);
-        Posix.futexWake(word, 1);
+        Futex.wake(word, 1);
     }
 
     /**
@@ -192,69 +249,92 @@ public final class Mutex implements Lock {
         LONG.setRelease(segment, startOffset, SELF_START);
     }
 
-    /** {@code timeoutNanos < 0}: no limit. {@return how it was acquired, null on time-out} */
-    private Acquired acquireSlow(long timeoutNanos) {
-        for (int i = 0; i < SPIN_LIMIT; i++) {
-            int w = (int) LockWord.INT.getOpaque(segment, wordOffset);
-            if (w == UNLOCKED && tryLock()) {
-                return Acquired.NORMALLY;
-            }
-            Thread.onSpinWait();
-        }
-        long now = System.nanoTime();
-        long deadline = now + timeoutNanos;
-        // The first look at the owner's health waits one slice: most waits are short.
-        long nextLivenessCheck = now + LIVENESS_CHECK_NANOS;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment ts = Posix.timespec(arena, 0);
-            while (true) {
-                int w = LockWord.get(segment, wordOffset);
-                if (w == UNLOCKED) {
-                    // Take it with WAITERS set: others may still sleep, and we cannot know.
-                    if (LockWord.INT.compareAndSet(segment, wordOffset, UNLOCKED, LockWord.PID | WAITERS_BIT)) {
-                        acquired();
-                        return Acquired.NORMALLY;
-                    }
-                    continue;
-                }
-                if ((w & OWNER_MASK) == NOT_RECOVERABLE) {
-                    throw new IllegalStateException("Mutex at offset " + wordOffset + " is not recoverable: "
-                            + "an owner died holding it and the next holder unlocked it without markConsistent()");
-                }
-                now = System.nanoTime();
-                if (now - nextLivenessCheck >= 0) {
-                    nextLivenessCheck = now + LIVENESS_CHECK_NANOS;
-                    if (ownerIsDead(w)) {
-                        if (LockWord.INT.compareAndSet(segment, wordOffset, w,
-                                LockWord.PID | OWNER_DIED_BIT | (w & WAITERS_BIT))) {
-                            acquired();
-                            return Acquired.OWNER_DIED;
-                        }
-                        continue;
-                    }
-                }
-                if ((w & WAITERS_BIT) == 0
-                        && !LockWord.INT.compareAndSet(segment, wordOffset, w, w | WAITERS_BIT)) {
-                    continue;
-                }
-                long sleep = LIVENESS_CHECK_NANOS;
-                if (timeoutNanos >= 0) {
-                    long left = deadline - now;
-                    if (left <= 0) {
-                        return null;
-                    }
-                    sleep = Math.min(sleep, left);
-                }
-                Posix.setTimespec(ts, sleep);
-                int r = Posix.futexWait(word, w | WAITERS_BIT, ts);
-                if (r < 0 && r != -Posix.EAGAIN && r != -Posix.EINTR && r != -Posix.ETIMEDOUT) {
-                    throw new IllegalStateException(Posix.error("futex(FUTEX_WAIT)", null, -r).getMessage());
-                }
-            }
+    /** The slow path of every wait: {@link Wait}'s loop, with this Mutex's attempt and sleep. */
+    private Acquired acquireSlow(Deadline deadline, Wait.Interrupts interrupts) throws InterruptedException {
+        try {
+            return Wait.until(new Attempt(), blocker, strategy, deadline, null, interrupts);
+        } catch (IOException e) {
+            throw new AssertionError("a Mutex wait has no lifetime and its attempt no I/O", e);
         }
     }
 
-    /** Reads the owner's start time between two reads of the same word, so both describe one owner. */
+    /**
+     * One wait's attempts. Only a waiter that may have slept takes the lock with WAITERS set
+     * (others may still sleep, and it cannot know); one that only spun takes it plainly, so
+     * its unlock makes no system call. A sleeping waiter looks at the owner's health once a
+     * {@value #LIVENESS_CHECK_MILLIS} ms slice, the first look a slice after the wait began:
+     * most waits are short.
+     */
+    private final class Attempt implements Wait.Attempt<Acquired> {
+        private final long mayHaveSleptAfter = (long) strategy.spins() + strategy.yields();
+        private long tries;
+        private long nextLivenessCheck = System.nanoTime() + LIVENESS_CHECK_NANOS;
+
+        @Override
+        public Acquired attempt() {
+            boolean mayHaveSlept = tries++ >= mayHaveSleptAfter;
+            int w = LockWord.get(segment, wordOffset);
+            if (w == UNLOCKED) {
+                int mine = mayHaveSlept ? LockWord.PID | WAITERS_BIT : LockWord.PID;
+                if (LockWord.INT.compareAndSet(segment, wordOffset, UNLOCKED, mine)) {
+                    acquired();
+                    return Acquired.NORMALLY;
+                }
+                return null;
+            }
+            if ((w & OWNER_MASK) == NOT_RECOVERABLE) {
+                throw new IllegalStateException("Mutex at offset " + wordOffset + " is not recoverable: "
+                        + "an owner died holding it and the next holder unlocked it without markConsistent()");
+            }
+            if (mayHaveSlept) {
+                long now = System.nanoTime();
+                if (now - nextLivenessCheck >= 0) {
+                    nextLivenessCheck = now + LIVENESS_CHECK_NANOS;
+                    if (ownerIsDead(w) && LockWord.INT.compareAndSet(segment, wordOffset, w,
+                            LockWord.PID | OWNER_DIED_BIT | (w & WAITERS_BIT))) {
+                        acquired();
+                        return Acquired.OWNER_DIED;
+                    }
+                }
+            }
+            return null;
+        }
+    }
+
+    /** Sleeps on the word with WAITERS set, so that unlock knows to wake; a liveness slice at most. */
+    private final class Sleep extends Blocker {
+        Sleep() {
+            super(null);
+        }
+
+        @Override
+        protected void block(long maxNanos) {
+            int w = LockWord.get(segment, wordOffset);
+            if (w == UNLOCKED || (w & OWNER_MASK) == NOT_RECOVERABLE) {
+                return;
+            }
+            if ((w & WAITERS_BIT) == 0 && !LockWord.INT.compareAndSet(segment, wordOffset, w, w | WAITERS_BIT)) {
+                return;
+            }
+            Futex.await(word, w | WAITERS_BIT, maxNanos);
+        }
+
+        @Override
+        protected void wakeKernel() {
+            Futex.wakeAll(word);
+        }
+
+        @Override
+        protected long maxSliceNanos() {
+            return LIVENESS_CHECK_NANOS;
+        }
+    }
+
+    /**
+     * Reads the owner's start time between two reads of the same word, so both describe one owner.
+     *
+     * @throws LockCorruptedException if the start time is one no process can have
+     */
     private boolean ownerIsDead(int w) {
         long start = (long) LONG.getAcquire(segment, startOffset);
         if (LockWord.get(segment, wordOffset) != w) {
@@ -264,8 +344,76 @@ public final class Mutex implements Lock {
         if (pid == 0) {
             return true;  // no owner recorded at all: nobody will ever release it
         }
+        if (!plausibleStartTime(start)) {
+            throw new LockCorruptedException("Mutex", wordOffset, w, start,
+                    "waiting cannot end it; see Mutex.recoverCorrupted()");
+        }
         // Start time 0: the owner is between taking the word and recording it; pid only.
         return start == 0 ? !ProcessIdentity.isAlive(pid) : !new ProcessIdentity(pid, start).isAlive();
+    }
+
+    /**
+     * The recovery path of a Mutex whose owner record is corrupt (a
+     * {@link LockCorruptedException} from {@link #lock()}): the start time cannot be
+     * trusted, so the recorded owner is judged by its pid alone. If no live process has
+     * that pid, the lock is taken over for this thread as from a dead owner; if one has,
+     * it may be the owner (or a stranger that reuses the pid), and nothing is changed.
+     * On a Mutex whose record is sound, this is {@link #lock()}.
+     *
+     * <p>Never waits on a corrupt record. The caller repairs the protected data (which is
+     * as suspect as the record), calls {@link #markConsistent()}, then {@link #unlock()},
+     * which leaves a sound record behind.
+     *
+     * @return {@link Acquired#OWNER_DIED} if a corrupt record was taken over, else as {@link #lock()}
+     * @throws LockCorruptedException if the record is corrupt and its pid belongs to a live
+     *                                process: stop that process, or re-create the memory
+     * @throws IllegalStateException  if the Mutex is not recoverable
+     */
+    public Acquired recoverCorrupted() {
+        while (true) {
+            if (tryLock()) {
+                return Acquired.NORMALLY;
+            }
+            int w = LockWord.get(segment, wordOffset);
+            long start = (long) LONG.getAcquire(segment, startOffset);
+            if (LockWord.get(segment, wordOffset) != w || w == UNLOCKED) {
+                continue;
+            }
+            if ((w & OWNER_MASK) == NOT_RECOVERABLE || plausibleStartTime(start)) {
+                return lock();
+            }
+            int pid = w & OWNER_MASK;
+            if (ProcessIdentity.isAlive(pid)) {
+                throw new LockCorruptedException("Mutex", wordOffset, w, start, "its owner pid " + pid
+                        + " is alive and may hold it: stop that process, or re-create the memory");
+            }
+            if (LockWord.INT.compareAndSet(segment, wordOffset, w, LockWord.PID | OWNER_DIED_BIT | (w & WAITERS_BIT))) {
+                acquired();
+                return Acquired.OWNER_DIED;
+            }
+        }
+    }
+
+    /**
+     * {@return whether {@code ticks} can be a start time read from /proc/PID/stat} It cannot
+     * be negative nor lie in the future; the bound allows clock ticks of up to 1000 Hz
+     * (Linux reports 100), so it is generous and costs one read of /proc/uptime only for
+     * large values.
+     */
+    private static boolean plausibleStartTime(long ticks) {
+        if (ticks < 0) {
+            return false;
+        }
+        if (ticks <= SELF_START) {
+            return true;
+        }
+        try {
+            String uptime = Files.readString(Path.of("/proc/uptime"));
+            double seconds = Double.parseDouble(uptime.substring(0, uptime.indexOf(' ')));
+            return ticks <= (long) ((seconds + 2) * 1000);
+        } catch (IOException | RuntimeException e) {
+            return true;  // cannot tell: judge by pid and start time as usual
+        }
     }
 
     @Override

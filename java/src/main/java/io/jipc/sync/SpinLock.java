@@ -19,6 +19,9 @@ import static io.jipc.sync.LockWordDescriptor.UNLOCKED;
  * of processes, may be made over the same word; the lock is not reentrant.
  */
 public final class SpinLock implements Lock {
+    /** Spins between looks at the interrupt flag, and between carrier yields of a virtual thread: a few microseconds. */
+    private static final int VIRTUAL_SPIN_BURST = 1024;
+
     private final MemorySegment segment;
     private final long offset;
     private volatile Thread holder;
@@ -59,12 +62,47 @@ public final class SpinLock implements Lock {
     @Override
     public Acquired lock() {
         while (!tryLock()) {
-            // Read-only spin: the cache line stays shared until the holder writes it.
-            while ((int) LockWord.INT.getOpaque(segment, offset) != UNLOCKED) {
-                Thread.onSpinWait();
-            }
+            spinWhileHeld();
         }
         return Acquired.NORMALLY;
+    }
+
+    /**
+     * Spins until the lock is held by this thread or the thread is interrupted.
+     *
+     * @return always {@link Acquired#NORMALLY}
+     * @throws InterruptedException if the thread was interrupted while spinning; the flag is cleared
+     */
+    @Override
+    public Acquired lockInterruptibly() throws InterruptedException {
+        while (!tryLock()) {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            spinWhileHeld();
+        }
+        return Acquired.NORMALLY;
+    }
+
+    /**
+     * Read-only spin: the cache line stays shared until the holder writes it. A virtual
+     * thread yields its carrier now and then, else as many spinners as carriers would keep a
+     * virtual holder from ever running to unlock.
+     */
+    private void spinWhileHeld() {
+        Thread me = Thread.currentThread();
+        for (int i = 1; (int) LockWord.INT.getOpaque(segment, offset) != UNLOCKED; i++) {
+            if ((i & (VIRTUAL_SPIN_BURST - 1)) != 0) {
+                Thread.onSpinWait();
+                continue;
+            }
+            if (me.isVirtual()) {
+                Thread.yield();
+            }
+            if (me.isInterrupted()) {
+                return;  // the caller decides: lockInterruptibly throws, lock spins on
+            }
+        }
     }
 
     /**

@@ -1,0 +1,46 @@
+package io.jipc.internal;
+
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Sleeping on and waking a shared futex word, for {@link Blocker}s: the relative timeout
+ * lives in a per-thread timespec (only platform threads sleep in the kernel, and they are
+ * few), and the outcomes every waiter treats alike (woken, value changed, timed out, signal)
+ * are folded into a plain return.
+ */
+public final class Futex {
+    private static final ThreadLocal<MemorySegment> TIMEOUT =
+            ThreadLocal.withInitial(() -> Clocks.timespec(Arena.ofAuto()));
+
+    private Futex() {
+    }
+
+    /**
+     * Sleeps while {@code *word == expected}, at most {@code nanos}; returns on a wake, a
+     * change of the value, the time-out or a signal alike.
+     *
+     * @throws IllegalStateException for any other failure (a word not in shared memory, say)
+     */
+    public static void await(MemorySegment word, int expected, long nanos) {
+        MemorySegment ts = TIMEOUT.get();
+        Clocks.setTimespec(ts, nanos);
+        int r = io.jipc.posix.Futex.await(word, expected, ts);
+        if (r < 0 && r != -Errno.EAGAIN && r != -Errno.EINTR && r != -Errno.ETIMEDOUT) {
+            throw new IllegalStateException(Errno.exception("futex(FUTEX_WAIT)", null, -r).getMessage());
+        }
+    }
+
+    /** Wakes up to {@code count} sleepers on {@code word}. */
+    public static void wake(MemorySegment word, int count) {
+        io.jipc.posix.Futex.wake(word, count);
+    }
+
+    /** Wakes every sleeper on {@code word}. */
+    public static void wakeAll(MemorySegment word) {
+        io.jipc.posix.Futex.wake(word, Integer.MAX_VALUE);
+    }
+}
