@@ -2,10 +2,13 @@ package io.jipc.pipe;
 
 import io.jipc.IpcException;
 import io.jipc.Pollable;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+import io.jipc.posix.Poll;
+import io.jipc.posix.Sysctl;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -14,9 +17,6 @@ import java.nio.channels.Channel;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
@@ -34,13 +34,11 @@ public final class Pipe implements AutoCloseable {
      * Writes of at most this many bytes ({@code PIPE_BUF}) are atomic: never interleaved
      * with bytes of other writers, and in non-blocking mode all or nothing.
      */
-    public static final int ATOMIC_WRITE_BYTES = Posix.PIPE_BUF;
+    public static final int ATOMIC_WRITE_BYTES = Fds.PIPE_BUF;
 
     /** The native buffer heap transfers go through: the default pipe size, one call drains it. */
     static final int SCRATCH_BYTES = 64 * 1024;
 
-    private static final Path PIPE_MAX_SIZE = Path.of("/proc/sys/fs/pipe-max-size");
-    private static final Path PIPE_USER_PAGES_HARD = Path.of("/proc/sys/fs/pipe-user-pages-hard");
 
     private final ReadEnd readEnd;
     private final WriteEnd writeEnd;
@@ -58,7 +56,7 @@ public final class Pipe implements AutoCloseable {
      */
     public static Pipe open() throws IpcException {
         int[] fds = new int[2];
-        Posix.check(Posix.pipe2(fds, Posix.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(fds, Fds.O_CLOEXEC), "pipe2", null);
         return new Pipe(new ReadEnd(fds[0], true), new WriteEnd(fds[1], true));
     }
 
@@ -163,10 +161,10 @@ public final class Pipe implements AutoCloseable {
             int d = acquire();
             try {
                 synchronized (this) {
-                    int flags = Posix.check(Posix.fcntl(d, Posix.F_GETFL, 0), "fcntl(F_GETFL)", name);
-                    int wanted = block ? flags & ~Posix.O_NONBLOCK : flags | Posix.O_NONBLOCK;
+                    int flags = Errno.check(Fds.fcntl(d, Fds.F_GETFL, 0), "fcntl(F_GETFL)", name);
+                    int wanted = block ? flags & ~Fds.O_NONBLOCK : flags | Fds.O_NONBLOCK;
                     if (wanted != flags) {
-                        Posix.check(Posix.fcntl(d, Posix.F_SETFL, wanted), "fcntl(F_SETFL)", name);
+                        Errno.check(Fds.fcntl(d, Fds.F_SETFL, wanted), "fcntl(F_SETFL)", name);
                     }
                     blocking = block;
                 }
@@ -188,7 +186,7 @@ public final class Pipe implements AutoCloseable {
         public final int capacity() throws IOException {
             int d = acquire();
             try {
-                return Posix.check(Posix.fcntl(d, Posix.F_GETPIPE_SZ, 0), "fcntl(F_GETPIPE_SZ)", name);
+                return Errno.check(Fds.fcntl(d, Fds.F_GETPIPE_SZ, 0), "fcntl(F_GETPIPE_SZ)", name);
             } finally {
                 release();
             }
@@ -212,42 +210,29 @@ public final class Pipe implements AutoCloseable {
             }
             int d = acquire();
             try {
-                int r = Posix.fcntl(d, Posix.F_SETPIPE_SZ, bytes);
-                if (r == -Posix.EPERM) {
+                int r = Fds.fcntl(d, Fds.F_SETPIPE_SZ, bytes);
+                if (r == -Errno.EPERM) {
                     throw capacityRefused(bytes);
                 }
-                if (r == -Posix.EBUSY) {
-                    throw new IpcException("fcntl(F_SETPIPE_SZ)", name, Posix.EBUSY, "EBUSY",
+                if (r == -Errno.EBUSY) {
+                    throw Errno.exception("fcntl(F_SETPIPE_SZ)", name, Errno.EBUSY,
                             "the pipe holds more than the " + bytes + " bytes asked for; drain it first",
                             IpcException.Reason.LIMIT_EXCEEDED);
                 }
-                return Posix.check(r, "fcntl(F_SETPIPE_SZ)", name);
+                return Errno.check(r, "fcntl(F_SETPIPE_SZ)", name);
             } finally {
                 release();
             }
         }
 
         private IpcException capacityRefused(int bytes) {
-            long max = readLimit(PIPE_MAX_SIZE);
+            long max = Sysctl.read(Sysctl.PIPE_MAX_SIZE);
             String why = max >= 0 && bytes > max
-                    ? bytes + " bytes is more than " + PIPE_MAX_SIZE + " (" + max
+                    ? bytes + " bytes is more than " + Sysctl.PIPE_MAX_SIZE + " (" + max
                             + ") allows a process without CAP_SYS_RESOURCE"
-                    : "this user's pipes already use the pages " + PIPE_USER_PAGES_HARD + " ("
-                            + readLimit(PIPE_USER_PAGES_HARD) + ") allows a process without CAP_SYS_RESOURCE";
-            return new IpcException("fcntl(F_SETPIPE_SZ)", name, Posix.EPERM, "EPERM",
-                    "Operation not permitted: " + why, IpcException.Reason.LIMIT_EXCEEDED);
-        }
-
-        private static long readLimit(Path file) {
-            // One read from offset 0: sysctl files answer a read at any other offset with
-            // end of file, so Files.readString (which probes with a 1-byte read) sees "1".
-            try (InputStream in = Files.newInputStream(file)) {
-                byte[] buf = new byte[32];
-                int n = in.read(buf);
-                return Long.parseLong(new String(buf, 0, Math.max(n, 0), StandardCharsets.US_ASCII).trim());
-            } catch (IOException | NumberFormatException e) {
-                return -1;
-            }
+                    : "this user's pipes already use the pages " + Sysctl.PIPE_USER_PAGES_HARD + " ("
+                            + Sysctl.read(Sysctl.PIPE_USER_PAGES_HARD) + ") allows a process without CAP_SYS_RESOURCE";
+            return Errno.exception("fcntl(F_SETPIPE_SZ)", name, Errno.EPERM, why, IpcException.Reason.LIMIT_EXCEEDED);
         }
 
         @Override
@@ -283,7 +268,7 @@ public final class Pipe implements AutoCloseable {
         /** Caller holds {@link #state}, the end is closed and nobody uses the descriptor. */
         private void releaseLocked() {
             // close(2) on Linux releases the descriptor even when it reports EINTR: never retry.
-            Posix.close(fd);
+            Fds.close(fd);
             fd = -1;
             if (scratchArena != null) {
                 scratchArena.close();
@@ -324,15 +309,15 @@ public final class Pipe implements AutoCloseable {
         final int await(int d, int events, long start, long budget) throws IpcException {
             while (true) {
                 long left = budget - (System.nanoTime() - start);
-                int r = Posix.pollOne(d, events, Posix.pollMillis(left));
+                int r = Poll.one(d, events, Poll.millis(left));
                 if (r > 0) {
                     return r;
                 }
                 if (r == 0 && budget - (System.nanoTime() - start) <= 0) {
                     return 0;
                 }
-                if (r < 0 && r != -Posix.EINTR) {
-                    throw Posix.error("poll", name, -r);
+                if (r < 0 && r != -Errno.EINTR) {
+                    throw Errno.exception("poll", name, -r);
                 }
             }
         }
@@ -341,10 +326,10 @@ public final class Pipe implements AutoCloseable {
         final void awaitForever(int d, int events) throws IpcException {
             int r;
             do {
-                r = Posix.pollOne(d, events, -1);
-            } while (r == -Posix.EINTR);
+                r = Poll.one(d, events, -1);
+            } while (r == -Errno.EINTR);
             if (r < 0) {
-                throw Posix.error("poll", name, -r);
+                throw Errno.exception("poll", name, -r);
             }
         }
 
@@ -354,20 +339,20 @@ public final class Pipe implements AutoCloseable {
                 throw new IllegalArgumentException("descriptor must not be negative: " + fd);
             }
             String object = "fd " + fd;
-            int type = Posix.fstat(fd, "fstat", object).mode() & Posix.S_IFMT;
-            if (type != Posix.S_IFIFO) {
+            int type = Fds.fstat(fd, "fstat", object).mode() & Fds.S_IFMT;
+            if (type != Fds.S_IFIFO) {
                 throw new IllegalArgumentException(object + " is not a pipe (file type 0"
                         + Integer.toOctalString(type) + ")");
             }
-            int flags = Posix.check(Posix.fcntl(fd, Posix.F_GETFL, 0), "fcntl(F_GETFL)", object);
-            int access = flags & Posix.O_ACCMODE;
-            if (reading ? access == Posix.O_WRONLY : access == Posix.O_RDONLY) {
+            int flags = Errno.check(Fds.fcntl(fd, Fds.F_GETFL, 0), "fcntl(F_GETFL)", object);
+            int access = flags & Fds.O_ACCMODE;
+            if (reading ? access == Fds.O_WRONLY : access == Fds.O_RDONLY) {
                 throw new IllegalArgumentException(object + " is a pipe's " + (reading ? "write" : "read")
                         + " end, not its " + (reading ? "read" : "write") + " end");
             }
-            int fdFlags = Posix.check(Posix.fcntl(fd, Posix.F_GETFD, 0), "fcntl(F_GETFD)", object);
-            Posix.check(Posix.fcntl(fd, Posix.F_SETFD, fdFlags | Posix.FD_CLOEXEC), "fcntl(F_SETFD)", object);
-            return (flags & Posix.O_NONBLOCK) == 0;
+            int fdFlags = Errno.check(Fds.fcntl(fd, Fds.F_GETFD, 0), "fcntl(F_GETFD)", object);
+            Errno.check(Fds.fcntl(fd, Fds.F_SETFD, fdFlags | Fds.FD_CLOEXEC), "fcntl(F_SETFD)", object);
+            return (flags & Fds.O_NONBLOCK) == 0;
         }
     }
 
@@ -421,7 +406,7 @@ public final class Pipe implements AutoCloseable {
          * @throws IpcException                if {@code poll(2)} or {@code read(2)} fails
          */
         public int read(ByteBuffer dst, Duration timeout) throws IOException {
-            return readBuffer(dst, true, Posix.toNanos(Objects.requireNonNull(timeout, "timeout")));
+            return readBuffer(dst, true, Clocks.toNanos(Objects.requireNonNull(timeout, "timeout")));
         }
 
         /**
@@ -449,7 +434,7 @@ public final class Pipe implements AutoCloseable {
          * @throws IpcException                if {@code poll(2)} or {@code read(2)} fails
          */
         public long read(MemorySegment dst, Duration timeout) throws IOException {
-            return readSegment(dst, true, Posix.toNanos(Objects.requireNonNull(timeout, "timeout")));
+            return readSegment(dst, true, Clocks.toNanos(Objects.requireNonNull(timeout, "timeout")));
         }
 
         private int readBuffer(ByteBuffer dst, boolean timed, long budget) throws IOException {
@@ -504,30 +489,30 @@ public final class Pipe implements AutoCloseable {
                 throws IpcException {
             boolean mayBlock = isBlocking();
             // A blocking descriptor must not be read before poll says so, or the time limit is lost.
-            if (timed && mayBlock && await(d, Posix.POLLIN, start, budget) == 0) {
+            if (timed && mayBlock && await(d, Poll.POLLIN, start, budget) == 0) {
                 return 0;
             }
             while (true) {
-                long r = Posix.read(d, dst, length);
+                long r = Fds.read(d, dst, length);
                 if (r > 0) {
                     return r;
                 }
                 if (r == 0) {
                     return -1;
                 }
-                if (r == -Posix.EINTR) {
+                if (r == -Errno.EINTR) {
                     continue;
                 }
-                if (r != -Posix.EAGAIN) {
-                    throw Posix.error("read", name, (int) -r);
+                if (r != -Errno.EAGAIN) {
+                    throw Errno.exception("read", name, (int) -r);
                 }
                 if (timed) {
-                    if (await(d, Posix.POLLIN, start, budget) == 0) {
+                    if (await(d, Poll.POLLIN, start, budget) == 0) {
                         return 0;
                     }
                 } else if (mayBlock) {
                     // Another holder of the description set O_NONBLOCK: keep the blocking promise.
-                    awaitForever(d, Posix.POLLIN);
+                    awaitForever(d, Poll.POLLIN);
                 } else {
                     return 0;
                 }
@@ -583,7 +568,7 @@ public final class Pipe implements AutoCloseable {
          *                                     if {@code poll(2)} or {@code write(2)} fails
          */
         public int write(ByteBuffer src, Duration timeout) throws IOException {
-            return writeBuffer(src, true, Posix.toNanos(Objects.requireNonNull(timeout, "timeout")));
+            return writeBuffer(src, true, Clocks.toNanos(Objects.requireNonNull(timeout, "timeout")));
         }
 
         /**
@@ -611,7 +596,7 @@ public final class Pipe implements AutoCloseable {
          *                                     if {@code poll(2)} or {@code write(2)} fails
          */
         public long write(MemorySegment src, Duration timeout) throws IOException {
-            return writeSegment(src, true, Posix.toNanos(Objects.requireNonNull(timeout, "timeout")));
+            return writeSegment(src, true, Clocks.toNanos(Objects.requireNonNull(timeout, "timeout")));
         }
 
         private int writeBuffer(ByteBuffer src, boolean timed, long budget) throws IOException {
@@ -667,12 +652,12 @@ public final class Pipe implements AutoCloseable {
                 long chunk = length - done;
                 if (timed && mayBlock) {
                     // POLLOUT promises one free page: PIPE_BUF bytes fit without blocking.
-                    if (await(d, Posix.POLLOUT, start, budget) == 0) {
+                    if (await(d, Poll.POLLOUT, start, budget) == 0) {
                         return done;
                     }
                     chunk = Math.min(chunk, ATOMIC_WRITE_BYTES);
                 }
-                long r = Posix.write(d, done == 0 ? src : src.asSlice(done), chunk);
+                long r = Fds.write(d, done == 0 ? src : src.asSlice(done), chunk);
                 if (r >= 0) {
                     done += r;
                     if (r < chunk && !mayBlock && !timed) {
@@ -680,22 +665,22 @@ public final class Pipe implements AutoCloseable {
                     }
                     continue;
                 }
-                if (r == -Posix.EINTR) {
+                if (r == -Errno.EINTR) {
                     continue;
                 }
-                if (r == -Posix.EPIPE) {
-                    throw new IpcException("write", name, Posix.EPIPE, "EPIPE",
-                            "Broken pipe: every read end of the pipe is closed", IpcException.Reason.BROKEN_PIPE);
+                if (r == -Errno.EPIPE) {
+                    throw Errno.exception("write", name, Errno.EPIPE, "every read end of the pipe is closed",
+                            IpcException.Reason.BROKEN_PIPE);
                 }
-                if (r != -Posix.EAGAIN) {
-                    throw Posix.error("write", name, (int) -r);
+                if (r != -Errno.EAGAIN) {
+                    throw Errno.exception("write", name, (int) -r);
                 }
                 if (timed) {
-                    if (await(d, Posix.POLLOUT, start, budget) == 0) {
+                    if (await(d, Poll.POLLOUT, start, budget) == 0) {
                         return done;
                     }
                 } else if (mayBlock) {
-                    awaitForever(d, Posix.POLLOUT);
+                    awaitForever(d, Poll.POLLOUT);
                 } else {
                     return done;
                 }

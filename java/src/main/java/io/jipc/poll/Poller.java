@@ -2,7 +2,9 @@ package io.jipc.poll;
 
 import io.jipc.IpcException;
 import io.jipc.Pollable;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Poll;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -60,7 +62,7 @@ import java.util.Set;
  * registered with it; {@link #close()} only cancels their keys.
  */
 public final class Poller implements AutoCloseable {
-    private static final int ALWAYS_REPORTED = Posix.POLLHUP | Posix.POLLERR;
+    private static final int ALWAYS_REPORTED = Poll.POLLHUP | Poll.POLLERR;
 
     private Key[] keys = new Key[8];
     private int count;
@@ -71,7 +73,7 @@ public final class Poller implements AutoCloseable {
 
     /** Makes an empty poller. */
     public Poller() {
-        pollfds = Posix.allocatePollfds(Arena.ofAuto(), keys.length);
+        pollfds = Poll.allocate(Arena.ofAuto(), keys.length);
     }
 
     /**
@@ -98,7 +100,7 @@ public final class Poller implements AutoCloseable {
         }
         if (count == keys.length) {
             keys = java.util.Arrays.copyOf(keys, count * 2);
-            pollfds = Posix.allocatePollfds(Arena.ofAuto(), keys.length);
+            pollfds = Poll.allocate(Arena.ofAuto(), keys.length);
             ready.ensureCapacity(keys.length);
         }
         Key k = new Key(this, object, mask, count);
@@ -131,7 +133,7 @@ public final class Poller implements AutoCloseable {
      * @throws IpcException          if {@code poll(2)} fails
      */
     public synchronized int await(Duration timeout) throws IpcException {
-        return select(false, Posix.toNanos(Objects.requireNonNull(timeout, "timeout")));
+        return select(false, Clocks.toNanos(Objects.requireNonNull(timeout, "timeout")));
     }
 
     /**
@@ -193,16 +195,16 @@ public final class Poller implements AutoCloseable {
                 i--;
                 continue;
             }
-            Posix.setPollfd(pollfds, i, fd, k.interest);
+            Poll.set(pollfds, i, fd, k.interest);
         }
         long start = System.nanoTime();
         while (true) {
-            int r = Posix.poll(pollfds, count, forever ? -1 : Posix.pollMillis(budget - (System.nanoTime() - start)));
+            int r = Poll.poll(pollfds, count, forever ? -1 : Poll.millis(budget - (System.nanoTime() - start)));
             if (r > 0) {
                 return collect();
             }
-            if (r < 0 && r != -Posix.EINTR) {
-                throw Posix.error("poll", null, -r);
+            if (r < 0 && r != -Errno.EINTR) {
+                throw Errno.exception("poll", null, -r);
             }
             if (r == 0 && !forever && budget - (System.nanoTime() - start) <= 0) {
                 return 0;
@@ -212,12 +214,12 @@ public final class Poller implements AutoCloseable {
 
     private int collect() {
         for (int i = 0; i < count; i++) {
-            int revents = Posix.revents(pollfds, i);
+            int revents = Poll.revents(pollfds, i);
             if (revents == 0) {
                 continue;
             }
             Key k = keys[i];
-            if ((revents & Posix.POLLNVAL) != 0) {
+            if ((revents & Poll.POLLNVAL) != 0) {
                 throw new IllegalStateException(k.pollable + " was closed while the poller waited on it");
             }
             k.ready = revents & (k.interest | ALWAYS_REPORTED);

@@ -232,7 +232,7 @@ final class NativeLibrary {
                 tried.add(dir + ": " + e.getMessage());  // home not writable: a service user such as nobody
             }
         }
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jipc-" + Posix.geteuid());
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jipc-" + Procs.geteuid());
         try {
             createPrivate(dir);
             dirs.add(dir);
@@ -271,7 +271,7 @@ final class NativeLibrary {
             System.load(path.toString());
             return "an anonymous memory file (memfd " + fd + ")";
         } finally {
-            Posix.close(fd);  // the loaded mapping keeps the memory
+            Fds.close(fd);  // the loaded mapping keeps the memory
         }
     }
 
@@ -286,7 +286,7 @@ final class NativeLibrary {
             throw new IOException(dir + " is not a directory");
         }
         int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        if (owner != Posix.geteuid()) {
+        if (owner != Procs.geteuid()) {
             throw new IOException(dir + " belongs to uid " + owner + ", not to us; refusing to load code from it");
         }
         if (!attrs.permissions().equals(OWNER_ONLY)) {

@@ -1,6 +1,7 @@
 package io.jipc.ring;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -48,8 +49,8 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
     }
 
     static void checkFutex(int r) {
-        if (r < 0 && r != -Posix.EAGAIN && r != -Posix.EINTR && r != -Posix.ETIMEDOUT) {
-            throw new IllegalStateException(Posix.error("futex(FUTEX_WAIT)", null, -r).getMessage());
+        if (r < 0 && r != -Errno.EAGAIN && r != -Errno.EINTR && r != -Errno.ETIMEDOUT) {
+            throw new IllegalStateException(Errno.exception("futex(FUTEX_WAIT)", null, -r).getMessage());
         }
     }
 
@@ -112,7 +113,7 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
 
     /** A timed form's budget: never {@link #FOREVER}, {@link #NOW} for zero or negative. */
     private static long budget(Duration timeout) {
-        return Posix.toNanos(timeout);
+        return Clocks.toNanos(timeout);
     }
 
     @Override

@@ -1,6 +1,6 @@
 package io.jipc.ring;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
 import io.jipc.process.ProcessIdentity;
 
 import java.lang.foreign.Arena;
@@ -106,7 +106,7 @@ final class RingConsumer {
         LONG.setVolatile(region, CONSUMER_POSITION_AT, head + bytes);
         if ((int) INT.getVolatile(region, PRODUCER_SLEEPERS_AT) != 0) {
             INT.getAndAdd(region, SPACE_SEQUENCE_AT, 1);
-            Posix.futexWake(spaceSequenceWord, Integer.MAX_VALUE);
+            io.jipc.posix.Futex.wake(spaceSequenceWord, Integer.MAX_VALUE);
         }
     }
 
@@ -204,7 +204,7 @@ final class RingConsumer {
             }
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment timespec = Posix.timespec(arena, 0);
+            MemorySegment timespec = Clocks.timespec(arena);
             while (true) {
                 long left = timeoutNanos < 0 ? RingBase.IDLE_SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
                 if (left <= 0) {
@@ -218,8 +218,8 @@ final class RingConsumer {
                     if (length <= 0) {
                         // A claimed head may belong to a dead producer: look again soon.
                         long slice = length < 0 ? STALL_NANOS : RingBase.IDLE_SLICE_NANOS;
-                        Posix.setTimespec(timespec, Math.min(left, slice));
-                        RingBase.checkFutex(Posix.futexWait(dataSequenceWord, sequence, timespec));
+                        Clocks.setTimespec(timespec, Math.min(left, slice));
+                        RingBase.checkFutex(io.jipc.posix.Futex.await(dataSequenceWord, sequence, timespec));
                     }
                 } finally {
                     INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, -1);

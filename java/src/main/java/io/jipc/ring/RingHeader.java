@@ -1,7 +1,8 @@
 package io.jipc.ring;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Procs;
 import io.jipc.process.ProcessIdentity;
 
 import java.lang.foreign.MemorySegment;
@@ -53,7 +54,7 @@ final class RingHeader {
     /** (MemorySegment, long offset) → int. */
     static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     /** This process's pid, the claimer identity in claimed headers. */
-    static final int PID = Posix.getpid();
+    static final int PID = Procs.getpid();
 
     /** How long an attacher waits for a creator to finish, unless told otherwise. */
     static final Duration DEFAULT_ATTACH_TIMEOUT = Duration.ofSeconds(2);
@@ -104,7 +105,7 @@ final class RingHeader {
             throw new IllegalArgumentException("a ring's region holds at least its " + HEADER_LENGTH
                     + "-byte header, not " + region.byteSize() + " bytes");
         }
-        long deadline = System.nanoTime() + Posix.toNanos(timeout);
+        long deadline = System.nanoTime() + Clocks.toNanos(timeout);
         while (true) {
             int state = (int) INT.getAcquire(region, INIT_STATE_AT);
             if (state != STATE_UNINITIALISED) {

@@ -1,6 +1,6 @@
 package io.jipc.ring;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -116,7 +116,7 @@ final class RingProducer {
         }
         if ((int) INT.getVolatile(region, CONSUMER_SLEEPERS_AT) != 0) {
             INT.getAndAdd(region, DATA_SEQUENCE_AT, 1);
-            Posix.futexWake(dataSequenceWord, Integer.MAX_VALUE);
+            io.jipc.posix.Futex.wake(dataSequenceWord, Integer.MAX_VALUE);
         }
     }
 
@@ -238,7 +238,7 @@ final class RingProducer {
             }
         }
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment timespec = Posix.timespec(arena, 0);
+            MemorySegment timespec = Clocks.timespec(arena);
             while (true) {
                 long left = timeoutNanos < 0 ? RingBase.IDLE_SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
                 if (left <= 0) {
@@ -258,8 +258,8 @@ final class RingProducer {
                         }
                         slice = BUSY_NAP_NANOS;
                     }
-                    Posix.setTimespec(timespec, Math.min(left, slice));
-                    RingBase.checkFutex(Posix.futexWait(spaceSequenceWord, sequence, timespec));
+                    Clocks.setTimespec(timespec, Math.min(left, slice));
+                    RingBase.checkFutex(io.jipc.posix.Futex.await(spaceSequenceWord, sequence, timespec));
                 } finally {
                     INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, -1);
                 }

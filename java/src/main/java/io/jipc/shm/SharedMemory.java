@@ -5,7 +5,9 @@ import io.jipc.internal.Mappings;
 import io.jipc.internal.Reclaim;
 import io.jipc.posix.Creation;
 import io.jipc.posix.Names;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+import io.jipc.posix.Mman;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -113,11 +115,11 @@ public final class SharedMemory implements AutoCloseable {
     public static boolean unlink(String name) throws IpcException {
         Names.check(KIND, name, MAX_NAME_BYTES);
         try (Arena a = Arena.ofConfined()) {
-            int r = Posix.shmUnlink(a.allocateFrom(name));
-            if (r == -Posix.ENOENT) {
+            int r = Mman.shmUnlink(a.allocateFrom(name));
+            if (r == -Errno.ENOENT) {
                 return false;
             }
-            Posix.check(r, "shm_unlink", name);
+            Errno.check(r, "shm_unlink", name);
             return true;
         }
     }
@@ -210,19 +212,19 @@ public final class SharedMemory implements AutoCloseable {
         public SharedMemory create() throws IpcException {
             requireSize();
             try (Arena a = Arena.ofConfined()) {
-                int fd = Posix.check(Posix.shmOpen(a.allocateFrom(name),
-                        Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_CLOEXEC, mode), "shm_open", name);
+                int fd = Errno.check(Mman.shmOpen(a.allocateFrom(name),
+                        Fds.O_RDWR | Fds.O_CREAT | Fds.O_EXCL | Fds.O_CLOEXEC, mode), "shm_open", name);
                 boolean ok = false;
                 try {
-                    Posix.check(Posix.fchmod(fd, mode), "fchmod", name);
-                    Posix.check(Posix.ftruncate(fd, size), "ftruncate", name);
+                    Errno.check(Fds.fchmod(fd, mode), "fchmod", name);
+                    Errno.check(Fds.ftruncate(fd, size), "ftruncate", name);
                     SharedMemory shm = map(fd, size);
                     ok = true;
                     return shm;
                 } finally {
                     if (!ok) {
-                        Posix.close(fd);
-                        Posix.shmUnlink(a.allocateFrom(name));
+                        Fds.close(fd);
+                        Mman.shmUnlink(a.allocateFrom(name));
                     }
                 }
             }
@@ -231,7 +233,7 @@ public final class SharedMemory implements AutoCloseable {
         /** Opens the existing object; fails with {@code DOES_NOT_EXIST} if there is none. */
         public SharedMemory open() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
-                int fd = Posix.check(Posix.shmOpen(a.allocateFrom(name), Posix.O_RDWR | Posix.O_CLOEXEC, 0),
+                int fd = Errno.check(Mman.shmOpen(a.allocateFrom(name), Fds.O_RDWR | Fds.O_CLOEXEC, 0),
                         "shm_open", name);
                 boolean ok = false;
                 try {
@@ -240,7 +242,7 @@ public final class SharedMemory implements AutoCloseable {
                     return shm;
                 } finally {
                     if (!ok) {
-                        Posix.close(fd);
+                        Fds.close(fd);
                     }
                 }
             }
@@ -265,7 +267,7 @@ public final class SharedMemory implements AutoCloseable {
         private long awaitSize(int fd) throws IpcException {
             long deadline = System.nanoTime() + 2_000_000_000L;
             while (true) {
-                long actual = Posix.fstat(fd, "fstat", name).size();
+                long actual = Fds.fstat(fd, "fstat", name).size();
                 if (actual > 0) {
                     if (size > 0 && actual < size) {
                         throw new IpcException("shm_open", name, 0, null, "object is " + actual
@@ -285,7 +287,7 @@ public final class SharedMemory implements AutoCloseable {
 
         /** Maps {@code fd}, which the result then owns (kept open to check the size). */
         private SharedMemory map(int fd, long length) throws IpcException {
-            long address = Posix.check(Posix.mmapShared(fd, length), "mmap", name);
+            long address = Errno.check(Mman.mmapShared(fd, length), "mmap", name);
             Mapping mapping = new Mapping(fd, address, length, name);
             try {
                 mapping.check();  // a shrink between fstat and mmap: refuse before anyone touches it
@@ -323,7 +325,7 @@ public final class SharedMemory implements AutoCloseable {
             if (fd < 0) {
                 return;  // unmapped: every segment refuses access already
             }
-            long now = Posix.fstat(fd, "fstat", name).size();
+            long now = Fds.fstat(fd, "fstat", name).size();
             if (now < length) {
                 throw new IpcException("fstat", name, 0, null, "object was shrunk to " + now + " bytes by another "
                         + "process; " + length + " bytes are mapped, and touching them past the end would kill this "
@@ -333,8 +335,8 @@ public final class SharedMemory implements AutoCloseable {
 
         synchronized void release() {
             if (fd >= 0) {
-                Posix.munmap(address, length);
-                Posix.close(fd);
+                Mman.munmap(address, length);
+                Fds.close(fd);
                 fd = -1;
             }
         }

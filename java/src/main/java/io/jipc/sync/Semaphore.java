@@ -1,9 +1,12 @@
 package io.jipc.sync;
 
 import io.jipc.IpcException;
+import io.jipc.posix.Clocks;
 import io.jipc.posix.Creation;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
 import io.jipc.posix.Names;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Semaphores;
 import io.jipc.posix.UseCount;
 
 import java.io.IOException;
@@ -69,7 +72,7 @@ public final class Semaphore implements AutoCloseable {
     private static final String KIND = "semaphore name";
     /** One deadline per thread, so a timed acquire allocates nothing. */
     private static final ThreadLocal<MemorySegment> DEADLINE =
-            ThreadLocal.withInitial(() -> Posix.allocateTimespec(Arena.ofAuto()));
+            ThreadLocal.withInitial(() -> Clocks.timespec(Arena.ofAuto()));
 
     private final String name;
     private final long sem;
@@ -131,11 +134,11 @@ public final class Semaphore implements AutoCloseable {
     public static boolean unlink(String name) throws IpcException {
         Names.check(KIND, name, MAX_NAME_BYTES);
         try (Arena a = Arena.ofConfined()) {
-            int r = Posix.semUnlink(a.allocateFrom(name));
-            if (r == -Posix.ENOENT) {
+            int r = Semaphores.unlink(a.allocateFrom(name));
+            if (r == -Errno.ENOENT) {
                 return false;
             }
-            Posix.check(r, "sem_unlink", name);
+            Errno.check(r, "sem_unlink", name);
             return true;
         }
     }
@@ -150,12 +153,12 @@ public final class Semaphore implements AutoCloseable {
         use.enter();
         try {
             while (true) {
-                int r = Posix.semWait(sem);
+                int r = Semaphores.await(sem);
                 if (r == 0) {
                     return;
                 }
-                if (r != -Posix.EINTR) {
-                    throw Posix.error("sem_wait", name, -r);
+                if (r != -Errno.EINTR) {
+                    throw Errno.exception("sem_wait", name, -r);
                 }
             }
         } finally {
@@ -188,24 +191,24 @@ public final class Semaphore implements AutoCloseable {
      * @throws IpcException          if {@code sem_clockwait} fails otherwise
      */
     public boolean tryAcquire(Duration timeout) throws IpcException {
-        long nanos = Posix.toNanos(timeout);
+        long nanos = Clocks.toNanos(timeout);
         use.enter();
         try {
             if (nanos == 0) {
                 return tryOnce();
             }
             // Absolute, so a wait resumed after EINTR ends when the first would have.
-            MemorySegment deadline = Posix.deadline(Posix.CLOCK_MONOTONIC, nanos, DEADLINE.get());
+            MemorySegment deadline = Clocks.deadline(Clocks.CLOCK_MONOTONIC, nanos, DEADLINE.get());
             while (true) {
-                int r = Posix.semClockwaitMonotonic(sem, deadline);
+                int r = Semaphores.clockwaitMonotonic(sem, deadline);
                 if (r == 0) {
                     return true;
                 }
-                if (r == -Posix.ETIMEDOUT) {
+                if (r == -Errno.ETIMEDOUT) {
                     return false;
                 }
-                if (r != -Posix.EINTR) {
-                    throw Posix.error("sem_clockwait", name, -r);
+                if (r != -Errno.EINTR) {
+                    throw Errno.exception("sem_clockwait", name, -r);
                 }
             }
         } finally {
@@ -215,15 +218,15 @@ public final class Semaphore implements AutoCloseable {
 
     private boolean tryOnce() throws IpcException {
         while (true) {
-            int r = Posix.semTrywait(sem);
+            int r = Semaphores.trywait(sem);
             if (r == 0) {
                 return true;
             }
-            if (r == -Posix.EAGAIN) {
+            if (r == -Errno.EAGAIN) {
                 return false;
             }
-            if (r != -Posix.EINTR) {
-                throw Posix.error("sem_trywait", name, -r);
+            if (r != -Errno.EINTR) {
+                throw Errno.exception("sem_trywait", name, -r);
             }
         }
     }
@@ -238,7 +241,7 @@ public final class Semaphore implements AutoCloseable {
     public void release() throws IpcException {
         use.enter();
         try {
-            Posix.check(Posix.semPost(sem), "sem_post", name);
+            Errno.check(Semaphores.post(sem), "sem_post", name);
         } finally {
             use.exit();
         }
@@ -254,7 +257,7 @@ public final class Semaphore implements AutoCloseable {
     public int value() throws IpcException {
         use.enter();
         try {
-            return Posix.check(Posix.semGetvalue(sem), "sem_getvalue", name);
+            return Errno.check(Semaphores.getvalue(sem), "sem_getvalue", name);
         } finally {
             use.exit();
         }
@@ -280,7 +283,7 @@ public final class Semaphore implements AutoCloseable {
     @Override
     public void close() {
         if (use.close()) {
-            Posix.semClose(sem);
+            Semaphores.close(sem);
         }
     }
 
@@ -330,7 +333,7 @@ public final class Semaphore implements AutoCloseable {
         public Semaphore create() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment cname = a.allocateFrom(name);
-                long sem = Posix.check(Posix.semOpen(cname, Posix.O_CREAT | Posix.O_EXCL, mode, initial),
+                long sem = Errno.check(Semaphores.open(cname, Fds.O_CREAT | Fds.O_EXCL, mode, initial),
                         "sem_open", name);
                 boolean ok = false;
                 try {
@@ -339,8 +342,8 @@ public final class Semaphore implements AutoCloseable {
                     return new Semaphore(name, sem);
                 } finally {
                     if (!ok) {
-                        Posix.semClose(sem);
-                        Posix.semUnlink(cname);
+                        Semaphores.close(sem);
+                        Semaphores.unlink(cname);
                     }
                 }
             }
@@ -349,7 +352,7 @@ public final class Semaphore implements AutoCloseable {
         /** Opens the existing semaphore; fails with {@code DOES_NOT_EXIST} if there is none. */
         public Semaphore open() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
-                long sem = Posix.check(Posix.semOpen(a.allocateFrom(name), 0, 0, 0), "sem_open", name);
+                long sem = Errno.check(Semaphores.open(a.allocateFrom(name), 0, 0, 0), "sem_open", name);
                 return new Semaphore(name, sem);
             }
         }

@@ -73,7 +73,7 @@ class NativeLibraryTest {
     @Test
     @Timeout(180)
     void noexecDirectoriesFallBackToTheNextPlaceAndSayWhy(@TempDir Path dir) throws Exception {
-        assumeTrue(Posix.geteuid() == 0, "mounting a noexec tmpfs needs root");
+        assumeTrue(Procs.geteuid() == 0, "mounting a noexec tmpfs needs root");
         Path cache = Files.createDirectory(dir.resolve("cache"));
         Path tmp = Files.createDirectory(dir.resolve("tmp"));
         String mountCache = "mount -t tmpfs -o noexec,mode=700 jipc-noexec " + cache;
@@ -110,15 +110,15 @@ class NativeLibraryTest {
             spawn = Spawn.command("/usr/bin/unshare", args.toArray(String[]::new));
         }
         int[] out = new int[2];
-        Posix.check(Posix.pipe2(out, Posix.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(out, Fds.O_CLOEXEC), "pipe2", null);
         StringBuilder text = new StringBuilder();
         try (ChildProcess c = spawn.environment(envName, envValue).mapDescriptor(1, out[1]).start(); Arena arena = Arena.ofConfined()) {
-            Posix.close(out[1]);
+            Fds.close(out[1]);
             out[1] = -1;
             MemorySegment buf = arena.allocate(4096);
             while (true) {
-                long n = Posix.read(out[0], buf, buf.byteSize());
-                if (n == -Posix.EINTR) {
+                long n = Fds.read(out[0], buf, buf.byteSize());
+                if (n == -Errno.EINTR) {
                     continue;
                 }
                 if (n <= 0) {
@@ -129,9 +129,9 @@ class NativeLibraryTest {
             ExitStatus s = c.waitFor();
             assertEquals(0, s.code(), s + ": " + text);
         } finally {
-            Posix.close(out[0]);
+            Fds.close(out[0]);
             if (out[1] >= 0) {
-                Posix.close(out[1]);
+                Fds.close(out[1]);
             }
         }
         return text.toString();

@@ -1,7 +1,9 @@
 package io.jipc.shm;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+import io.jipc.posix.Mman;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Spawn;
@@ -16,6 +18,8 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,7 +43,7 @@ class ShrinkTest {
     @Timeout(120)
     void aWaiterOfAMutexWhoseObjectWasShrunkIsToldNotKilled() throws Exception {
         SharedMemory.create(name, 4096).close();
-        String out = runVictim("waiter", "WAITING", null);
+        String out = runVictim("waiter", "WAITING", null, ShrinkTest::stopInFutex);
         assertTrue(out.contains("REFUSED IpcException"), out);
         assertTrue(out.contains("shrunk"), out);
     }
@@ -48,29 +52,29 @@ class ShrinkTest {
     @Timeout(120)
     void checkSizeReportsAShrinkAsIpcException() throws Exception {
         SharedMemory.create(name, 8192).close();
-        String out = runVictim("check", "OPEN", "go\n");
+        String out = runVictim("check", "OPEN", "go\n", null);
         assertTrue(out.contains("OPEN 8192"), out);
         assertTrue(out.contains("REFUSED IpcException"), out);
         assertTrue(out.contains("8192") && out.contains(" 0 bytes"), out);
     }
 
     /** Starts the victim, shrinks the object to 0 once it prints {@code ready}, returns all it printed. */
-    private String runVictim(String scenario, String ready, String then) throws Exception {
+    private String runVictim(String scenario, String ready, String then, Pause pause) throws Exception {
         int[] out = new int[2];
         int[] in = new int[2];
-        Posix.check(Posix.pipe2(out, Posix.O_CLOEXEC), "pipe2", null);
-        Posix.check(Posix.pipe2(in, Posix.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(out, Fds.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(in, Fds.O_CLOEXEC), "pipe2", null);
         StringBuilder text = new StringBuilder();
         try (ChildProcess victim = Spawn.java(ShrinkChildren.class, scenario, name)
                 .mapDescriptor(0, in[0]).mapDescriptor(1, out[1]).start();
              Arena arena = Arena.ofConfined()) {
-            Posix.close(out[1]);
-            Posix.close(in[0]);
+            Fds.close(out[1]);
+            Fds.close(in[0]);
             out[1] = in[0] = -1;
             MemorySegment buf = arena.allocate(4096);
             while (!text.toString().contains(ready)) {
-                long n = Posix.read(out[0], buf, buf.byteSize());
-                if (n <= 0 && n != -Posix.EINTR) {
+                long n = Fds.read(out[0], buf, buf.byteSize());
+                if (n <= 0 && n != -Errno.EINTR) {
                     break;
                 }
                 if (n > 0) {
@@ -78,14 +82,20 @@ class ShrinkTest {
                 }
             }
             assertTrue(text.toString().contains(ready), "victim never got ready: " + text);
+            if (pause != null) {
+                pause.stop(victim, text.toString());
+            }
             shrinkToZero();
+            if (pause != null) {
+                assertTrue(victim.signal(SIGCONT));
+            }
             if (then != null) {
                 MemorySegment msg = arena.allocateFrom(then);
-                Posix.write(in[1], msg, then.length());
+                Fds.write(in[1], msg, then.length());
             }
             while (true) {
-                long n = Posix.read(out[0], buf, buf.byteSize());
-                if (n == -Posix.EINTR) {
+                long n = Fds.read(out[0], buf, buf.byteSize());
+                if (n == -Errno.EINTR) {
                     continue;
                 }
                 if (n <= 0) {
@@ -98,21 +108,58 @@ class ShrinkTest {
         } finally {
             for (int fd : new int[] {out[0], out[1], in[0], in[1]}) {
                 if (fd >= 0) {
-                    Posix.close(fd);
+                    Fds.close(fd);
                 }
             }
         }
         return text.toString();
     }
 
+    /** Stops the victim at a moment of the test's choosing; it is continued after the shrink. */
+    private interface Pause {
+        void stop(ChildProcess victim, String printed) throws Exception;
+    }
+
+    private static final int SIGSTOP = 19;
+    private static final int SIGCONT = 18;
+    private static final int SYS_FUTEX = 202;
+
+    /**
+     * Stops the victim while its waiter is inside FUTEX_WAIT on the lock word, so the shrink
+     * lands where the Mutex promises to notice it (on waking) and not in the documented race
+     * between a check and the next access. Stops and continues until it finds it there.
+     */
+    private static void stopInFutex(ChildProcess victim, String printed) throws Exception {
+        String[] f = printed.substring(printed.indexOf("WAITING")).trim().split("\\s+");
+        Path task = Path.of("/proc", Integer.toString(victim.pid()), "task", f[1]);
+        String inFutexOnWord = SYS_FUTEX + " " + f[2] + " 0x0 ";
+        for (int i = 0; i < 2000; i++) {
+            assertTrue(victim.signal(SIGSTOP));
+            while (stateOf(task) != 'T') {
+                Thread.sleep(1);
+            }
+            if (Files.readString(task.resolve("syscall")).startsWith(inFutexOnWord)) {
+                return;
+            }
+            assertTrue(victim.signal(SIGCONT));
+            Thread.sleep(3);
+        }
+        throw new AssertionError("the waiter was never seen in FUTEX_WAIT on " + f[2]);
+    }
+
+    private static char stateOf(Path task) throws Exception {
+        String stat = Files.readString(task.resolve("stat"));
+        return stat.charAt(stat.lastIndexOf(')') + 2);
+    }
+
     /** What a hostile peer of the same user can do: open the name and ftruncate it. */
     private void shrinkToZero() throws IpcException {
         try (Arena a = Arena.ofConfined()) {
-            int fd = Posix.check(Posix.shmOpen(a.allocateFrom(name), Posix.O_RDWR | Posix.O_CLOEXEC, 0), "shm_open", name);
+            int fd = Errno.check(Mman.shmOpen(a.allocateFrom(name), Fds.O_RDWR | Fds.O_CLOEXEC, 0), "shm_open", name);
             try {
-                Posix.check(Posix.ftruncate(fd, 0), "ftruncate", name);
+                Errno.check(Fds.ftruncate(fd, 0), "ftruncate", name);
             } finally {
-                Posix.close(fd);
+                Fds.close(fd);
             }
         }
     }

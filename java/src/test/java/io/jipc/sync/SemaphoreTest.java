@@ -190,7 +190,7 @@ class SemaphoreTest {
                     failure.set(t);
                 }
             });
-            awaitInNativeCall(waiter, "semWait");
+            awaitInNativeCall(waiter, "await");
             IllegalStateException refused = assertThrows(IllegalStateException.class, s::close);
             assertTrue(refused.getMessage().contains("1 thread"), refused.getMessage());
             s.release();
