@@ -91,7 +91,7 @@ public final class Spawn {
             cmd.add(modulePath);
             cmd.add("--add-modules");
             cmd.add(jipc.getName());
-            cmd.add("--enable-native-access=" + jipc.getName() + ",io.jipc.bindings");
+            cmd.add("--enable-native-access=" + jipc.getName());
         } else {
             cmd.add("--enable-native-access=ALL-UNNAMED");
         }
