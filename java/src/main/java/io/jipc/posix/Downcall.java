@@ -30,7 +30,7 @@ final class Downcall {
     }
 
     static {
-        // Before any binding is linked: they were generated for Linux on x86-64 only.
+        // Before any handle is linked: the bindings were generated for Linux on x86-64 only.
         NativeLibrary.checkPlatform();
     }
 
