@@ -12,7 +12,7 @@ import io.jipc.testing.Leaks;
 import io.jipc.testing.NoLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.lang.foreign.ValueLayout;
 import java.util.Set;
@@ -22,8 +22,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Sealed anonymous memory: nobody can pull it away, it travels by descriptor, and it leaves nothing behind. */
-@ExtendWith(NoLeaks.class)
 class SealedMemoryTest {
+    /** Registered, not named in @ExtendWith: on the module path JUnit cannot instantiate it (io.jipc.testing is not opened). */
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+
 
     /** The attack of ShrinkTest, against sealed memory: a peer holding the descriptor cannot shrink it. */
     @Test

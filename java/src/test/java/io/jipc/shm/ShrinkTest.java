@@ -12,7 +12,7 @@ import io.jipc.testing.NoLeaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -30,8 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * child JVM, so a crash fails the test instead of killing it; the shrinking peer is this
  * JVM, through a descriptor of its own and without a mapping.
  */
-@ExtendWith(NoLeaks.class)
 class ShrinkTest {
+    /** Registered, not named in @ExtendWith: on the module path JUnit cannot instantiate it (io.jipc.testing is not opened). */
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+
     private final String name = Leaks.uniqueName("shrink");
 
     @AfterEach
