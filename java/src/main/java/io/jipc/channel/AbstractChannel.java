@@ -1,12 +1,11 @@
 package io.jipc.channel;
 
-import io.jipc.posix.Posix;
+import io.jipc.internal.Lifetime;
+import io.jipc.posix.Clocks;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
@@ -51,30 +50,25 @@ abstract sealed class AbstractChannel implements MessageChannel
     static final long SLICE_NANOS = 50_000_000L;
     static final Duration SLICE = Duration.ofNanos(SLICE_NANOS);
 
-    private static final int CLOSED = Integer.MIN_VALUE;
     /** The channel whose handler this thread is running (the innermost one), so it cannot receive from it. */
     private static final ThreadLocal<AbstractChannel> HANDLING = new ThreadLocal<>();
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(AbstractChannel.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     final URI address;
     /** The address as messages name it. */
     final String name;
     final int maxMessageSize;
-    /** Threads inside an operation, plus {@link #CLOSED} once closed. */
-    private volatile int state;
+    /**
+     * Threads inside an operation, and the close: jipc's one {@link Lifetime}. A transport's
+     * waits pass it to {@code io.jipc.internal.Wait} so that a close (and, with
+     * {@code Interrupts.CLOSE}, an interrupt) ends them.
+     */
+    final Lifetime lifetime;
 
     AbstractChannel(URI address, int maxMessageSize) {
         this.address = address;
         this.name = address.toString();
         this.maxMessageSize = maxMessageSize;
+        this.lifetime = new Lifetime(name, this::wakeUp, this::release);
     }
 
     // ---- the primitives a transport implements ----
@@ -128,7 +122,7 @@ abstract sealed class AbstractChannel implements MessageChannel
 
     @Override
     public final boolean isOpen() {
-        return (state & CLOSED) == 0;
+        return lifetime.isOpen();
     }
 
     @Override
@@ -238,20 +232,7 @@ abstract sealed class AbstractChannel implements MessageChannel
 
     @Override
     public final void close() {
-        while (true) {
-            int s = state;
-            if ((s & CLOSED) != 0) {
-                return;
-            }
-            if (STATE.compareAndSet(this, s, s | CLOSED)) {
-                if (s == 0) {
-                    release();
-                } else {
-                    wakeUp();
-                }
-                return;
-            }
-        }
+        lifetime.close();
     }
 
     @Override
@@ -343,29 +324,18 @@ abstract sealed class AbstractChannel implements MessageChannel
     }
 
     private void enter() {
-        while (true) {
-            int s = state;
-            if ((s & CLOSED) != 0) {
-                throw new IllegalStateException(name + " is closed");
-            }
-            if (STATE.compareAndSet(this, s, s + 1)) {
-                return;
-            }
-        }
+        lifetime.enter();
     }
 
     private void exit() {
-        int s = (int) STATE.getAndAdd(this, -1) - 1;
-        if (s == CLOSED) {
-            release();
-        }
+        lifetime.exit();
     }
 
     // ---- helpers for the primitives ----
 
     /** {@return whether {@link #close()} has been called; a waiting primitive then gives up} */
     final boolean isClosing() {
-        return (state & CLOSED) != 0;
+        return lifetime.isClosing();
     }
 
     /** Throws the exception a primitive ends with when a close cut its wait short. */
@@ -453,6 +423,6 @@ abstract sealed class AbstractChannel implements MessageChannel
     }
 
     static long nanos(Duration timeout) {
-        return Posix.toNanos(Objects.requireNonNull(timeout, "timeout"));
+        return Clocks.toNanos(Objects.requireNonNull(timeout, "timeout"));
     }
 }

@@ -1,7 +1,9 @@
 package io.jipc.channel;
 
+import io.jipc.posix.Clocks;
+
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Poll;
 import jdk.net.ExtendedSocketOptions;
 
 import java.io.IOException;
@@ -142,7 +144,7 @@ final class SocketListenerChannel extends AbstractChannel {
         this.onlyUser = onlyUser;
         this.secret = options.secretBytes();
         this.maxConnections = options.maxConnections();
-        this.helloTimeoutNanos = Posix.toNanos(options.helloTimeout());
+        this.helloTimeoutNanos = Clocks.toNanos(options.helloTimeout());
         this.onDropped = options.peerDroppedListener();
         this.budget = new Budget(options.maxUnfinishedBytesFor(maxMessageSize));
         selector = Selector.open();
@@ -408,7 +410,7 @@ final class SocketListenerChannel extends AbstractChannel {
     private void pump(long waitNanos) throws IOException {
         try {
             if (waitNanos > 0) {
-                selector.select(this::onReady, Posix.pollMillis(waitNanos));
+                selector.select(this::onReady, Poll.millis(waitNanos));
             } else {
                 selector.selectNow(this::onReady);
             }

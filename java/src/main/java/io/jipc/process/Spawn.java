@@ -1,7 +1,7 @@
 package io.jipc.process;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
 import io.jipc.posix.Spawner;
 
 import java.nio.file.Files;
@@ -91,7 +91,7 @@ public final class Spawn {
             cmd.add(modulePath);
             cmd.add("--add-modules");
             cmd.add(jipc.getName());
-            cmd.add("--enable-native-access=" + jipc.getName() + ",io.jipc.bindings");
+            cmd.add("--enable-native-access=" + jipc.getName());
         } else {
             cmd.add("--enable-native-access=ALL-UNNAMED");
         }
@@ -229,7 +229,7 @@ public final class Spawn {
                 return candidate.toString();
             }
         }
-        throw Posix.error("spawn: execvp", name, Posix.ENOENT);
+        throw Errno.exception("spawn: execvp", name, Errno.ENOENT);
     }
 
     private static void checkNoNul(String what, String s) {

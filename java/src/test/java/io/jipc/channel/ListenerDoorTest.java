@@ -1,7 +1,7 @@
 package io.jipc.channel;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Procs;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.Spawn;
 import org.junit.jupiter.api.AfterEach;
@@ -331,7 +331,7 @@ class ListenerDoorTest {
     @Test
     @Timeout(120)
     void aUnixPeerOfAnotherUserIsDroppedWhateverTheFilePermissionsSay() throws Exception {
-        Assumptions.assumeTrue(Posix.geteuid() == 0, "needs root to run a peer as another user");
+        Assumptions.assumeTrue(Procs.geteuid() == 0, "needs root to run a peer as another user");
         Path python = Arrays.stream(new String[] {"/usr/bin/python3", "/bin/python3"}).map(Path::of)
                 .filter(Files::isExecutable).findFirst().orElse(null);
         Assumptions.assumeTrue(python != null, "python3 plays the peer");
