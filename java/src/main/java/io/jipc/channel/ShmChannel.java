@@ -1,6 +1,7 @@
 package io.jipc.channel;
 
 import io.jipc.IpcException;
+import io.jipc.internal.Reclaim;
 import io.jipc.process.ProcessIdentity;
 import io.jipc.ring.Claim;
 import io.jipc.ring.MpscRing;
@@ -57,6 +58,8 @@ final class ShmChannel extends AbstractChannel {
     private final boolean bound;
     /** The binder, as its header names it; for a sender that waits for room. */
     private final ProcessIdentity binder;
+    /** The binder's removal of its name: at close, at a clean exit, or when the channel is unreachable. */
+    private final Reclaim.Handle unbind;
     /** Ring consumer methods are for one thread at a time. */
     private final ReentrantLock receiving = new ReentrantLock();
 
@@ -69,6 +72,14 @@ final class ShmChannel extends AbstractChannel {
         int pid = (int) INT.get(header, (long) BINDER_PID_OFFSET);
         long startTime = (long) LONG.get(header, (long) BINDER_START_TIME_OFFSET);
         this.binder = pid > 0 && startTime >= 0 ? new ProcessIdentity(pid, startTime) : null;
+        if (bound) {
+            // A binder that exits without closing (System.exit, SIGTERM) or drops the channel still leaves no name.
+            String objectName = shm.name();
+            long incarnation = (long) LONG.get(header, (long) INCARNATION_OFFSET);
+            this.unbind = Reclaim.whenUnreachableOrAtExit(this, () -> unbind(objectName, incarnation));
+        } else {
+            this.unbind = null;
+        }
     }
 
     /** The shared-memory name in an {@code shm:/name} address. */
@@ -410,22 +421,28 @@ final class ShmChannel extends AbstractChannel {
     void release() {
         if (bound) {
             INT.setVolatile(header, (long) STATE_OFFSET, STATE_CLOSED);
-            unlinkIfOurs();
+            unbind.run();
         }
         shm.close();
     }
 
-    /** Removes the name unless someone removed it and bound it anew meanwhile. */
-    private void unlinkIfOurs() {
-        long ours = (long) LONG.get(header, (long) INCARNATION_OFFSET);
+    /**
+     * Marks the channel closed and removes the name, unless someone removed it and bound it
+     * anew meanwhile (the incarnation differs). It works through a mapping of its own, never
+     * the channel's, so that it can run at JVM exit while the channel is in use or unmapped.
+     */
+    private static void unbind(String name, long incarnation) {
         try {
             boolean same;
-            try (SharedMemory now = SharedMemory.open(shm.name())) {
+            try (SharedMemory now = SharedMemory.open(name)) {
                 same = now.size() >= ShmChannelDescriptor.HEADER_LENGTH
-                        && (long) LONG.getVolatile(now.segment(), (long) INCARNATION_OFFSET) == ours;
+                        && (long) LONG.getVolatile(now.segment(), (long) INCARNATION_OFFSET) == incarnation;
+                if (same) {
+                    INT.setVolatile(now.segment(), (long) STATE_OFFSET, STATE_CLOSED);
+                }
             }
             if (same) {
-                SharedMemory.unlink(shm.name());
+                SharedMemory.unlink(name);
             }
         } catch (IpcException | RuntimeException e) {
             // Gone already, or not ours to remove: nothing of this channel is left under the name.

@@ -221,6 +221,26 @@ class ShmChannelTest extends ChannelContract {
     }
 
     @Test
+    @Timeout(120)
+    void aBinderThatExitsWithoutClosingLeavesNoName() throws Exception {
+        String name = Leaks.uniqueName("exit");
+        Path dir = Files.createTempDirectory("jipc-exit-");
+        Path socket = dir.resolve("s");
+        try {
+            try (ChildProcess binder = Spawn.java(ShmPeer.class, "bind-and-exit", "shm:" + name, "unix:" + socket)
+                    .start()) {
+                assertEquals(0, binder.waitFor().code());
+            }
+            assertFalse(Files.exists(Path.of("/dev/shm", name.substring(1))), "the shm: name went with the JVM");
+            assertFalse(Files.exists(socket, java.nio.file.LinkOption.NOFOLLOW_LINKS), "the socket file too");
+        } finally {
+            SharedMemory.unlink(name);
+            Files.deleteIfExists(socket);
+            Files.delete(dir);
+        }
+    }
+
+    @Test
     void aHandlerReadsEachMessageInPlaceInTheRing() throws Exception {
         MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(64)));
         MessageChannel sender = track(connect(receiver));
