@@ -106,6 +106,8 @@ final class SocketListenerChannel extends AbstractChannel {
     /** Every live connection; read by close() from any thread, changed under the receive lock. */
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
     private final ArrayDeque<Connection> ready = new ArrayDeque<>();
+    /** Set by a drop, under the receive lock: the next select must follow at once (see pump). */
+    private boolean dropsPending;
     /** Accepted, greeted, not yet watched by the selector. */
     private final Queue<Connection> arrivals = new ConcurrentLinkedQueue<>();
     private final Thread acceptor;
@@ -628,6 +630,7 @@ final class SocketListenerChannel extends AbstractChannel {
     /** Closes one connection; the caller holds the receive lock and no slice of its buffer is in use. */
     private void drop(Connection c) {
         c.closed = true;
+        dropsPending = true;
         if (connections.remove(c)) {
             live.decrementAndGet();
         }
