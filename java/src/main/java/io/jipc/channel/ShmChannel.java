@@ -1,6 +1,7 @@
 package io.jipc.channel;
 
 import io.jipc.IpcException;
+import io.jipc.internal.Reclaim;
 import io.jipc.process.ProcessIdentity;
 import io.jipc.ring.Claim;
 import io.jipc.ring.MpscRing;
@@ -48,6 +49,8 @@ import static io.jipc.channel.ShmChannelDescriptor.STATE_OPEN;
 final class ShmChannel extends AbstractChannel {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
     private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    /** How long a connecting end gives a header with no binder in it before it calls it foreign. */
+    private static final long MAKING_GRACE_NANOS = 50_000_000L;
 
     private final SharedMemory shm;
     private final MemorySegment header;
@@ -55,6 +58,8 @@ final class ShmChannel extends AbstractChannel {
     private final boolean bound;
     /** The binder, as its header names it; for a sender that waits for room. */
     private final ProcessIdentity binder;
+    /** The binder's removal of its name: at close, at a clean exit, or when the channel is unreachable. */
+    private final Reclaim.Handle unbind;
     /** Ring consumer methods are for one thread at a time. */
     private final ReentrantLock receiving = new ReentrantLock();
 
@@ -67,6 +72,14 @@ final class ShmChannel extends AbstractChannel {
         int pid = (int) INT.get(header, (long) BINDER_PID_OFFSET);
         long startTime = (long) LONG.get(header, (long) BINDER_START_TIME_OFFSET);
         this.binder = pid > 0 && startTime >= 0 ? new ProcessIdentity(pid, startTime) : null;
+        if (bound) {
+            // A binder that exits without closing (System.exit, SIGTERM) or drops the channel still leaves no name.
+            String objectName = shm.name();
+            long incarnation = (long) LONG.get(header, (long) INCARNATION_OFFSET);
+            this.unbind = Reclaim.whenUnreachableOrAtExit(this, () -> unbind(objectName, incarnation));
+        } else {
+            this.unbind = null;
+        }
     }
 
     /** The shared-memory name in an {@code shm:/name} address. */
@@ -85,8 +98,18 @@ final class ShmChannel extends AbstractChannel {
         int max = options.maxMessageSizeOrDefault();
         int messages = options.capacity() > 0 ? options.capacity() : ShmChannelDescriptor.DEFAULT_CAPACITY;
         int capacity = ShmChannelDescriptor.ringCapacity(max, messages);
-        SharedMemory shm = SharedMemory.builder(name).size(ShmChannelDescriptor.objectLength(capacity))
-                .mode(options.permissions()).create();
+        SharedMemory shm;
+        try {
+            shm = SharedMemory.builder(name).size(ShmChannelDescriptor.objectLength(capacity))
+                    .mode(options.permissions()).create();
+        } catch (IpcException e) {
+            if (e.reason() != IpcException.Reason.ALREADY_EXISTS || !removeIfBinderDead(name)) {
+                throw e;
+            }
+            // The dead binder's object is gone: make ours (O_EXCL still: a live rival that won stays).
+            shm = SharedMemory.builder(name).size(ShmChannelDescriptor.objectLength(capacity))
+                    .mode(options.permissions()).create();
+        }
         boolean ok = false;
         try {
             MemorySegment mem = shm.segment();
@@ -115,6 +138,45 @@ final class ShmChannel extends AbstractChannel {
         }
     }
 
+    /**
+     * Restart after a crash: removes the channel object under {@code name} if its header names
+     * a binder that is dead (pid and start time) or that closed it, and leaves alone anything
+     * else (a live binder, an object jipc did not make). A rival that read the same dead header
+     * and removed and re-made the name between our look and our removal is protected by the
+     * incarnation, read twice; the window between that second read and the unlink remains.
+     *
+     * @return whether the name was removed
+     */
+    private static boolean removeIfBinderDead(String name) {
+        try (SharedMemory old = SharedMemory.open(name)) {
+            if (old.size() < ShmChannelDescriptor.HEADER_LENGTH) {
+                return false;
+            }
+            MemorySegment h = old.segment();
+            if ((long) LONG.get(h, (long) MAGIC_OFFSET) != MAGIC) {
+                return false;
+            }
+            int state = (int) INT.getAcquire(h, (long) STATE_OFFSET);
+            int pid = (int) INT.get(h, (long) BINDER_PID_OFFSET);
+            long startTime = (long) LONG.get(h, (long) BINDER_START_TIME_OFFSET);
+            boolean alive = pid > 0 && new ProcessIdentity(pid, startTime).isAlive();
+            if (state != STATE_CLOSED && alive) {
+                return false;
+            }
+            long incarnation = (long) LONG.getVolatile(h, (long) INCARNATION_OFFSET);
+            try (SharedMemory again = SharedMemory.open(name)) {
+                if (again.size() < ShmChannelDescriptor.HEADER_LENGTH
+                        || (long) LONG.getVolatile(again.segment(), (long) INCARNATION_OFFSET) != incarnation) {
+                    return false;
+                }
+            }
+            SharedMemory.unlink(name);
+            return true;
+        } catch (IpcException | RuntimeException e) {
+            return false;
+        }
+    }
+
     static ShmChannel connect(URI uri, ChannelOptions options) throws IpcException {
         String name = objectName(uri);
         SharedMemory shm = SharedMemory.builder(name).size(ShmChannelDescriptor.objectLength(
@@ -122,9 +184,24 @@ final class ShmChannel extends AbstractChannel {
         boolean ok = false;
         try {
             MemorySegment mem = shm.segment();
-            long deadline = System.nanoTime() + nanos(options.connectTimeout());
+            long start = System.nanoTime();
+            long deadline = start + nanos(options.connectTimeout());
             int state;
             while ((state = (int) INT.getAcquire(mem, (long) STATE_OFFSET)) == STATE_MAKING) {
+                // A binder writes its pid right after making the object; zeros after the grace are not a binder's.
+                int pid = (int) INT.getAcquire(mem, (long) BINDER_PID_OFFSET);
+                if (System.nanoTime() - start > MAKING_GRACE_NANOS) {
+                    if (pid == 0) {
+                        throw new IpcException("connect", name, 0, null, "not a channel made by jipc: its header "
+                                + "names no binder (zero-filled?) " + MAKING_GRACE_NANOS / 1_000_000
+                                + " ms after it was found", IpcException.Reason.INCOMPATIBLE_LAYOUT);
+                    }
+                    if (!new ProcessIdentity(pid, (long) LONG.get(mem, (long) BINDER_START_TIME_OFFSET)).isAlive()) {
+                        throw new IpcException("connect", name, 0, null, "its binder (pid " + pid + ") died while "
+                                + "making the channel; binding the address again takes it over",
+                                IpcException.Reason.CREATOR_DIED);
+                    }
+                }
                 if (System.nanoTime() - deadline > 0) {
                     throw new IpcException("connect", name, 0, null, "the binding end did not finish making the "
                             + "channel within " + options.connectTimeout().toMillis() + " ms (it may have died "
@@ -252,6 +329,7 @@ final class ShmChannel extends AbstractChannel {
     int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
         int[] length = {NOTHING};
         receive(timeoutNanos, (type, message) -> {
+            checkLength(message);
             MemorySegment.copy(message, 0, into, 0, message.byteSize());
             length[0] = (int) message.byteSize();
         });
@@ -264,6 +342,7 @@ final class ShmChannel extends AbstractChannel {
     @Override
     boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
         return receive(timeoutNanos, (type, message) -> {
+            checkLength(message);
             try {
                 fill(from);
                 deliver(handler, message);
@@ -271,6 +350,20 @@ final class ShmChannel extends AbstractChannel {
                 throw new HandlerFailed(e);
             }
         });
+    }
+
+    /**
+     * A record longer than the channel's maximum was not written by a jipc sender (the ring's
+     * own limit is higher, and a C program may use it): it is refused as corrupt, released
+     * unread, and the receive that met it throws; the next receive goes on.
+     */
+    private void checkLength(MemorySegment record) {
+        if (record.byteSize() > maxMessageSize) {
+            IpcException e = new IpcException("receive", name, 0, null, "a record of " + record.byteSize()
+                    + " bytes is longer than the channel's maximum of " + maxMessageSize + " bytes: not written by a "
+                    + "jipc sender, refused as corrupt and discarded", IpcException.Reason.INVALID_ARGUMENT);
+            throw new HandlerFailed(e);
+        }
     }
 
     /** Hands at most one record to {@code onRecord}; {@return whether one came in time} */
@@ -328,22 +421,28 @@ final class ShmChannel extends AbstractChannel {
     void release() {
         if (bound) {
             INT.setVolatile(header, (long) STATE_OFFSET, STATE_CLOSED);
-            unlinkIfOurs();
+            unbind.run();
         }
         shm.close();
     }
 
-    /** Removes the name unless someone removed it and bound it anew meanwhile. */
-    private void unlinkIfOurs() {
-        long ours = (long) LONG.get(header, (long) INCARNATION_OFFSET);
+    /**
+     * Marks the channel closed and removes the name, unless someone removed it and bound it
+     * anew meanwhile (the incarnation differs). It works through a mapping of its own, never
+     * the channel's, so that it can run at JVM exit while the channel is in use or unmapped.
+     */
+    private static void unbind(String name, long incarnation) {
         try {
             boolean same;
-            try (SharedMemory now = SharedMemory.open(shm.name())) {
+            try (SharedMemory now = SharedMemory.open(name)) {
                 same = now.size() >= ShmChannelDescriptor.HEADER_LENGTH
-                        && (long) LONG.getVolatile(now.segment(), (long) INCARNATION_OFFSET) == ours;
+                        && (long) LONG.getVolatile(now.segment(), (long) INCARNATION_OFFSET) == incarnation;
+                if (same) {
+                    INT.setVolatile(now.segment(), (long) STATE_OFFSET, STATE_CLOSED);
+                }
             }
             if (same) {
-                SharedMemory.unlink(shm.name());
+                SharedMemory.unlink(name);
             }
         } catch (IpcException | RuntimeException e) {
             // Gone already, or not ours to remove: nothing of this channel is left under the name.

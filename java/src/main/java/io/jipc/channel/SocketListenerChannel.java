@@ -3,6 +3,7 @@ package io.jipc.channel;
 import io.jipc.posix.Clocks;
 
 import io.jipc.IpcException;
+import io.jipc.internal.Reclaim;
 import io.jipc.posix.Poll;
 import jdk.net.ExtendedSocketOptions;
 
@@ -87,6 +88,7 @@ final class SocketListenerChannel extends AbstractChannel {
     private final boolean tcp;
     private final Path socketFile;
     private final Object socketFileKey;
+    private final Reclaim.Handle unbind;
     /** Whom a {@code unix:} peer must be, or null for anyone the file's permissions let in. */
     private final UserPrincipal onlyUser;
     private final byte[] secret;
@@ -104,6 +106,8 @@ final class SocketListenerChannel extends AbstractChannel {
     /** Every live connection; read by close() from any thread, changed under the receive lock. */
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
     private final ArrayDeque<Connection> ready = new ArrayDeque<>();
+    /** Set by a drop, under the receive lock: the next select must follow at once (see pump). */
+    private boolean dropsPending;
     /** Accepted, greeted, not yet watched by the selector. */
     private final Queue<Connection> arrivals = new ConcurrentLinkedQueue<>();
     private final Thread acceptor;
@@ -142,6 +146,9 @@ final class SocketListenerChannel extends AbstractChannel {
         this.socketFile = socketFile;
         this.socketFileKey = socketFileKey;
         this.onlyUser = onlyUser;
+        // A binder that exits without closing (System.exit, SIGTERM) still leaves no socket file.
+        this.unbind = socketFile == null ? null
+                : Reclaim.whenUnreachableOrAtExit(this, () -> removeSocketFile(socketFile, socketFileKey));
         this.secret = options.secretBytes();
         this.maxConnections = options.maxConnections();
         this.helloTimeoutNanos = Clocks.toNanos(options.helloTimeout());
@@ -623,6 +630,7 @@ final class SocketListenerChannel extends AbstractChannel {
     /** Closes one connection; the caller holds the receive lock and no slice of its buffer is in use. */
     private void drop(Connection c) {
         c.closed = true;
+        dropsPending = true;
         if (connections.remove(c)) {
             live.decrementAndGet();
         }
@@ -728,17 +736,20 @@ final class SocketListenerChannel extends AbstractChannel {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
-        if (socketFile != null) {
-            try {
-                Object key = Files.readAttributes(socketFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
-                        .fileKey();
-                // Only our own file: another listener may have replaced it since.
-                if (Objects.equals(key, socketFileKey)) {
-                    Files.deleteIfExists(socketFile);
-                }
-            } catch (IOException e) {
-                // Already gone.
+        if (unbind != null) {
+            unbind.run();
+        }
+    }
+
+    /** Removes the socket file if it is still ours: another listener may have replaced it since. */
+    private static void removeSocketFile(Path file, Object key) {
+        try {
+            Object now = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            if (Objects.equals(now, key)) {
+                Files.deleteIfExists(file);
             }
+        } catch (IOException e) {
+            // Already gone.
         }
     }
 

@@ -18,6 +18,12 @@ public final class ShmPeer {
         String address = args[1];
         switch (args[0]) {
             case "bind-and-wait" -> bindAndWait(address, Integer.parseInt(args[2]), Integer.parseInt(args[3]));
+            case "bind-and-exit" -> {
+                // Bound and never closed: System.exit must leave neither name behind.
+                Channels.bind(address);
+                Channels.bind(args[2]);
+                System.exit(0);
+            }
             case "send-tagged" -> sendTagged(address, Byte.parseByte(args[2]), Integer.parseInt(args[3]));
             default -> {
                 System.err.println("unknown scenario " + args[0]);
