@@ -73,7 +73,8 @@ struct jipc_spawn_result {
  *
  * Every descriptor of the parent except 0, 1, 2 and the mapped ones is closed in
  * the child (marked close-on-exec); mapped descriptors lose close-on-exec.
- * The signal mask of the child is empty and every disposition is the default.
+ * The signal mask of the child is empty; a signal the caller ignores stays ignored
+ * and every other disposition is the default (what execve and ProcessBuilder do).
  * Thread-safe: concurrent calls from several threads are allowed.
  */
 int jipc_spawn(const struct jipc_spawn_request *request, struct jipc_spawn_result *result);

@@ -42,6 +42,17 @@
 #define CHILD_STACK_SIZE (64 * 1024)
 #define KNOWN_FLAGS (JIPC_SPAWN_SETSID | JIPC_SPAWN_SETUID | JIPC_SPAWN_SETGID)
 
+/*
+ * struct sigaction as the rt_sigaction system call reads and writes it on x86-64
+ * (the handler first; NativeLibrary refuses other platforms), not glibc's.
+ */
+struct kernel_sigaction {
+    void *handler;
+    unsigned long flags;
+    void *restorer;
+    uint64_t mask;
+};
+
 /* What the child writes to the error pipe when a step fails. */
 struct failure {
     int32_t stage;
@@ -65,8 +76,12 @@ struct child_args {
  *    and setgroups signal every thread of the process to change ids together;
  *    here that would be the JVM's threads, so the raw calls are used instead.
  *  - It starts with every signal blocked (the parent blocked them before clone),
- *    so no handler of the parent runs on this stack; dispositions go back to
- *    SIG_DFL before the mask is emptied.
+ *    so no handler of the parent runs on this stack. Before the mask is emptied,
+ *    every signal with a handler goes back to SIG_DFL; an ignored one stays
+ *    ignored, as execve itself would leave it (nohup relies on that, and so do
+ *    ProcessBuilder's children). The dispositions are read here, in the child:
+ *    without CLONE_SIGHAND it holds a copy of the parent's table made by clone,
+ *    so no other thread's sigaction can slip in between reading and cloning.
  *  - It never returns: it ends in execve, or writes {stage, errno} to the error
  *    pipe and exits with 127.
  */
@@ -75,16 +90,22 @@ static int child(void *arg)
     const struct child_args *a = arg;
     const struct jipc_spawn_request *r = a->req;
     unsigned long dfl[4] = {0}; /* SIG_DFL, no flags, empty mask in any field order */
+    struct kernel_sigaction cur;
     uint64_t none = 0;
     struct { uint64_t cur, max; } lim;
     struct failure f;
     int err_fd = a->err_fd, stage, fd, i;
 
     stage = JIPC_STAGE_SIGNALS;
-    for (i = 1; i <= 64; i++)
-        if (i != SIGKILL && i != SIGSTOP &&
+    for (i = 1; i <= 64; i++) {
+        if (i == SIGKILL || i == SIGSTOP)
+            continue;
+        if (syscall(SYS_rt_sigaction, i, NULL, &cur, KERNEL_SIGSET_SIZE) < 0)
+            goto fail;
+        if (cur.handler != (void *)SIG_IGN && cur.handler != (void *)SIG_DFL &&
             syscall(SYS_rt_sigaction, i, dfl, NULL, KERNEL_SIGSET_SIZE) < 0)
             goto fail;
+    }
 
     /* Lift the error pipe above every dup3 target so no mapping can replace it. */
     stage = JIPC_STAGE_FDS;

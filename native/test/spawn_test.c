@@ -508,31 +508,51 @@ static void on_term(int sig)
     (void)sig;
 }
 
+/*
+ * What exec does to dispositions, and what ProcessBuilder's children get: a signal the
+ * parent ignores stays ignored (nohup relies on it), a handled one is back to default,
+ * and the mask is empty.
+ */
 static void test_signals_reset(void)
 {
     char *argv[] = {"cat", "/proc/self/status", NULL};
     struct jipc_spawn_request req = request("/bin/cat", argv);
     struct jipc_spawn_result res;
-    struct sigaction ign = {.sa_handler = SIG_IGN}, handler = {.sa_handler = on_term}, old_usr1, old_term;
+    struct sigaction ign = {.sa_handler = SIG_IGN}, handler = {.sa_handler = on_term};
+    struct sigaction old_usr1, old_hup, old_term;
     sigset_t block, old_mask, now;
-    char out[4096], field[64];
+    char out[4096], field[64], mine[4096], my_ign[64];
+    unsigned long long ignored;
+    int fd;
 
     sigemptyset(&block);
     sigaddset(&block, SIGUSR2);
     sigaddset(&block, SIGINT);
     sigaction(SIGUSR1, &ign, &old_usr1);
+    sigaction(SIGHUP, &ign, &old_hup);
     sigaction(SIGTERM, &handler, &old_term);
     pthread_sigmask(SIG_BLOCK, &block, &old_mask);
 
+    fd = open("/proc/self/status", O_RDONLY | O_CLOEXEC);
+    read_all(fd, mine, sizeof mine);
+    close(fd);
+    status_field(mine, "SigIgn:", my_ign, sizeof my_ign);
+
     CHECK(capture(&req, out, sizeof out, &res) == 0);
     CHECK(strcmp(status_field(out, "SigBlk:", field, sizeof field), "0000000000000000") == 0);
-    CHECK(strcmp(status_field(out, "SigIgn:", field, sizeof field), "0000000000000000") == 0);
+    status_field(out, "SigIgn:", field, sizeof field);
+    CHECK(strcmp(field, my_ign) == 0);
+    ignored = strtoull(field, NULL, 16);
+    CHECK((ignored & (1ULL << (SIGUSR1 - 1))) != 0);
+    CHECK((ignored & (1ULL << (SIGHUP - 1))) != 0);
+    CHECK((ignored & (1ULL << (SIGTERM - 1))) == 0);
     CHECK(strcmp(status_field(out, "SigCgt:", field, sizeof field), "0000000000000000") == 0);
 
     pthread_sigmask(SIG_SETMASK, NULL, &now); /* the parent's mask came back */
     CHECK(sigismember(&now, SIGUSR2) && sigismember(&now, SIGINT) && !sigismember(&now, SIGHUP));
     pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
     sigaction(SIGUSR1, &old_usr1, NULL);
+    sigaction(SIGHUP, &old_hup, NULL);
     sigaction(SIGTERM, &old_term, NULL);
 }
 

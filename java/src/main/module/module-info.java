@@ -4,8 +4,6 @@
  * code that calls the generated bindings.
  */
 module io.jipc {
-    requires io.jipc.bindings;
-
     exports io.jipc;
     exports io.jipc.shm;
     exports io.jipc.sync;
@@ -15,4 +13,7 @@ module io.jipc {
     exports io.jipc.poll;
     exports io.jipc.ring;
     exports io.jipc.channel;
+    exports io.jipc.channel.spi;
+
+    uses io.jipc.channel.spi.ChannelProvider;
 }

@@ -8,7 +8,8 @@ import java.awt.FontMetrics;
 import java.awt.Graphics2D;
 import java.awt.Rectangle;
 import java.awt.RenderingHints;
-import java.awt.TexturePaint;
+import java.awt.Shape;
+import java.awt.geom.Ellipse2D;
 import java.awt.geom.Path2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
@@ -18,35 +19,48 @@ import java.util.List;
 
 /**
  * The report's charts, drawn with Java2D on a headless {@link BufferedImage}: one
- * latency-percentile chart per message size (a line per transport and implementation,
- * log scale) and one throughput chart (bars grouped by size, log scale). Colour names the
- * transport; Java is solid, C is dashed (lines) or hatched (bars).
+ * latency-percentile chart per message size (a line per transport and implementation) and
+ * one throughput chart (a point per series and size), both on log scales. Every series has
+ * its own colour and marker; Java's lines are solid, C's dashed. Points are medians over
+ * rounds; the bar through each spans the rounds, smallest to largest. Throughput is drawn
+ * as points, not bars: a bar on a log scale starts from an arbitrary base and its length
+ * means nothing. p99.9 and max are left out of a series with fewer than
+ * {@link BenchReport#TAIL_SAMPLES} samples in a round.
+ *
+ * <p>Long (about 420 lines) because it draws with Java2D alone: axes, markers, error bars
+ * and legends are here rather than in a chart library the harness would have to carry.
  */
 final class Charts {
     private static final int WIDTH = 1100;
-    private static final int HEIGHT = 600;
+    private static final int HEIGHT = 700;
     private static final int LEFT = 90;
-    private static final int RIGHT = 250;
+    private static final int RIGHT = 260;
     private static final int TOP = 60;
     private static final int BOTTOM = 70;
+    /** Twenty colours (Tableau's "tab20", dark and light of ten hues), so no two series share one. */
     private static final Color[] PALETTE = {
-            new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0xff7f0e),
-            new Color(0x9467bd), new Color(0x8c564b), new Color(0x17becf), new Color(0xe377c2)};
+            new Color(0x1f77b4), new Color(0xff7f0e), new Color(0x2ca02c), new Color(0xd62728),
+            new Color(0x9467bd), new Color(0x8c564b), new Color(0xe377c2), new Color(0x7f7f7f),
+            new Color(0xbcbd22), new Color(0x17becf), new Color(0x0b4f7c), new Color(0xb35806),
+            new Color(0x1b7a1b), new Color(0x8c1515), new Color(0x5e3c99), new Color(0x4d2b25),
+            new Color(0xa6307f), new Color(0x404040), new Color(0x7a7a10), new Color(0x0e7c8a)};
+    /** Marker shapes, cycled independently of the colours. */
+    private static final int SHAPES = 7;
     private static final String[] PERCENTILES = {"p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns"};
     private static final String[] PERCENTILE_LABELS = {"p50", "p90", "p99", "p99.9", "max"};
 
     private Charts() {
     }
 
-    /** One line or bar set: a transport in one implementation. */
-    private record Series(String transport, String impl, Color color) {
+    /** One line or set of points: a transport in one implementation, with its colour and marker shape. */
+    private record Series(String transport, String impl, Color color, int shape) {
         String label() {
             return transport + (impl.equals("java") ? " (Java)" : " (C)");
         }
     }
 
     /** Draws every chart the results allow. {@return the file names written} */
-    static List<String> draw(Report report, Path dir) throws IOException {
+    static List<String> draw(BenchReport report, Path dir) throws IOException {
         System.setProperty("java.awt.headless", "true");
         List<String> files = new ArrayList<>();
         Main.Settings s = report.settings();
@@ -78,28 +92,35 @@ final class Charts {
         return files;
     }
 
-    private static List<Series> series(Report report, List<String> transports, String metric, int size) {
+    /** The series with results, each with the colour and shape of its place among all the run's series. */
+    private static List<Series> series(BenchReport report, List<String> transports, String metric, int size) {
         List<Series> out = new ArrayList<>();
-        for (int i = 0; i < transports.size(); i++) {
+        int i = 0;
+        for (String tr : transports) {
             for (String impl : List.of("java", "c")) {
-                String field = metric.equals("rtt") ? "p50_ns" : "msgs_per_s";
-                if (!Double.isNaN(report.median(impl, transports.get(i), metric, size, field))) {
-                    out.add(new Series(transports.get(i), impl, PALETTE[i % PALETTE.length]));
+                if (!Main.available(impl, tr)) {
+                    continue;
                 }
+                String field = metric.equals("rtt") ? "p50_ns" : "msgs_per_s";
+                if (!Double.isNaN(report.median(impl, tr, metric, size, field))) {
+                    out.add(new Series(tr, impl, PALETTE[i % PALETTE.length], i % SHAPES));
+                }
+                i++;
             }
         }
         return out;
     }
 
-    private static BufferedImage latency(Report report, List<Series> series, int size) {
+    private static BufferedImage latency(BenchReport report, List<Series> series, int size) {
+        Results results = report.results();
         double lo = Double.MAX_VALUE;
         double hi = 0;
         for (Series x : series) {
-            for (String p : PERCENTILES) {
-                double v = report.median(x.impl(), x.transport(), "rtt", size, p);
-                if (v > 0) {
-                    lo = Math.min(lo, v);
-                    hi = Math.max(hi, v);
+            for (int p = 0; p < percentiles(report, x, size); p++) {
+                double[] v = results.values(x.impl(), x.transport(), "rtt", size, PERCENTILES[p]);
+                if (v.length > 0 && v[0] > 0) {
+                    lo = Math.min(lo, v[0]);
+                    hi = Math.max(hi, v[v.length - 1]);
                 }
             }
         }
@@ -108,8 +129,8 @@ final class Charts {
         Graphics2D g = img.createGraphics();
         setUp(g);
         title(g, "Round-trip latency, " + size + "-byte messages",
-                "median of " + report.settings().rounds() + " round(s) per percentile; pin "
-                        + report.settings().pin() + "; log scale");
+                "median of " + report.settings().rounds() + " round(s) per percentile, bars: the rounds' range; pin "
+                        + report.settings().pin() + "; log scale; p99.9 and max only with ≥ 10k samples");
         y.draw(g, Charts::latencyLabel);
         int plotW = WIDTH - LEFT - RIGHT;
         int step = plotW / PERCENTILES.length;
@@ -119,47 +140,61 @@ final class Charts {
             centered(g, PERCENTILE_LABELS[i], LEFT + step / 2 + i * step, HEIGHT - BOTTOM + 22);
         }
         centered(g, "percentile of round trips", LEFT + plotW / 2, HEIGHT - BOTTOM + 50);
-        for (Series x : series) {
+        for (int si = 0; si < series.size(); si++) {
+            Series x = series.get(si);
+            // Each series a little apart from the others, so error bars do not hide each other.
+            int dx = spread(si, series.size(), step / 2);
             Path2D.Double line = new Path2D.Double();
-            boolean first = true;
             List<int[]> marks = new ArrayList<>();
-            for (int i = 0; i < PERCENTILES.length; i++) {
-                double v = report.median(x.impl(), x.transport(), "rtt", size, PERCENTILES[i]);
-                if (!(v > 0)) {
+            for (int i = 0; i < percentiles(report, x, size); i++) {
+                double[] v = results.values(x.impl(), x.transport(), "rtt", size, PERCENTILES[i]);
+                double m = Results.median(v);
+                if (!(m > 0)) {
                     continue;
                 }
-                int px = LEFT + step / 2 + i * step;
-                int py = y.pixel(v);
-                if (first) {
+                int px = LEFT + step / 2 + i * step + dx;
+                int py = y.pixel(m);
+                if (marks.isEmpty()) {
                     line.moveTo(px, py);
-                    first = false;
                 } else {
                     line.lineTo(px, py);
                 }
-                marks.add(new int[] {px, py});
+                marks.add(new int[] {px, py, y.pixel(v[0]), y.pixel(v[v.length - 1])});
             }
             g.setColor(x.color());
             g.setStroke(stroke(x.impl()));
             g.draw(line);
             for (int[] m : marks) {
-                marker(g, x.impl(), m[0], m[1]);
+                errorBar(g, m[0], m[2], m[3]);
+                marker(g, x.shape(), m[0], m[1]);
             }
         }
-        legend(g, series, false);
+        legend(g, series);
         g.dispose();
         return img;
     }
 
-    private static BufferedImage throughput(Report report, List<Series> series) {
+    /** {@return how many of {@link #PERCENTILES} a series shows: all, or up to p99 below 10k samples} */
+    private static int percentiles(BenchReport report, Series x, int size) {
+        return report.tailShown(x.impl(), x.transport(), size) ? PERCENTILES.length : 3;
+    }
+
+    /** {@return the horizontal offset of series {@code i} of {@code n}, within ±{@code half}} */
+    private static int spread(int i, int n, int half) {
+        return n < 2 ? 0 : (int) Math.round((i - (n - 1) / 2.0) * Math.min(6, 2.0 * half / n));
+    }
+
+    private static BufferedImage throughput(BenchReport report, List<Series> series) {
+        Results results = report.results();
         List<Integer> sizes = report.settings().plan().sizes();
         double lo = Double.MAX_VALUE;
         double hi = 0;
         for (Series x : series) {
             for (int size : sizes) {
-                double v = report.median(x.impl(), x.transport(), "tput", size, "msgs_per_s");
-                if (v > 0) {
-                    lo = Math.min(lo, v);
-                    hi = Math.max(hi, v);
+                double[] v = results.values(x.impl(), x.transport(), "tput", size, "msgs_per_s");
+                if (v.length > 0 && v[0] > 0) {
+                    lo = Math.min(lo, v[0]);
+                    hi = Math.max(hi, v[v.length - 1]);
                 }
             }
         }
@@ -168,35 +203,37 @@ final class Charts {
         Graphics2D g = img.createGraphics();
         setUp(g);
         title(g, "One-way throughput by message size",
-                "messages per second, median of " + report.settings().rounds() + " round(s); pin "
-                        + report.settings().pin() + "; log scale");
+                "messages per second, median of " + report.settings().rounds() + " round(s), bars: the rounds' range; pin "
+                        + report.settings().pin() + "; log scale (points, not bars: a log axis has no zero)");
         y.draw(g, Charts::rateLabel);
         int plotW = WIDTH - LEFT - RIGHT;
         int group = plotW / sizes.size();
-        int bar = Math.max(3, (group - 24) / series.size());
         g.setFont(g.getFont().deriveFont(14f));
         for (int gi = 0; gi < sizes.size(); gi++) {
             int size = sizes.get(gi);
-            int x0 = LEFT + gi * group + (group - bar * series.size()) / 2;
+            int centre = LEFT + gi * group + group / 2;
+            if (gi > 0) {
+                g.setColor(new Color(0xdddddd));
+                g.setStroke(new BasicStroke(1f));
+                g.drawLine(LEFT + gi * group, TOP, LEFT + gi * group, HEIGHT - BOTTOM);
+            }
             for (int si = 0; si < series.size(); si++) {
                 Series x = series.get(si);
-                double v = report.median(x.impl(), x.transport(), "tput", size, "msgs_per_s");
-                if (!(v > 0)) {
+                double[] v = results.values(x.impl(), x.transport(), "tput", size, "msgs_per_s");
+                double m = Results.median(v);
+                if (!(m > 0)) {
                     continue;
                 }
-                int top = y.pixel(v);
-                Rectangle r = new Rectangle(x0 + si * bar, top, bar - 1, HEIGHT - BOTTOM - top);
-                g.setPaint(fill(x));
-                g.fill(r);
-                g.setColor(x.color().darker());
-                g.setStroke(new BasicStroke(1f));
-                g.draw(r);
+                int px = centre + (int) Math.round((si - (series.size() - 1) / 2.0) * (group - 24.0) / series.size());
+                g.setColor(x.color());
+                errorBar(g, px, y.pixel(v[0]), y.pixel(v[v.length - 1]));
+                marker(g, x.shape(), px, y.pixel(m));
             }
             g.setColor(Color.DARK_GRAY);
-            centered(g, size + " B", LEFT + gi * group + group / 2, HEIGHT - BOTTOM + 22);
+            centered(g, size + " B", centre, HEIGHT - BOTTOM + 22);
         }
         centered(g, "message size", LEFT + plotW / 2, HEIGHT - BOTTOM + 50);
-        legend(g, series, true);
+        legend(g, series);
         g.dispose();
         return img;
     }
@@ -309,58 +346,78 @@ final class Charts {
                 : new BasicStroke(2.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 10f, new float[] {8f, 6f}, 0f);
     }
 
-    private static void marker(Graphics2D g, String impl, int x, int y) {
-        g.setStroke(new BasicStroke(1.5f));
-        if (impl.equals("java")) {
-            g.fillOval(x - 4, y - 4, 9, 9);
-        } else {
-            Color c = g.getColor();
-            g.setColor(Color.WHITE);
-            g.fillRect(x - 4, y - 4, 9, 9);
-            g.setColor(c);
-            g.drawRect(x - 4, y - 4, 9, 9);
+    /** A vertical bar from {@code y0} to {@code y1} with short caps, in the current colour. */
+    private static void errorBar(Graphics2D g, int x, int y0, int y1) {
+        if (Math.abs(y1 - y0) < 2) {
+            return;
         }
+        g.setStroke(new BasicStroke(1.2f));
+        g.drawLine(x, y0, x, y1);
+        g.drawLine(x - 3, y0, x + 3, y0);
+        g.drawLine(x - 3, y1, x + 3, y1);
     }
 
-    /** Java bars solid, C bars hatched in the same colour. */
-    private static java.awt.Paint fill(Series x) {
-        if (x.impl().equals("java")) {
-            return x.color();
-        }
-        BufferedImage tile = new BufferedImage(8, 8, BufferedImage.TYPE_INT_RGB);
-        Graphics2D t = tile.createGraphics();
-        t.setColor(Color.WHITE);
-        t.fillRect(0, 0, 8, 8);
-        t.setColor(x.color());
-        t.setStroke(new BasicStroke(2f));
-        t.drawLine(0, 8, 8, 0);
-        t.drawLine(-4, 4, 4, -4);
-        t.drawLine(4, 12, 12, 4);
-        t.dispose();
-        return new TexturePaint(tile, new Rectangle(0, 0, 8, 8));
+    /** Marker {@code shape} (0..SHAPES-1) centred on x, y: filled, with a darker outline. */
+    private static void marker(Graphics2D g, int shape, int x, int y) {
+        Shape s = switch (shape) {
+            case 0 -> new Ellipse2D.Double(x - 5, y - 5, 10, 10);
+            case 1 -> new Rectangle(x - 4, y - 4, 9, 9);
+            case 2 -> polygon(x, y, 3, 6.5, -Math.PI / 2);
+            case 3 -> polygon(x, y, 4, 6.5, 0);
+            case 4 -> polygon(x, y, 3, 6.5, Math.PI / 2);
+            case 5 -> star(x, y);
+            default -> polygon(x, y, 6, 6, 0);
+        };
+        Color c = g.getColor();
+        g.fill(s);
+        g.setColor(c.darker().darker());
+        g.setStroke(new BasicStroke(1f));
+        g.draw(s);
+        g.setColor(c);
     }
 
-    private static void legend(Graphics2D g, List<Series> series, boolean bars) {
+    private static Shape polygon(double x, double y, int corners, double r, double phase) {
+        Path2D.Double p = new Path2D.Double();
+        for (int i = 0; i < corners; i++) {
+            double a = phase + 2 * Math.PI * i / corners;
+            if (i == 0) {
+                p.moveTo(x + r * Math.cos(a), y + r * Math.sin(a));
+            } else {
+                p.lineTo(x + r * Math.cos(a), y + r * Math.sin(a));
+            }
+        }
+        p.closePath();
+        return p;
+    }
+
+    private static Shape star(double x, double y) {
+        Path2D.Double p = new Path2D.Double();
+        for (int i = 0; i < 10; i++) {
+            double a = -Math.PI / 2 + Math.PI * i / 5;
+            double r = i % 2 == 0 ? 7 : 3;
+            if (i == 0) {
+                p.moveTo(x + r * Math.cos(a), y + r * Math.sin(a));
+            } else {
+                p.lineTo(x + r * Math.cos(a), y + r * Math.sin(a));
+            }
+        }
+        p.closePath();
+        return p;
+    }
+
+    private static void legend(Graphics2D g, List<Series> series) {
         int x = WIDTH - RIGHT + 20;
         int y = TOP + 10;
-        g.setFont(g.getFont().deriveFont(Font.PLAIN, 13f));
+        int line = Math.max(14, Math.min(22, (HEIGHT - TOP - 20) / Math.max(1, series.size())));
+        g.setFont(g.getFont().deriveFont(Font.PLAIN, line < 18 ? 11f : 13f));
         for (Series s : series) {
-            if (bars) {
-                Rectangle r = new Rectangle(x, y - 10, 26, 13);
-                g.setPaint(fill(s));
-                g.fill(r);
-                g.setColor(s.color().darker());
-                g.setStroke(new BasicStroke(1f));
-                g.draw(r);
-            } else {
-                g.setColor(s.color());
-                g.setStroke(stroke(s.impl()));
-                g.drawLine(x, y - 4, x + 26, y - 4);
-                marker(g, s.impl(), x + 13, y - 4);
-            }
+            g.setColor(s.color());
+            g.setStroke(stroke(s.impl()));
+            g.drawLine(x, y - 4, x + 26, y - 4);
+            marker(g, s.shape(), x + 13, y - 4);
             g.setColor(Color.BLACK);
             g.drawString(s.label(), x + 36, y);
-            y += 22;
+            y += line;
         }
     }
 }

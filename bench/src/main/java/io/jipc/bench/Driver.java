@@ -4,8 +4,15 @@ import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Spawn;
 import org.HdrHistogram.Histogram;
+import org.HdrHistogram.HistogramLogWriter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -16,7 +23,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.stream.Stream;
 
 import static io.jipc.bench.Protocol.END;
@@ -41,9 +47,6 @@ import static io.jipc.bench.Protocol.word0;
  * --out FILE <plan>}
  */
 public final class Driver {
-    private static final Set<String> OPTIONS = Set.of("--transport", "--cpu", "--peer-cpu", "--jit-warmup-ms", "--pin", "--round", "--out",
-            "--metrics", "--sizes", "--warmup-count", "--warmup-ms", "--count", "--ms");
-
     /** Least warm-up of the first step of each metric: time for C2 to compile the hot loops. */
     static final long JIT_WARMUP_MILLIS = 1000;
 
@@ -52,8 +55,10 @@ public final class Driver {
     private final String pin;
     private final long round;
     private final long jitWarmupMillis;
+    private final Path hlogDir;
 
-    private Driver(Plan plan, String transport, String pin, long round, long jitWarmupMillis) {
+    private Driver(Plan plan, String transport, String pin, long round, long jitWarmupMillis, Path hlogDir) {
+        this.hlogDir = hlogDir;
         this.plan = plan;
         this.transport = transport;
         this.pin = pin;
@@ -61,19 +66,36 @@ public final class Driver {
         this.jitWarmupMillis = jitWarmupMillis;
     }
 
+    /** The driver's command line, written by {@link Main}. */
+    @Command(name = "driver")
+    static final class Options {
+        @Option(names = "--transport", required = true)
+        String transport;
+        @Option(names = "--out", required = true)
+        Path out;
+        @Option(names = "--cpu", defaultValue = "-1")
+        int cpu;
+        @Option(names = "--peer-cpu", defaultValue = "-1")
+        int peerCpu;
+        @Option(names = "--pin", defaultValue = "none")
+        String pin;
+        @Option(names = "--round", defaultValue = "1")
+        long round;
+        @Option(names = "--jit-warmup-ms", defaultValue = "" + JIT_WARMUP_MILLIS)
+        long jitWarmupMillis;
+        @Option(names = "--hlog-dir", description = "where each rtt step's HdrHistogram log goes (none: not kept)")
+        Path hlogDir;
+        @Mixin
+        PlanOptions plan;
+    }
+
     public static void main(String[] argv) throws Exception {
-        Args args = new Args(argv, Set.of(), OPTIONS);
-        Plan plan = Plan.parse(args);
-        String name = args.get("--transport", "");
-        Transport transport = Transports.JAVA.get(name);
-        if (transport == null) {
-            throw new IllegalArgumentException("no Java transport " + name + "; there are " + Transports.JAVA.keySet());
-        }
-        Path out = Path.of(args.get("--out", "driver.jsonl"));
-        Driver d = new Driver(plan, name, args.get("--pin", "none"), args.longValue("--round", 1),
-                args.longValue("--jit-warmup-ms", JIT_WARMUP_MILLIS));
-        List<JsonLine> lines = d.run(transport, (int) args.longValue("--cpu", -1), (int) args.longValue("--peer-cpu", -1));
-        Files.write(out, lines.stream().map(JsonLine::toString).toList(),
+        Options args = new Options();
+        new CommandLine(args).parseArgs(argv);
+        Transport transport = Transports.java(args.transport);
+        Driver d = new Driver(args.plan.plan(), args.transport, args.pin, args.round, args.jitWarmupMillis, args.hlogDir);
+        List<Result> lines = d.run(transport, args.cpu, args.peerCpu);
+        Files.write(args.out, lines.stream().map(Result::toString).toList(),
                 StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     }
 
@@ -105,7 +127,7 @@ public final class Driver {
      * JVM born pinned to the driver's CPU would see one CPU (serial GC, one JIT thread)
      * and run its compiler and GC threads on the very CPU this thread spins on.
      */
-    List<JsonLine> run(Transport transport, int cpu, int peerCpu) throws Exception {
+    List<Result> run(Transport transport, int cpu, int peerCpu) throws Exception {
         int allowedCpus = Affinity.allowedCpus().size();
         Path scratch = Files.createTempDirectory("jipc-bench-");
         Watchdog watchdog = Watchdog.start("driver", plan.budgetSeconds() + jitWarmupMillis / 1000,
@@ -117,7 +139,7 @@ public final class Driver {
                     "--cpu", Integer.toString(peerCpu)));
             peerArgs.addAll(plan.toArgs());
             List<String> cmd = Jvm.command(Peer.class, peerArgs);
-            List<JsonLine> lines;
+            List<Result> lines;
             Spawn spawn = Spawn.command(cmd.getFirst(), cmd.subList(1, cmd.size()).toArray(String[]::new));
             endpoint.handOver(spawn);
             try (ChildProcess child = spawn.start()) {
@@ -141,10 +163,10 @@ public final class Driver {
         }
     }
 
-    private List<JsonLine> steps(Transport.Link link) throws IOException {
+    private List<Result> steps(Transport.Link link) throws IOException {
         MemorySegment msg = Arena.ofAuto().allocate(Protocol.MAX_SIZE, 64);
         Histogram histogram = new Histogram(60_000_000_000L, 3);
-        List<JsonLine> lines = new ArrayList<>();
+        List<Result> lines = new ArrayList<>();
         String previous = "";
         for (Plan.Step step : plan.steps()) {
             firstStep = !step.metric().equals(previous);
@@ -220,14 +242,18 @@ public final class Driver {
         return n;
     }
 
-    private JsonLine rtt(Transport.Link link, MemorySegment msg, int size, Histogram h) throws IOException {
+    private Result rtt(Transport.Link link, MemorySegment msg, int size, Histogram h) throws IOException {
         Protocol.fill(msg, size);
         warmUp(link, msg, size, h);
         h.reset();
         Rusage.Cpu c0 = Rusage.self();
         long start = System.nanoTime();
+        long startMillis = System.currentTimeMillis();
         long n = pingPong(link, msg, size, MEASURE, 0, plan.count(), start + plan.millis() * 1_000_000L, h);
         long wall = System.nanoTime() - start;
+        h.setStartTimeStamp(startMillis);
+        h.setEndTimeStamp(startMillis + wall / 1_000_000);
+        saveLog(h, size);
         Rusage.Cpu cpu = Rusage.self().minus(c0);
         setWord0(msg, word0(END, n));
         link.send(msg, size);
@@ -241,6 +267,26 @@ public final class Driver {
                 .put("max_ns", h.getMaxValue())
                 .put("cpu_user_ms", cpu.userMicros() / 1e3)
                 .put("cpu_sys_ms", cpu.sysMicros() / 1e3);
+    }
+
+    /**
+     * Writes the step's histogram as an HdrHistogram log ({@code HistogramLogProcessor} and the
+     * plotters read it), named {@code java-<transport>-rtt-<size>-r<round>.hlog}; values in ns.
+     */
+    private void saveLog(Histogram h, int size) throws IOException {
+        if (hlogDir == null) {
+            return;
+        }
+        Path file = hlogDir.resolve("java-" + transport + "-rtt-" + size + "-r" + round + ".hlog");
+        try (PrintStream ps = new PrintStream(Files.newOutputStream(file), false, StandardCharsets.US_ASCII)) {
+            HistogramLogWriter w = new HistogramLogWriter(ps);
+            w.outputComment("jipc bench: java " + transport + ", rtt, " + size + " B, round " + round + ", pin " + pin
+                    + "; values in nanoseconds");
+            w.outputLogFormatVersion();
+            w.outputStartTime(h.getStartTimeStamp());
+            w.outputLegend();
+            w.outputIntervalHistogram(h);
+        }
     }
 
     /** The sum the consumer must report: every word of every message streamed since SYNC. */
@@ -269,7 +315,7 @@ public final class Driver {
         return n;
     }
 
-    private JsonLine tput(Transport.Link link, MemorySegment msg, int size) throws IOException {
+    private Result tput(Transport.Link link, MemorySegment msg, int size) throws IOException {
         Protocol.fill(msg, size);
         warmUp(link, msg, size, null);
         expected = 0;
@@ -299,7 +345,7 @@ public final class Driver {
      * then END: the CPU time a waiting side burns (the peer's is the one that matters;
      * this side sleeps).
      */
-    private JsonLine idle(Transport.Link link, MemorySegment msg, int size) throws IOException {
+    private Result idle(Transport.Link link, MemorySegment msg, int size) throws IOException {
         Protocol.fill(msg, size);
         sync(link, msg, size);
         Rusage.Cpu c0 = Rusage.self();
@@ -323,8 +369,8 @@ public final class Driver {
                 .put("cpu_sys_ms", cpu.sysMicros() / 1e3);
     }
 
-    private JsonLine head(String metric, int size, long count, long wallNanos) {
-        return new JsonLine().put("impl", "java").put("transport", transport).put("metric", metric)
+    private Result head(String metric, int size, long count, long wallNanos) {
+        return new Result().put("impl", "java").put("transport", transport).put("metric", metric)
                 .put("size", size).put("pin", pin).put("round", round).put("count", count)
                 .put("wall_ms", wallNanos / 1e6);
     }
@@ -333,14 +379,14 @@ public final class Driver {
      * Adds the peer's CPU time to each line; checks its count and sequence in tput steps, and
      * that the peer JVM could use as many CPUs as this one before it pinned its thread.
      */
-    private static void mergePeerReport(List<JsonLine> lines, List<String> peerLines, int allowedCpus)
+    private static void mergePeerReport(List<Result> lines, List<String> peerLines, int allowedCpus)
             throws IOException {
         if (peerLines.size() != lines.size()) {
             throw new IOException("the peer reported " + peerLines.size() + " steps, not " + lines.size());
         }
         for (int i = 0; i < lines.size(); i++) {
-            JsonLine mine = lines.get(i);
-            JsonLine theirs = JsonLine.parse(peerLines.get(i));
+            Result mine = lines.get(i);
+            Result theirs = Result.parse(peerLines.get(i));
             if (theirs.number("allowed_cpus") < allowedCpus) {
                 throw new IllegalStateException("the peer JVM started with " + theirs.string("allowed_cpus")
                         + " CPU(s) allowed, this one has " + allowedCpus + ": it inherited a pinned mask");

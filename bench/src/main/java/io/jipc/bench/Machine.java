@@ -21,6 +21,15 @@ final class Machine {
         return f.length >= 3 ? f[0] + ", " + f[1] + ", " + f[2] : "unknown";
     }
 
+    /** {@return the 1-minute load average, NaN if unknown} */
+    static double loadAverage1() {
+        try {
+            return Double.parseDouble(read("/proc/loadavg").split(" ")[0]);
+        } catch (NumberFormatException e) {
+            return Double.NaN;
+        }
+    }
+
     static Map<String, String> describe(Path nativeDir, String loadBefore) {
         Map<String, String> m = new LinkedHashMap<>();
         m.put("CPU", cpuModel());
@@ -66,7 +75,7 @@ final class Machine {
             Path out = Files.createTempFile("jipc-bench-layout", ".json");
             try {
                 if (run(List.of(cbench.toString(), "--layout", out.toString()), 10)) {
-                    return JsonLine.parse(Files.readString(out)).string("compiler");
+                    return Result.parse(Files.readString(out)).string("compiler");
                 }
             } finally {
                 Files.deleteIfExists(out);

@@ -1,12 +1,16 @@
 package io.jipc.bench;
 
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 import static io.jipc.bench.Protocol.MEASURE;
 import static io.jipc.bench.Protocol.SYNC;
@@ -27,27 +31,42 @@ public final class Peer {
     private Peer() {
     }
 
+    /** The peer's command line, written by {@link Driver}. */
+    @Command(name = "peer")
+    static final class Options {
+        @Option(names = "--transport", required = true)
+        String transport;
+        @Option(names = "--address", required = true)
+        String address;
+        @Option(names = "--peer-out", required = true)
+        Path out;
+        @Option(names = "--cpu", defaultValue = "-1")
+        int cpu;
+        @Mixin
+        PlanOptions plan;
+    }
+
     public static void main(String[] argv) throws Exception {
-        Args args = new Args(argv, Set.of(), Set.of("--transport", "--address", "--peer-out", "--cpu",
-                "--metrics", "--sizes", "--warmup-count", "--warmup-ms", "--count", "--ms"));
-        Plan plan = Plan.parse(args);
+        Options args = new Options();
+        new CommandLine(args).parseArgs(argv);
+        Plan plan = args.plan.plan();
         // Runs until the JVM ends: the peer has nothing to do after its last step.
         Watchdog.start("peer", plan.budgetSeconds() + 60, null);
         // Before pinning: what this JVM was born with, which the driver checks.
         int allowedCpus = Affinity.allowedCpus().size();
-        Affinity.pinCurrentThread((int) args.longValue("--cpu", -1));
-        Transport transport = Transports.JAVA.get(args.get("--transport", ""));
+        Affinity.pinCurrentThread(args.cpu);
+        Transport transport = Transports.java(args.transport);
         List<String> report = new ArrayList<>();
-        try (Transport.Link link = transport.connect(args.get("--address", ""))) {
+        try (Transport.Link link = transport.connect(args.address)) {
             MemorySegment msg = Arena.ofAuto().allocate(Protocol.MAX_SIZE, 64);
             for (Plan.Step step : plan.steps()) {
                 report.add(serve(link, msg, step).put("allowed_cpus", allowedCpus).toString());
             }
         }
-        Files.write(Path.of(args.get("--peer-out", "peer.jsonl")), report);
+        Files.write(args.out, report);
     }
 
-    private static JsonLine serve(Transport.Link link, MemorySegment msg, Plan.Step step) throws Exception {
+    private static Result serve(Transport.Link link, MemorySegment msg, Plan.Step step) throws Exception {
         int size = step.size();
         boolean tput = step.tput();
         Rusage.Cpu c0 = null;
@@ -85,7 +104,7 @@ public final class Peer {
                     setWord0(msg, sum);
                 }
                 link.send(msg, size);
-                return new JsonLine().put("metric", step.metric()).put("size", size)
+                return new Result().put("metric", step.metric()).put("size", size)
                         .put("user_us", cpu.userMicros()).put("sys_us", cpu.sysMicros())
                         .put("thread_us", thread.userMicros() + thread.sysMicros())
                         .put("count", count).put("checksum", Long.toHexString(sum)).put("sequence_errors", errors);

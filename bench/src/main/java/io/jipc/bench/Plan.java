@@ -86,12 +86,4 @@ public record Plan(List<String> metrics, List<Integer> sizes, long warmupCount, 
                 "--warmup-count", Long.toString(warmupCount), "--warmup-ms", Long.toString(warmupMillis),
                 "--count", Long.toString(count), "--ms", Long.toString(millis));
     }
-
-    /** Parses the arguments of {@link #toArgs()} out of {@code args} (others are ignored). */
-    public static Plan parse(Args args) {
-        return new Plan(args.list("--metrics", String.join(",", METRICS)),
-                args.list("--sizes", "8,64,1024,4096").stream().map(Integer::parseInt).toList(),
-                args.longValue("--warmup-count", 50_000), args.longValue("--warmup-ms", 500),
-                args.longValue("--count", 200_000), args.longValue("--ms", 1000));
-    }
 }

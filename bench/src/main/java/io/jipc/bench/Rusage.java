@@ -21,6 +21,7 @@ public final class Rusage {
             Linker.nativeLinker().defaultLookup().find("getrusage").orElseThrow(),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
     private static final int RUSAGE_SELF = 0;
+    private static final int RUSAGE_CHILDREN = -1;
     /** Linux: the calling thread only. */
     private static final int RUSAGE_THREAD = 1;
     private static final MemorySegment BUFFER = Arena.global().allocate(RUSAGE_LENGTH, 8);
@@ -38,6 +39,14 @@ public final class Rusage {
     /** Not thread-safe (one shared buffer); the harness reads it from its one busy thread. */
     public static Cpu self() {
         return read(RUSAGE_SELF);
+    }
+
+    /**
+     * {@return the CPU time of every child process reaped so far, and of their reaped children}
+     * Not thread-safe, as {@link #self()}.
+     */
+    public static Cpu children() {
+        return read(RUSAGE_CHILDREN);
     }
 
     /**

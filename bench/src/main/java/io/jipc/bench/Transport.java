@@ -13,16 +13,39 @@ import java.time.Duration;
  * {@link Endpoint#accept accepts} it; the peer {@link #connect connects}. Both then hold
  * a {@link Link}.
  *
- * <p>To add a transport: implement this interface with only public jipc API, register it
- * in {@link Transports#JAVA}, and give it the name of its C twin in cbench.c so the report
- * pairs them.
+ * <p><b>Adding a transport</b> is one file and one line: implement this interface in
+ * {@code io.jipc.bench.transport} (public API only: jipc's, the JDK's or the peer library's),
+ * and add an instance to the list in {@link Transports}, where its place is its row in the
+ * report. Everything else (the command line's {@code --transports}, the tables, the charts,
+ * the starvation check of busy-spinning sides, the "÷ raw" column) follows from the methods
+ * below. A C twin in cbench.c of the same {@link #name()} is paired with it automatically.
  */
 public interface Transport {
     /** {@return the name used on the command line and in reports, shared with the C twin} */
     String name();
 
-    /** {@return how a side waits for the other: "blocking" (in the kernel) or "busy-spin"} */
+    /**
+     * {@return how a side waits for the other: {@link #BLOCKING} (in the kernel),
+     * {@link #BUSY_SPIN} or {@link #SPIN_THEN_SLEEP}} Busy-spinning sides that get less
+     * than half a CPU are flagged in the report: they measured the scheduler.
+     */
     String waiting();
+
+    /** {@return one sentence for the report's list of transports: what it is, how it is set up} */
+    String description();
+
+    /**
+     * {@return the transport this one is built on, or null} A row with one (the channel API
+     * over a ring, a queue, a socket) gets a "÷ raw" column: its cost over that transport's,
+     * same implementation, same run.
+     */
+    default String builtOn() {
+        return null;
+    }
+
+    String BLOCKING = "blocking";
+    String BUSY_SPIN = "busy-spin";
+    String SPIN_THEN_SLEEP = "spin-then-sleep";
 
     /**
      * Creates the driver's end: a listening socket, a shared-memory object, ...

@@ -1,6 +1,8 @@
 package io.jipc.bench;
 
+import io.jipc.bench.transport.AeronTransport;
 import io.jipc.bench.transport.AgronaTransport;
+import io.jipc.bench.transport.ChannelTransport;
 import io.jipc.bench.transport.JipcRingTransport;
 import io.jipc.bench.transport.MqTransport;
 import io.jipc.bench.transport.PipeTransport;
@@ -11,7 +13,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The transports the harness knows, in report order. A Java transport and its C twin share
@@ -21,23 +22,43 @@ public final class Transports {
     private Transports() {
     }
 
-    /** Java transports, by name. */
+    /**
+     * Java transports in report order: each channel row right after the transport it is
+     * built on. <b>A new transport is one line here</b> (and its file in
+     * {@code io.jipc.bench.transport}).
+     */
+    private static final List<Transport> JAVA_TRANSPORTS = List.of(
+            new PipeTransport(), ChannelTransport.pipe(),
+            new MqTransport(), ChannelTransport.mq(),
+            SocketTransport.unixDomain(), ChannelTransport.unix(),
+            SocketTransport.tcpLoopback(), ChannelTransport.tcp(),
+            new ShmSpinTransport(),
+            JipcRingTransport.spin(),
+            JipcRingTransport.sleep(), ChannelTransport.shm(),
+            JipcRingTransport.mpscSpin(),
+            new AgronaTransport(),
+            AeronTransport.ipc());
+
+    /** Java transports, by name, in report order. */
     public static final Map<String, Transport> JAVA = new LinkedHashMap<>();
 
     static {
-        for (Transport t : List.of(new PipeTransport(), new MqTransport(), SocketTransport.unixDomain(),
-                SocketTransport.tcpLoopback(), new ShmSpinTransport(), JipcRingTransport.spin(),
-                JipcRingTransport.sleep(), JipcRingTransport.mpscSpin(), new AgronaTransport())) {
-            JAVA.put(t.name(), t);
+        for (Transport t : JAVA_TRANSPORTS) {
+            if (JAVA.put(t.name(), t) != null) {
+                throw new IllegalStateException("two transports are named " + t.name());
+            }
         }
     }
 
     /** Transports cbench implements, in report order. */
-    public static final List<String> C = List.of("pipe", "mq", "uds", "tcp", "futex", "shm-spin",
+    public static final List<String> C = List.of("pipe", "mq", "uds", "tcp", "shm-spin", "futex",
             "jipc-ring-spin", "jipc-ring-sleep", "jipc-mpsc-spin");
 
-    /** Transports whose sides busy-spin: a starved side is flagged in the report. */
-    public static final Set<String> SPINNING = Set.of("shm-spin", "agrona", "jipc-ring-spin", "jipc-mpsc-spin");
+    /** What the transports cbench alone has are. */
+    private static final Map<String, String> C_ONLY = Map.of(
+            "futex", "bench's slot ring (slotring.h), spin " + SlotRingDescriptor.SPIN_LIMIT
+                    + " times then futex wait/wake on the counter (spin-then-sleep); the reference of Java's "
+                    + "jipc-ring-sleep in the Java÷C-ref column");
 
     /**
      * For jipc's rings, besides their own C twin: the C transport of another design they are
@@ -48,32 +69,45 @@ public final class Transports {
             "jipc-mpsc-spin", "shm-spin",
             "jipc-ring-sleep", "futex");
 
-    /** What each transport is, for the report. */
-    public static final Map<String, String> DESCRIPTIONS = Map.ofEntries(
-            Map.entry("pipe", "two pipes (one per direction); blocking read/write; Java: io.jipc.pipe, the peer's "
-                    + "ends mapped into its JVM with Spawn.mapDescriptor"),
-            Map.entry("mq", "two POSIX message queues (" + MqTransport.MAX_MESSAGES + " x " + Protocol.MAX_SIZE
-                    + " B); blocking mq_send/mq_receive; Java: io.jipc.mq.MessageQueue"),
-            Map.entry("uds", "Unix domain socket, SOCK_STREAM; Java: SocketChannel (blocking)"),
-            Map.entry("tcp", "TCP over 127.0.0.1, TCP_NODELAY; Java: SocketChannel (blocking)"),
-            Map.entry("futex", "bench's slot ring (slotring.h), spin " + SlotRingDescriptor.SPIN_LIMIT
-                    + " times then futex wait/wake on the counter (spin-then-sleep); the reference of Java's "
-                    + "jipc-ring-sleep in the Java÷C-ref column"),
-            Map.entry("shm-spin", "bench's slot ring (slotring.h), busy-spin; Java: jipc SharedMemory + VarHandles"),
-            Map.entry("jipc-ring-spin", "io.jipc.ring.SpscRing x 2 (" + (JipcRingTransport.CAPACITY >> 20)
-                    + " MiB each), offer/poll in a busy-spin loop; C: native/jipc_ring.c on the same layout"),
-            Map.entry("jipc-ring-sleep", "io.jipc.ring.SpscRing x 2, blocking put/read: the ring's spin, yield, "
-                    + "then futex sleep; C: jipc_ring_offer/jipc_ring_read with no timeout"),
-            Map.entry("jipc-mpsc-spin", "io.jipc.ring.MpscRing x 2, one producer each (CAS claim), busy-spin; "
-                    + "C: jipc_ring.c, MPSC kind"),
-            Map.entry("agrona", "Agrona OneToOneRingBuffer x 2 (1 MiB each) over jipc SharedMemory, busy-spin"));
+    /** {@return the Java transport called {@code name}} @throws IllegalArgumentException if there is none */
+    public static Transport java(String name) {
+        Transport t = JAVA.get(name);
+        if (t == null) {
+            throw new IllegalArgumentException("no Java transport " + name + "; there are " + JAVA.keySet());
+        }
+        return t;
+    }
 
-    /** {@return all transport names, Java's and C's, in report order} */
+    /** {@return what {@code name} is, for the report} */
+    public static String description(String name) {
+        Transport t = JAVA.get(name);
+        return t != null ? t.description() : C_ONLY.getOrDefault(name, "");
+    }
+
+    /** {@return how the sides of {@code name} wait: one of Transport's BLOCKING, BUSY_SPIN, SPIN_THEN_SLEEP} */
+    public static String waiting(String name) {
+        Transport t = JAVA.get(name);
+        return t != null ? t.waiting() : name.equals("futex") ? Transport.SPIN_THEN_SLEEP : Transport.BLOCKING;
+    }
+
+    /** {@return whether both sides of {@code name} busy-spin: a starved side is flagged in the report} */
+    public static boolean spinning(String name) {
+        return waiting(name).equals(Transport.BUSY_SPIN);
+    }
+
+    /** {@return the transport {@code name} is built on (a channel's raw transport), or null} */
+    public static String builtOn(String name) {
+        Transport t = JAVA.get(name);
+        return t == null ? null : t.builtOn();
+    }
+
+    /** {@return all transport names, Java's and C's: Java's order, each C-only one after its C predecessor} */
     public static List<String> all() {
-        List<String> names = new ArrayList<>(C);
-        for (String j : JAVA.keySet()) {
-            if (!names.contains(j)) {
-                names.add(j);
+        List<String> names = new ArrayList<>(JAVA.keySet());
+        for (int i = 0; i < C.size(); i++) {
+            String c = C.get(i);
+            if (!names.contains(c)) {
+                names.add(i == 0 ? 0 : names.indexOf(C.get(i - 1)) + 1, c);
             }
         }
         return names;

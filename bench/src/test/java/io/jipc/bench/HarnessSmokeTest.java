@@ -27,7 +27,7 @@ class HarnessSmokeTest {
         Path out = Files.createTempFile("jipc-bench-layout", ".json");
         try {
             assertTrue(Machine.run(List.of(Main.nativeDir().resolve("cbench").toString(), "--layout", out.toString()), 30));
-            JsonLine c = JsonLine.parse(Files.readString(out));
+            Result c = Result.parse(Files.readString(out));
             assertEquals(SlotRingDescriptor.TAIL_OFFSET, (int) c.number("TAIL_OFFSET"));
             assertEquals(SlotRingDescriptor.HEAD_OFFSET, (int) c.number("HEAD_OFFSET"));
             assertEquals(SlotRingDescriptor.CONSUMER_WAITING_OFFSET, (int) c.number("CONSUMER_WAITING_OFFSET"));
@@ -53,30 +53,30 @@ class HarnessSmokeTest {
         Driver.deleteTree(report);
         Plan plan = new Plan(List.of("rtt", "tput", "idle"), List.of(8, 1024), 100, 2000, 300, 5000);
         Main.Settings s = new Main.Settings(Transports.all(), List.of("java", "c"), plan, 1, "none", false, false,
-                report, Main.nativeDir(), 0, List.of("(smoke test)"));
+                report, Main.nativeDir(), 0, 2, List.of("(smoke test)"));
 
         int failures = Main.run(s, System.out);
 
         assertEquals(0, failures, "side-runs failed; see the output above");
-        List<JsonLine> results = Files.readAllLines(report.resolve("results.jsonl")).stream()
-                .map(JsonLine::parse).toList();
+        List<Result> results = Files.readAllLines(report.resolve("results.jsonl")).stream()
+                .map(Result::parse).toList();
         Set<String> expected = new TreeSet<>();
         for (String t : Transports.all()) {
             for (String impl : List.of("java", "c")) {
                 if (Main.available(impl, t)) {
                     for (String metric : List.of("rtt", "tput")) {
                         for (int size : List.of(8, 1024)) {
-                            expected.add(Report.key(impl, t, metric, size));
+                            expected.add(Results.key(impl, t, metric, size));
                         }
                     }
-                    expected.add(Report.key(impl, t, "idle", 8));
+                    expected.add(Results.key(impl, t, "idle", 8));
                 }
             }
         }
-        Set<String> got = results.stream().map(r -> Report.key(r.string("impl"), r.string("transport"),
+        Set<String> got = results.stream().map(r -> Results.key(r.string("impl"), r.string("transport"),
                 r.string("metric"), (int) r.number("size"))).collect(Collectors.toCollection(TreeSet::new));
         assertEquals(expected, got);
-        for (JsonLine r : results) {
+        for (Result r : results) {
             if (r.string("metric").equals("idle")) {
                 assertEquals(0, (long) r.number("count"), r::toString);
                 assertTrue(r.number("wall_ms") >= plan.idleMillis(), () -> "the idle step was cut short: " + r);
@@ -108,6 +108,34 @@ class HarnessSmokeTest {
         assertTrue(md.contains("| spin-then-sleep ring (jipc-ring-sleep) idle"), "the idle target is missing");
         results.stream().filter(r -> r.string("metric").equals("idle"))
                 .forEach(r -> assertTrue(r.number("peer_thread_cpu_ms") >= 0, r::toString));
+        for (String t : List.of("chan-shm", "chan-mq", "chan-pipe", "chan-unix", "chan-tcp", "aeron-ipc")) {
+            assertTrue(md.contains("| " + t + " "), "the " + t + " row is missing");
+        }
+        // Every side-run carries its probes and the CPU others took; the report says what they mean.
+        for (Result r : results) {
+            assertTrue(r.hasNumber("probe_before_ns") && r.hasNumber("probe_after_ns") && r.hasNumber("others_cpu_cores"),
+                    r::toString);
+        }
+        assertTrue(md.contains("## Machine state") && md.contains("Cache-line probe"), "the machine state is missing");
+        // 300 samples a round: no p99.9 anywhere.
+        assertTrue(md.contains("n<10k") && !md.matches("(?s).*\\| +[0-9.]+ \\| +300 \\|.*"), "p99.9 shown below 10k samples");
+        // The HdrHistogram log of every Java rtt step, beside the report.
+        for (String t : Transports.JAVA.keySet()) {
+            for (int size : List.of(8, 1024)) {
+                Path hlog = report.resolve("hlog").resolve("java-" + t + "-rtt-" + size + "-r1.hlog");
+                assertTrue(Files.readString(hlog).contains("#[StartTime:"), hlog + " is missing or not a histogram log");
+            }
+        }
+        // The start-up rows: the floor, the first call in and around its JVM.
+        List<Result> startup = Files.readAllLines(report.resolve("startup.jsonl")).stream().map(Result::parse).toList();
+        Set<String> rows = startup.stream().map(r -> r.string("what")).collect(Collectors.toSet());
+        assertTrue(rows.containsAll(List.of(Startup.JAVA_VERSION, Startup.EMPTY_MAIN, Startup.FIRST_CREATE,
+                Startup.FIRST_CREATE_INSIDE)), rows::toString);
+        for (Result r : startup) {
+            assertEquals(2, (long) r.number("runs"), r::toString);
+            assertTrue(0 < r.number("min_ms") && r.number("min_ms") <= r.number("median_ms")
+                    && r.number("median_ms") <= r.number("max_ms"), r::toString);
+        }
         for (String png : List.of("rtt-8.png", "rtt-1024.png", "tput.png")) {
             assertTrue(Files.size(report.resolve(png)) > 1000, png + " is missing or empty");
         }

@@ -1,7 +1,7 @@
 package io.jipc.channel;
 
 import io.jipc.internal.Lifetime;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -358,6 +358,6 @@ abstract sealed class AbstractChannel implements MessageChannel
     }
 
     static long nanos(Duration timeout) {
-        return Posix.toNanos(Objects.requireNonNull(timeout, "timeout"));
+        return Clocks.toNanos(Objects.requireNonNull(timeout, "timeout"));
     }
 }

@@ -1,7 +1,13 @@
 package io.jipc.channel;
 
+import io.jipc.channel.spi.TransportOptions;
+
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * How to make a channel: immutable; each {@code with}-style method returns a changed copy.
@@ -26,18 +32,22 @@ public final class ChannelOptions {
     /** The largest message size any transport is asked for: a frame's length field is a signed int. */
     public static final int MAX_MESSAGE_SIZE_LIMIT = Integer.MAX_VALUE - FrameDescriptor.HEADER_LENGTH;
 
-    private static final ChannelOptions DEFAULTS = new ChannelOptions(0, 0, Duration.ofSeconds(10), 0600);
+    private static final ChannelOptions DEFAULTS = new ChannelOptions(0, 0, Duration.ofSeconds(10), 0600, Map.of());
 
     private final int maxMessageSize;
     private final int capacity;
     private final Duration connectTimeout;
     private final int permissions;
+    /** Settings of transports outside the core, one per class. */
+    private final Map<Class<? extends TransportOptions>, TransportOptions> transports;
 
-    private ChannelOptions(int maxMessageSize, int capacity, Duration connectTimeout, int permissions) {
+    private ChannelOptions(int maxMessageSize, int capacity, Duration connectTimeout, int permissions,
+                           Map<Class<? extends TransportOptions>, TransportOptions> transports) {
         this.maxMessageSize = maxMessageSize;
         this.capacity = capacity;
         this.connectTimeout = connectTimeout;
         this.permissions = permissions;
+        this.transports = transports;
     }
 
     /** {@return the defaults: sizes chosen by the transport, a 10 s connect timeout, permissions 0600} */
@@ -57,7 +67,7 @@ public final class ChannelOptions {
             throw new IllegalArgumentException("maxMessageSize must be 1.." + MAX_MESSAGE_SIZE_LIMIT + " bytes, not "
                     + bytes);
         }
-        return new ChannelOptions(bytes, capacity, connectTimeout, permissions);
+        return new ChannelOptions(bytes, capacity, connectTimeout, permissions, transports);
     }
 
     /**
@@ -74,7 +84,7 @@ public final class ChannelOptions {
         if (messages <= 0) {
             throw new IllegalArgumentException("capacity must be positive, not " + messages);
         }
-        return new ChannelOptions(maxMessageSize, messages, connectTimeout, permissions);
+        return new ChannelOptions(maxMessageSize, messages, connectTimeout, permissions, transports);
     }
 
     /**
@@ -89,7 +99,7 @@ public final class ChannelOptions {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("connectTimeout must be positive, not " + timeout);
         }
-        return new ChannelOptions(maxMessageSize, capacity, timeout, permissions);
+        return new ChannelOptions(maxMessageSize, capacity, timeout, permissions, transports);
     }
 
     /**
@@ -103,7 +113,25 @@ public final class ChannelOptions {
         if ((mode & ~0777) != 0) {
             throw new IllegalArgumentException("permissions " + Integer.toOctalString(mode) + " have bits beyond 0777");
         }
-        return new ChannelOptions(maxMessageSize, capacity, connectTimeout, mode);
+        return new ChannelOptions(maxMessageSize, capacity, connectTimeout, mode, transports);
+    }
+
+    /**
+     * Carries the settings of one transport outside the core module (an
+     * {@code io.jipc.aeron.AeronOptions}, say), replacing earlier settings of the same class;
+     * transports that do not know the class ignore it.
+     */
+    public ChannelOptions with(TransportOptions transportOptions) {
+        Objects.requireNonNull(transportOptions, "transportOptions");
+        Map<Class<? extends TransportOptions>, TransportOptions> more = new LinkedHashMap<>(transports);
+        more.put(transportOptions.getClass(), transportOptions);
+        return new ChannelOptions(maxMessageSize, capacity, connectTimeout, permissions,
+                Collections.unmodifiableMap(more));
+    }
+
+    /** {@return the settings of class {@code type} given to {@link #with(TransportOptions)}, if any} */
+    public <T extends TransportOptions> Optional<T> transport(Class<T> type) {
+        return Optional.ofNullable(type.cast(transports.get(Objects.requireNonNull(type, "type"))));
     }
 
     /** {@return the maximum message size asked for, or 0 if unset} */
@@ -135,6 +163,6 @@ public final class ChannelOptions {
     public String toString() {
         return "ChannelOptions[maxMessageSize " + (maxMessageSize > 0 ? maxMessageSize : "default") + ", capacity "
                 + (capacity > 0 ? capacity : "default") + ", connectTimeout " + connectTimeout + ", permissions 0"
-                + Integer.toOctalString(permissions) + "]";
+                + Integer.toOctalString(permissions) + (transports.isEmpty() ? "" : ", " + transports.values()) + "]";
     }
 }

@@ -2,7 +2,7 @@ package io.jipc.channel;
 
 import io.jipc.IpcException;
 import io.jipc.pipe.Pipe;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
 
 import java.io.IOException;
 import java.net.URI;
@@ -18,6 +18,13 @@ import java.util.Objects;
  *
  * <p>An address that is malformed, or whose scheme no transport serves, is an
  * {@link IllegalArgumentException} that names the forms accepted, before any system call.
+ *
+ * <p>Schemes other than the built-in ones are served by transports in other modules, found
+ * with {@link java.util.ServiceLoader} (see {@link io.jipc.channel.spi.ChannelProvider}); a
+ * string address of theirs may contain characters a URI must quote, such as the {@code |}
+ * between the parameters of an {@code aeron:} address, which are then quoted. An
+ * {@code aeron:} address without the {@code io.jipc:jipc-aeron} artifact present is an
+ * {@link IpcException} that names the artifact to add.
  */
 public final class Channels {
     private Channels() {
@@ -25,6 +32,8 @@ public final class Channels {
 
     /** What the schemes accept, for messages. */
     static final String ACCEPTED = "shm:/name, mq:/name, unix:/path, tcp://host:port, pipe:read=R,write=W (connect only)";
+    /** The schemes served inside this module, which no {@link io.jipc.channel.spi.ChannelProvider} can take over. */
+    static final java.util.Set<String> BUILT_IN = java.util.Set.of("mq", "unix", "tcp", "shm", "pipe");
 
     /** The transports, by scheme. */
     private enum Transport {
@@ -115,7 +124,8 @@ public final class Channels {
 
         abstract AbstractChannel connect(URI uri, ChannelOptions options) throws IOException;
 
-        static Transport of(URI uri) {
+        /** {@return the built-in transport of {@code uri}'s scheme, or {@code null} if none is built in} */
+        static Transport builtIn(URI uri) {
             String scheme = uri.getScheme();
             if (scheme == null) {
                 throw new IllegalArgumentException("address " + uri + " has no scheme; accepted: " + ACCEPTED);
@@ -126,8 +136,7 @@ public final class Channels {
                     return t;
                 }
             }
-            throw new IllegalArgumentException("address " + uri + ": no transport for scheme \"" + scheme
-                    + "\"; accepted: " + ACCEPTED);
+            return null;
         }
     }
 
@@ -146,7 +155,8 @@ public final class Channels {
      */
     public static MessageChannel bind(URI address, ChannelOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
-        return Transport.of(Objects.requireNonNull(address, "address")).bind(address, options);
+        Transport t = Transport.builtIn(Objects.requireNonNull(address, "address"));
+        return t != null ? t.bind(address, options) : Providers.of(address, "bind").bind(address, options);
     }
 
     /** {@link #bind(URI, ChannelOptions)} of a string address with default options. */
@@ -173,7 +183,8 @@ public final class Channels {
      */
     public static MessageChannel connect(URI address, ChannelOptions options) throws IOException {
         Objects.requireNonNull(options, "options");
-        return Transport.of(Objects.requireNonNull(address, "address")).connect(address, options);
+        Transport t = Transport.builtIn(Objects.requireNonNull(address, "address"));
+        return t != null ? t.connect(address, options) : Providers.of(address, "connect").connect(address, options);
     }
 
     /** {@link #connect(URI, ChannelOptions)} of a string address with default options. */
@@ -209,7 +220,7 @@ public final class Channels {
             StreamChannel here = new StreamChannel(address, max, new PipeLink(fromPeer.readEnd(), toPeer.writeEnd()),
                     false, true);
             // Twelve bytes into an empty pipe: never waits.
-            here.sendHello(Posix.toNanos(options.connectTimeout()));
+            here.sendHello(Clocks.toNanos(options.connectTimeout()));
             ChannelPair pair = new ChannelPair(here, toPeer.readEnd(), fromPeer.writeEnd(), options);
             ok = true;
             return pair;
@@ -226,7 +237,7 @@ public final class Channels {
             throws IOException {
         PipeLink link = new PipeLink(in, out);
         long start = System.nanoTime();
-        int max = Sockets.handshake(link, options.maxMessageSize(), start, Posix.toNanos(options.connectTimeout()),
+        int max = Sockets.handshake(link, options.maxMessageSize(), start, Clocks.toNanos(options.connectTimeout()),
                 address.toString());
         Sockets.requireSize(address.toString(), max, options);
         return new StreamChannel(address, max, link, true, false);
@@ -267,6 +278,16 @@ public final class Channels {
         try {
             return new URI(address);
         } catch (URISyntaxException e) {
+            // A provider's scheme may use characters a URI must quote (Aeron's "|" between
+            // parameters): quote them, as the multi-argument URI constructor does.
+            int colon = address.indexOf(':');
+            if (colon > 0 && Providers.external(address.substring(0, colon))) {
+                try {
+                    return new URI(address.substring(0, colon), address.substring(colon + 1), null);
+                } catch (URISyntaxException stillBad) {
+                    e.addSuppressed(stillBad);
+                }
+            }
             throw new IllegalArgumentException("address \"" + address + "\" is not a URI (" + e.getReason()
                     + "); accepted: " + ACCEPTED, e);
         }

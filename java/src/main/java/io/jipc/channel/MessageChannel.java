@@ -26,8 +26,13 @@ import java.time.Duration;
  * <p>Sending never keeps a reference to the caller's bytes: once a send returns, the buffer
  * may be reused. A message longer than {@link #maxMessageSize()} is an
  * {@link IllegalArgumentException} before anything is sent; the channel stays usable.
+ *
+ * <p>Transports outside the core module implement this interface through the
+ * {@linkplain io.jipc.channel.spi service-provider interface}; every implementation keeps the
+ * contract stated here and in the package documentation, and documents where its transport
+ * cannot (as {@code io.jipc.aeron} does for a subscriber that joins a multicast stream late).
  */
-public sealed interface MessageChannel extends AutoCloseable permits AbstractChannel {
+public interface MessageChannel extends AutoCloseable {
     /** Returned by {@link #tryReceive(MemorySegment)} and the timed receive when there was no message. */
     int NOTHING = -1;
 

@@ -1,7 +1,7 @@
 package io.jipc.channel;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Poll;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -346,7 +346,7 @@ final class SocketListenerChannel extends AbstractChannel {
     private void pump(long waitNanos) throws IOException {
         try {
             if (waitNanos > 0) {
-                selector.select(this::onReady, Posix.pollMillis(waitNanos));
+                selector.select(this::onReady, Poll.millis(waitNanos));
             } else {
                 selector.selectNow(this::onReady);
             }

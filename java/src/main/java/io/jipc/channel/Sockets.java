@@ -1,7 +1,8 @@
 package io.jipc.channel;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Poll;
 
 import java.io.IOException;
 import java.net.BindException;
@@ -141,7 +142,7 @@ final class Sockets {
     /** Connects, exchanges hellos and makes the channel; all within the connect timeout. */
     static StreamChannel connect(URI uri, Endpoint endpoint, ChannelOptions options) throws IOException {
         long start = System.nanoTime();
-        long budget = Posix.toNanos(options.connectTimeout());
+        long budget = Clocks.toNanos(options.connectTimeout());
         String who = uri.toString();
         SocketChannel socket;
         try {
@@ -165,7 +166,7 @@ final class Sockets {
                             throw new IpcException("connect", who, 0, null, "no answer within "
                                     + options.connectTimeout().toMillis() + " ms", IpcException.Reason.OTHER);
                         }
-                        s.select(SocketLink.IGNORE, Posix.pollMillis(wait));
+                        s.select(SocketLink.IGNORE, Poll.millis(wait));
                     }
                 }
             }

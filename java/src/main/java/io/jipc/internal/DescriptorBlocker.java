@@ -1,6 +1,10 @@
 package io.jipc.internal;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Poll;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
 
 /**
  * A {@link Blocker} that sleeps in {@code poll} on a descriptor (a queue, a pipe end) for
@@ -12,9 +16,12 @@ import io.jipc.posix.Posix;
  * {@link #sharing(int)}; the owner's release calls {@link #close()} once.
  */
 public final class DescriptorBlocker extends Blocker {
+    /** The two pollfd entries of a sleep; per thread, since only platform threads sleep and they are few. */
+    private static final ThreadLocal<MemorySegment> PAIR = ThreadLocal.withInitial(() -> Poll.allocate(Arena.ofAuto(), 2));
+
     private final Lifetime lifetime;
     private final int fd;
-    private final short events;
+    private final int events;
     private final WakePipe wake;
 
     /** @param events {@link Posix#POLLIN} or {@link Posix#POLLOUT} */
@@ -26,7 +33,7 @@ public final class DescriptorBlocker extends Blocker {
         super(lifetime);
         this.lifetime = lifetime;
         this.fd = fd;
-        this.events = (short) events;
+        this.events = events;
         this.wake = wake;
     }
 
@@ -42,11 +49,11 @@ public final class DescriptorBlocker extends Blocker {
             return;
         }
         int millis = (int) Math.max(1, Math.min(Integer.MAX_VALUE, (maxNanos + 999_999) / 1_000_000));
-        int[] fds = {fd, wakeFd};
-        short[] want = {events, (short) Posix.POLLIN};
-        short[] got = new short[2];
-        int r = Posix.poll(fds, want, got, millis);
-        if (r > 0 && got[1] != 0 && !lifetime.isClosing()) {
+        MemorySegment pair = PAIR.get();
+        Poll.set(pair, 0, fd, events);
+        Poll.set(pair, 1, wakeFd, Poll.POLLIN);
+        int r = Poll.poll(pair, 2, millis);
+        if (r > 0 && Poll.revents(pair, 1) != 0 && !lifetime.isClosing()) {
             // A wake-up for an interrupted thread: quiet the pipe for the others; a close
             // that lands meanwhile signals again (or is seen by the check above).
             wake.drain();

@@ -1,6 +1,7 @@
 package io.jipc.internal;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -20,7 +21,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class Futex {
     private static final ThreadLocal<MemorySegment> TIMEOUT =
-            ThreadLocal.withInitial(() -> Posix.timespec(Arena.ofAuto(), 0));
+            ThreadLocal.withInitial(() -> Clocks.timespec(Arena.ofAuto()));
 
     /** Linux's EFAULT (the bindings do not export it). */
     private static final int EFAULT = 14;
@@ -36,16 +37,16 @@ public final class Futex {
      */
     public static void await(MemorySegment word, int expected, long nanos) {
         MemorySegment ts = TIMEOUT.get();
-        Posix.setTimespec(ts, nanos);
-        int r = Posix.futexWait(MemorySegment.ofAddress(word.address()), expected, ts);
-        if (r < 0 && r != -Posix.EAGAIN && r != -Posix.EINTR && r != -Posix.ETIMEDOUT && r != -EFAULT) {
-            throw new IllegalStateException(Posix.error("futex(FUTEX_WAIT)", null, -r).getMessage());
+        Clocks.setTimespec(ts, nanos);
+        int r = io.jipc.posix.Futex.await(MemorySegment.ofAddress(word.address()), expected, ts);
+        if (r < 0 && r != -Errno.EAGAIN && r != -Errno.EINTR && r != -Errno.ETIMEDOUT && r != -EFAULT) {
+            throw new IllegalStateException(Errno.exception("futex(FUTEX_WAIT)", null, -r).getMessage());
         }
     }
 
     /** Wakes up to {@code count} sleepers on {@code word}. */
     public static void wake(MemorySegment word, int count) {
-        Posix.futexWake(MemorySegment.ofAddress(word.address()), count);
+        io.jipc.posix.Futex.wake(MemorySegment.ofAddress(word.address()), count);
     }
 
     /** Wakes every sleeper on {@code word}. */

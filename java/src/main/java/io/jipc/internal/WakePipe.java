@@ -1,6 +1,8 @@
 package io.jipc.internal;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -31,14 +33,14 @@ public final class WakePipe {
     public synchronized int fd() {
         if (readFd < 0 && !closed) {
             int[] fds = new int[2];
-            int r = Posix.pipe2(fds, Posix.O_CLOEXEC | Posix.O_NONBLOCK);
+            int r = Fds.pipe2(fds, Fds.O_CLOEXEC | Fds.O_NONBLOCK);
             if (r < 0) {
-                throw new IllegalStateException(Posix.error("pipe2", "a wake-up pipe", -r).getMessage());
+                throw new IllegalStateException(Errno.exception("pipe2", "a wake-up pipe", -r).getMessage());
             }
             readFd = fds[0];
             writeFd = fds[1];
             if (signalled) {
-                Posix.write(writeFd, BYTE, 1);
+                Fds.write(writeFd, BYTE, 1);
             }
         }
         return readFd;
@@ -48,7 +50,7 @@ public final class WakePipe {
     public synchronized void signal() {
         signalled = true;
         if (writeFd >= 0) {
-            Posix.write(writeFd, BYTE, 1);  // EAGAIN on a full pipe is fine: it is readable
+            Fds.write(writeFd, BYTE, 1);  // EAGAIN on a full pipe is fine: it is readable
         }
     }
 
@@ -56,7 +58,7 @@ public final class WakePipe {
     public synchronized void drain() {
         signalled = false;
         if (readFd >= 0) {
-            while (Posix.read(readFd, SINK, SINK.byteSize()) > 0) {
+            while (Fds.read(readFd, SINK, SINK.byteSize()) > 0) {
                 // empty it
             }
         }
@@ -66,8 +68,8 @@ public final class WakePipe {
     public synchronized void close() {
         closed = true;
         if (readFd >= 0) {
-            Posix.close(readFd);
-            Posix.close(writeFd);
+            Fds.close(readFd);
+            Fds.close(writeFd);
             readFd = writeFd = -1;
         }
     }

@@ -2,17 +2,21 @@ package io.jipc.mq;
 
 import io.jipc.IpcException;
 import io.jipc.Pollable;
-import io.jipc.posix.Creation;
-import io.jipc.posix.Names;
-import io.jipc.posix.Posix;
 import io.jipc.WaitStrategy;
 import io.jipc.internal.Deadline;
 import io.jipc.internal.DescriptorBlocker;
 import io.jipc.internal.Lifetime;
 import io.jipc.internal.Wait;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Creation;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+import io.jipc.posix.Mqueue;
+import io.jipc.posix.Names;
+import io.jipc.posix.Poll;
+import io.jipc.posix.Sysctl;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -90,7 +94,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      */
     private static final WaitStrategy WAIT = WaitStrategy.spinThenSleep(0, 0);
     /** An absolute deadline long past: the kernel then reports a full or empty queue at once. */
-    private static final MemorySegment EPOCH = Posix.timespec(Arena.global(), 0);
+    private static final MemorySegment EPOCH = Clocks.timespec(Arena.global());
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final String name;
@@ -107,8 +111,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
         this.maxMessages = maxMessages;
         this.maxMessageSize = maxMessageSize;
         this.use = new Lifetime("MessageQueue[" + name + "]", this::wakeAll, this::release);
-        this.readable = new DescriptorBlocker(use, mqd, Posix.POLLIN);
-        this.writable = readable.sharing(Posix.POLLOUT);
+        this.readable = new DescriptorBlocker(use, mqd, Poll.POLLIN);
+        this.writable = readable.sharing(Poll.POLLOUT);
     }
 
     private void wakeAll() {
@@ -117,7 +121,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     }
 
     private void release() {
-        Posix.mqClose(mqd);
+        Mqueue.close(mqd);
         readable.close();
     }
 
@@ -199,11 +203,11 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     public static boolean unlink(String name) throws IpcException {
         Names.check(KIND, name, MAX_NAME_BYTES);
         try (Arena a = Arena.ofConfined()) {
-            int r = Posix.mqUnlink(a.allocateFrom(name));
-            if (r == -Posix.ENOENT) {
+            int r = Mqueue.unlink(a.allocateFrom(name));
+            if (r == -Errno.ENOENT) {
                 return false;
             }
-            Posix.check(r, "mq_unlink", name);
+            Errno.check(r, "mq_unlink", name);
             return true;
         }
     }
@@ -214,7 +218,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     }
 
     private static final class Limits {
-        static final int MAX_PRIORITY = (int) Math.min(Integer.MAX_VALUE, Posix.sysconf(Posix.SC_MQ_PRIO_MAX)) - 1;
+        static final int MAX_PRIORITY = (int) Math.min(Integer.MAX_VALUE, Sysctl.sysconf(Sysctl.SC_MQ_PRIO_MAX)) - 1;
     }
 
     // ---- facts ----
@@ -273,9 +277,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     public Attributes attributes() throws IpcException {
         use.enter();
         try {
-            Posix.MqAttributes a = Posix.mqGetattr(mqd, name);
+            Mqueue.Attributes a = Mqueue.getattr(mqd, name);
             return new Attributes((int) a.maxMessages(), (int) a.messageSize(), (int) a.currentMessages(),
-                    (a.flags() & Posix.O_NONBLOCK) != 0);
+                    (a.flags() & Fds.O_NONBLOCK) != 0);
         } finally {
             use.exit();
         }
@@ -641,15 +645,15 @@ public final class MessageQueue implements AutoCloseable, Pollable {
 
     private boolean sendOnce(MemorySegment src, long length, int priority) throws IpcException {
         while (true) {
-            int r = Posix.mqTimedsend(mqd, src, length, priority, EPOCH);
+            int r = Mqueue.timedsend(mqd, src, length, priority, EPOCH);
             if (r == 0) {
                 return true;
             }
-            if (r == -Posix.ETIMEDOUT || r == -Posix.EAGAIN) {
+            if (r == -Errno.ETIMEDOUT || r == -Errno.EAGAIN) {
                 return false;
             }
-            if (r != -Posix.EINTR) {
-                throw Posix.error("mq_timedsend", name, -r);
+            if (r != -Errno.EINTR) {
+                throw Errno.exception("mq_timedsend", name, -r);
             }
         }
     }
@@ -685,18 +689,18 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     private long receiveOnce(MemorySegment into, MemorySegment dst) throws IpcException {
         MemorySegment priority = SCRATCH.get().priority;
         while (true) {
-            long r = Posix.mqTimedreceive(mqd, dst, dst.byteSize(), priority, EPOCH);
+            long r = Mqueue.timedreceive(mqd, dst, dst.byteSize(), priority, EPOCH);
             if (r >= 0) {
                 if (into != null && dst != into) {
                     MemorySegment.copy(dst, 0, into, 0, r);
                 }
                 return Received.pack(r, priority.get(ValueLayout.JAVA_INT, 0));
             }
-            if (r == -Posix.ETIMEDOUT || r == -Posix.EAGAIN) {
+            if (r == -Errno.ETIMEDOUT || r == -Errno.EAGAIN) {
                 return Received.NOTHING;
             }
-            if (r != -Posix.EINTR) {
-                throw Posix.error("mq_timedreceive", name, (int) -r);
+            if (r != -Errno.EINTR) {
+                throw Errno.exception("mq_timedreceive", name, (int) -r);
             }
         }
     }
@@ -766,21 +770,21 @@ public final class MessageQueue implements AutoCloseable, Pollable {
             requireSizes();
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment cname = a.allocateFrom(name);
-                int mqd = Posix.mqOpen(cname, Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_CLOEXEC, mode,
-                        Posix.mqAttr(a, maxMessages, maxMessageSize));
+                int mqd = Mqueue.open(cname, Fds.O_RDWR | Fds.O_CREAT | Fds.O_EXCL | Fds.O_CLOEXEC, mode,
+                        Mqueue.attr(a, maxMessages, maxMessageSize));
                 if (mqd < 0) {
                     throw createError(-mqd);
                 }
                 boolean ok = false;
                 try {
-                    Posix.check(Posix.fchmod(mqd, mode), "fchmod", name);
+                    Errno.check(Fds.fchmod(mqd, mode), "fchmod", name);
                     MessageQueue q = opened(mqd);
                     ok = true;
                     return q;
                 } finally {
                     if (!ok) {
-                        Posix.mqClose(mqd);
-                        Posix.mqUnlink(cname);
+                        Mqueue.close(mqd);
+                        Mqueue.unlink(cname);
                     }
                 }
             }
@@ -794,7 +798,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
          */
         public MessageQueue open() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
-                int mqd = Posix.check(Posix.mqOpen(a.allocateFrom(name), Posix.O_RDWR | Posix.O_CLOEXEC, 0,
+                int mqd = Errno.check(Mqueue.open(a.allocateFrom(name), Fds.O_RDWR | Fds.O_CLOEXEC, 0,
                         MemorySegment.NULL), "mq_open", name);
                 boolean ok = false;
                 try {
@@ -803,7 +807,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
                     return q;
                 } finally {
                     if (!ok) {
-                        Posix.mqClose(mqd);
+                        Mqueue.close(mqd);
                     }
                 }
             }
@@ -829,7 +833,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
 
         /** Reads the sizes the queue really has, and holds them to this builder's minimums. */
         private MessageQueue opened(int mqd) throws IpcException {
-            Posix.MqAttributes at = Posix.mqGetattr(mqd, name);
+            Mqueue.Attributes at = Mqueue.getattr(mqd, name);
             if (at.maxMessages() < maxMessages || at.messageSize() < maxMessageSize) {
                 throw new IpcException("mq_open", name, 0, null, "queue holds " + at.maxMessages() + " messages of "
                         + at.messageSize() + " bytes; at least " + Math.max(maxMessages, 0) + " of "
@@ -845,34 +849,31 @@ public final class MessageQueue implements AutoCloseable, Pollable {
          * ENOSPC the system's count of queues.
          */
         private IpcException createError(int errno) {
-            String errnoName = Posix.errnoName(errno);
-            String text = Posix.strerror(errno);
             String limit = null;
-            if (errnoName.equals("EINVAL")) {
-                long msgMax = readNumber(MSG_MAX_FILE);
-                long msgsizeMax = readNumber(MSGSIZE_MAX_FILE);
+            if (errno == Errno.EINVAL) {
+                long msgMax = Sysctl.read(Sysctl.MQ_MSG_MAX);
+                long msgsizeMax = Sysctl.read(Sysctl.MQ_MSGSIZE_MAX);
                 if (msgMax >= 0 && maxMessages > msgMax) {
-                    limit = "maxMessages " + maxMessages + " is above " + MSG_MAX_FILE + " (" + msgMax + ")";
+                    limit = "maxMessages " + maxMessages + " is above " + Sysctl.MQ_MSG_MAX + " (" + msgMax + ")";
                 } else if (msgsizeMax >= 0 && maxMessageSize > msgsizeMax) {
-                    limit = "maxMessageSize " + maxMessageSize + " is above " + MSGSIZE_MAX_FILE + " (" + msgsizeMax
-                            + ")";
+                    limit = "maxMessageSize " + maxMessageSize + " is above " + Sysctl.MQ_MSGSIZE_MAX + " ("
+                            + msgsizeMax + ")";
                 }
                 if (limit != null) {
                     limit += "; raise it, or create the queue from a process with CAP_SYS_RESOURCE";
                 }
-            } else if (errnoName.equals("EMFILE")) {
+            } else if (errno == Errno.EMFILE) {
                 limit = "the queue needs about " + kernelBytes(maxMessages, maxMessageSize)
                         + " bytes of this user's RLIMIT_MSGQUEUE (ulimit -q, " + msgqueueRlimit()
                         + "), shared by all its queues; or this process has no descriptor left (ulimit -n)";
-            } else if (errnoName.equals("ENOSPC")) {
-                limit = "the system's number of queues, " + QUEUES_MAX_FILE + " (" + readNumber(QUEUES_MAX_FILE)
-                        + "), is reached";
+            } else if (errno == Errno.ENOSPC) {
+                limit = "the system's number of queues, " + Sysctl.MQ_QUEUES_MAX + " ("
+                        + Sysctl.read(Sysctl.MQ_QUEUES_MAX) + "), is reached";
             }
             if (limit == null) {
-                return Posix.error("mq_open", name, errno);
+                return Errno.exception("mq_open", name, errno);
             }
-            return new IpcException("mq_open", name, errno, errnoName, text + ": " + limit,
-                    IpcException.Reason.LIMIT_EXCEEDED);
+            return Errno.exception("mq_open", name, errno, limit, IpcException.Reason.LIMIT_EXCEEDED);
         }
 
         /** The kernel's charge against RLIMIT_MSGQUEUE (ipc/mqueue.c): data plus 48-byte bookkeeping. */
@@ -894,16 +895,5 @@ public final class MessageQueue implements AutoCloseable, Pollable {
             return "limit unknown";
         }
 
-        /**
-         * Reads a sysctl number in one read(2): sysctl files answer a read at a non-zero offset
-         * with end-of-file, and Files.readString reads one byte first, so it sees "1" for "10".
-         */
-        private static long readNumber(String file) {
-            try (InputStream in = Files.newInputStream(Path.of(file))) {
-                return Long.parseLong(new String(in.readNBytes(64), StandardCharsets.US_ASCII).trim());
-            } catch (IOException | NumberFormatException e) {
-                return -1;
-            }
-        }
     }
 }

@@ -7,10 +7,13 @@ import io.jipc.internal.Deadline;
 import io.jipc.internal.DescriptorBlocker;
 import io.jipc.internal.Lifetime;
 import io.jipc.internal.Wait;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+import io.jipc.posix.Poll;
+import io.jipc.posix.Sysctl;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -21,9 +24,6 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.InterruptibleChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
@@ -41,13 +41,11 @@ public final class Pipe implements AutoCloseable {
      * Writes of at most this many bytes ({@code PIPE_BUF}) are atomic: never interleaved
      * with bytes of other writers, and in non-blocking mode all or nothing.
      */
-    public static final int ATOMIC_WRITE_BYTES = Posix.PIPE_BUF;
+    public static final int ATOMIC_WRITE_BYTES = Fds.PIPE_BUF;
 
     /** The native buffer heap transfers go through: the default pipe size, one call drains it. */
     static final int SCRATCH_BYTES = 64 * 1024;
 
-    private static final Path PIPE_MAX_SIZE = Path.of("/proc/sys/fs/pipe-max-size");
-    private static final Path PIPE_USER_PAGES_HARD = Path.of("/proc/sys/fs/pipe-user-pages-hard");
 
     private final ReadEnd readEnd;
     private final WriteEnd writeEnd;
@@ -65,7 +63,7 @@ public final class Pipe implements AutoCloseable {
      */
     public static Pipe open() throws IpcException {
         int[] fds = new int[2];
-        Posix.check(Posix.pipe2(fds, Posix.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(fds, Fds.O_CLOEXEC), "pipe2", null);
         return new Pipe(new ReadEnd(fds[0], true), new WriteEnd(fds[1], true));
     }
 
@@ -166,10 +164,10 @@ public final class Pipe implements AutoCloseable {
             int d = acquire();
             try {
                 synchronized (this) {
-                    int flags = Posix.check(Posix.fcntl(d, Posix.F_GETFL, 0), "fcntl(F_GETFL)", name);
-                    int wanted = block ? flags & ~Posix.O_NONBLOCK : flags | Posix.O_NONBLOCK;
+                    int flags = Errno.check(Fds.fcntl(d, Fds.F_GETFL, 0), "fcntl(F_GETFL)", name);
+                    int wanted = block ? flags & ~Fds.O_NONBLOCK : flags | Fds.O_NONBLOCK;
                     if (wanted != flags) {
-                        Posix.check(Posix.fcntl(d, Posix.F_SETFL, wanted), "fcntl(F_SETFL)", name);
+                        Errno.check(Fds.fcntl(d, Fds.F_SETFL, wanted), "fcntl(F_SETFL)", name);
                     }
                     blocking = block;
                 }
@@ -191,7 +189,7 @@ public final class Pipe implements AutoCloseable {
         public final int capacity() throws IOException {
             int d = acquire();
             try {
-                return Posix.check(Posix.fcntl(d, Posix.F_GETPIPE_SZ, 0), "fcntl(F_GETPIPE_SZ)", name);
+                return Errno.check(Fds.fcntl(d, Fds.F_GETPIPE_SZ, 0), "fcntl(F_GETPIPE_SZ)", name);
             } finally {
                 release();
             }
@@ -215,42 +213,29 @@ public final class Pipe implements AutoCloseable {
             }
             int d = acquire();
             try {
-                int r = Posix.fcntl(d, Posix.F_SETPIPE_SZ, bytes);
-                if (r == -Posix.EPERM) {
+                int r = Fds.fcntl(d, Fds.F_SETPIPE_SZ, bytes);
+                if (r == -Errno.EPERM) {
                     throw capacityRefused(bytes);
                 }
-                if (r == -Posix.EBUSY) {
-                    throw new IpcException("fcntl(F_SETPIPE_SZ)", name, Posix.EBUSY, "EBUSY",
+                if (r == -Errno.EBUSY) {
+                    throw Errno.exception("fcntl(F_SETPIPE_SZ)", name, Errno.EBUSY,
                             "the pipe holds more than the " + bytes + " bytes asked for; drain it first",
                             IpcException.Reason.LIMIT_EXCEEDED);
                 }
-                return Posix.check(r, "fcntl(F_SETPIPE_SZ)", name);
+                return Errno.check(r, "fcntl(F_SETPIPE_SZ)", name);
             } finally {
                 release();
             }
         }
 
         private IpcException capacityRefused(int bytes) {
-            long max = readLimit(PIPE_MAX_SIZE);
+            long max = Sysctl.read(Sysctl.PIPE_MAX_SIZE);
             String why = max >= 0 && bytes > max
-                    ? bytes + " bytes is more than " + PIPE_MAX_SIZE + " (" + max
+                    ? bytes + " bytes is more than " + Sysctl.PIPE_MAX_SIZE + " (" + max
                             + ") allows a process without CAP_SYS_RESOURCE"
-                    : "this user's pipes already use the pages " + PIPE_USER_PAGES_HARD + " ("
-                            + readLimit(PIPE_USER_PAGES_HARD) + ") allows a process without CAP_SYS_RESOURCE";
-            return new IpcException("fcntl(F_SETPIPE_SZ)", name, Posix.EPERM, "EPERM",
-                    "Operation not permitted: " + why, IpcException.Reason.LIMIT_EXCEEDED);
-        }
-
-        private static long readLimit(Path file) {
-            // One read from offset 0: sysctl files answer a read at any other offset with
-            // end of file, so Files.readString (which probes with a 1-byte read) sees "1".
-            try (InputStream in = Files.newInputStream(file)) {
-                byte[] buf = new byte[32];
-                int n = in.read(buf);
-                return Long.parseLong(new String(buf, 0, Math.max(n, 0), StandardCharsets.US_ASCII).trim());
-            } catch (IOException | NumberFormatException e) {
-                return -1;
-            }
+                    : "this user's pipes already use the pages " + Sysctl.PIPE_USER_PAGES_HARD + " ("
+                            + Sysctl.read(Sysctl.PIPE_USER_PAGES_HARD) + ") allows a process without CAP_SYS_RESOURCE";
+            return Errno.exception("fcntl(F_SETPIPE_SZ)", name, Errno.EPERM, why, IpcException.Reason.LIMIT_EXCEEDED);
         }
 
         @Override
@@ -277,7 +262,7 @@ public final class Pipe implements AutoCloseable {
         /** The lifetime's release: the end is closed and nobody uses the descriptor. */
         private void releaseDescriptor() {
             // close(2) on Linux releases the descriptor even when it reports EINTR: never retry.
-            Posix.close(fd);
+            Fds.close(fd);
             ready.close();
             if (scratchArena != null) {
                 scratchArena.close();
@@ -336,12 +321,12 @@ public final class Pipe implements AutoCloseable {
 
         private boolean ready(int d, int events) throws IpcException {
             while (true) {
-                int r = Posix.pollOne(d, events, 0);
+                int r = Poll.one(d, events, 0);
                 if (r >= 0) {
                     return r > 0;
                 }
-                if (r != -Posix.EINTR) {
-                    throw Posix.error("poll", name, -r);
+                if (r != -Errno.EINTR) {
+                    throw Errno.exception("poll", name, -r);
                 }
             }
         }
@@ -352,20 +337,20 @@ public final class Pipe implements AutoCloseable {
                 throw new IllegalArgumentException("descriptor must not be negative: " + fd);
             }
             String object = "fd " + fd;
-            int type = Posix.fstat(fd, "fstat", object).mode() & Posix.S_IFMT;
-            if (type != Posix.S_IFIFO) {
+            int type = Fds.fstat(fd, "fstat", object).mode() & Fds.S_IFMT;
+            if (type != Fds.S_IFIFO) {
                 throw new IllegalArgumentException(object + " is not a pipe (file type 0"
                         + Integer.toOctalString(type) + ")");
             }
-            int flags = Posix.check(Posix.fcntl(fd, Posix.F_GETFL, 0), "fcntl(F_GETFL)", object);
-            int access = flags & Posix.O_ACCMODE;
-            if (reading ? access == Posix.O_WRONLY : access == Posix.O_RDONLY) {
+            int flags = Errno.check(Fds.fcntl(fd, Fds.F_GETFL, 0), "fcntl(F_GETFL)", object);
+            int access = flags & Fds.O_ACCMODE;
+            if (reading ? access == Fds.O_WRONLY : access == Fds.O_RDONLY) {
                 throw new IllegalArgumentException(object + " is a pipe's " + (reading ? "write" : "read")
                         + " end, not its " + (reading ? "read" : "write") + " end");
             }
-            int fdFlags = Posix.check(Posix.fcntl(fd, Posix.F_GETFD, 0), "fcntl(F_GETFD)", object);
-            Posix.check(Posix.fcntl(fd, Posix.F_SETFD, fdFlags | Posix.FD_CLOEXEC), "fcntl(F_SETFD)", object);
-            return (flags & Posix.O_NONBLOCK) == 0;
+            int fdFlags = Errno.check(Fds.fcntl(fd, Fds.F_GETFD, 0), "fcntl(F_GETFD)", object);
+            Errno.check(Fds.fcntl(fd, Fds.F_SETFD, fdFlags | Fds.FD_CLOEXEC), "fcntl(F_SETFD)", object);
+            return (flags & Fds.O_NONBLOCK) == 0;
         }
     }
 
@@ -375,7 +360,7 @@ public final class Pipe implements AutoCloseable {
      */
     public static final class ReadEnd extends End implements ReadableByteChannel {
         ReadEnd(int fd, boolean blocking) {
-            super(fd, "read end", blocking, Posix.POLLIN);
+            super(fd, "read end", blocking, Poll.POLLIN);
         }
 
         /**
@@ -505,26 +490,26 @@ public final class Pipe implements AutoCloseable {
         private long readNative(int d, MemorySegment dst, long length, Deadline timeout) throws IOException {
             boolean mayBlock = isBlocking();
             Deadline deadline = timeout == null ? Deadline.FOREVER : timeout;
-            if (mayBlock && !awaitReady(d, Posix.POLLIN, deadline)) {
+            if (mayBlock && !awaitReady(d, Poll.POLLIN, deadline)) {
                 return 0;
             }
             while (true) {
-                long r = Posix.read(d, dst, length);
+                long r = Fds.read(d, dst, length);
                 if (r > 0) {
                     return r;
                 }
                 if (r == 0) {
                     return -1;
                 }
-                if (r == -Posix.EINTR) {
+                if (r == -Errno.EINTR) {
                     continue;
                 }
-                if (r != -Posix.EAGAIN) {
-                    throw Posix.error("read", name, (int) -r);
+                if (r != -Errno.EAGAIN) {
+                    throw Errno.exception("read", name, (int) -r);
                 }
                 // Non-blocking now (this end's mode, or another holder's O_NONBLOCK): wait
                 // if the call is timed, or if this end promised to block.
-                if (!(mayBlock || timeout != null) || !awaitReady(d, Posix.POLLIN, deadline)) {
+                if (!(mayBlock || timeout != null) || !awaitReady(d, Poll.POLLIN, deadline)) {
                     return 0;
                 }
             }
@@ -537,7 +522,7 @@ public final class Pipe implements AutoCloseable {
      */
     public static final class WriteEnd extends End implements WritableByteChannel {
         WriteEnd(int fd, boolean blocking) {
-            super(fd, "write end", blocking, Posix.POLLOUT);
+            super(fd, "write end", blocking, Poll.POLLOUT);
         }
 
         /**
@@ -680,12 +665,12 @@ public final class Pipe implements AutoCloseable {
             while (done < length) {
                 long chunk = length - done;
                 if (mayBlock) {
-                    if (!awaitReady(d, Posix.POLLOUT, deadline)) {
+                    if (!awaitReady(d, Poll.POLLOUT, deadline)) {
                         return done;
                     }
                     chunk = Math.min(chunk, ATOMIC_WRITE_BYTES);
                 }
-                long r = Posix.write(d, done == 0 ? src : src.asSlice(done), chunk);
+                long r = Fds.write(d, done == 0 ? src : src.asSlice(done), chunk);
                 if (r >= 0) {
                     done += r;
                     progress[0] = done;
@@ -694,17 +679,17 @@ public final class Pipe implements AutoCloseable {
                     }
                     continue;
                 }
-                if (r == -Posix.EINTR) {
+                if (r == -Errno.EINTR) {
                     continue;
                 }
-                if (r == -Posix.EPIPE) {
-                    throw new IpcException("write", name, Posix.EPIPE, "EPIPE",
-                            "Broken pipe: every read end of the pipe is closed", IpcException.Reason.BROKEN_PIPE);
+                if (r == -Errno.EPIPE) {
+                    throw Errno.exception("write", name, Errno.EPIPE, "every read end of the pipe is closed",
+                            IpcException.Reason.BROKEN_PIPE);
                 }
-                if (r != -Posix.EAGAIN) {
-                    throw Posix.error("write", name, (int) -r);
+                if (r != -Errno.EAGAIN) {
+                    throw Errno.exception("write", name, (int) -r);
                 }
-                if (!(mayBlock || timeout != null) || !awaitReady(d, Posix.POLLOUT, deadline)) {
+                if (!(mayBlock || timeout != null) || !awaitReady(d, Poll.POLLOUT, deadline)) {
                     return done;
                 }
             }

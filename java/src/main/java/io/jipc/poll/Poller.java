@@ -8,7 +8,9 @@ import io.jipc.internal.Deadline;
 import io.jipc.internal.Lifetime;
 import io.jipc.internal.Wait;
 import io.jipc.internal.WakePipe;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Poll;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -68,7 +70,7 @@ import java.util.Set;
  * registered with it; {@link #close()} only cancels their keys.
  */
 public final class Poller implements AutoCloseable {
-    private static final int ALWAYS_REPORTED = Posix.POLLHUP | Posix.POLLERR;
+    private static final int ALWAYS_REPORTED = Poll.POLLHUP | Poll.POLLERR;
     /** Each look is a poll system call: sleep at once rather than spin on syscalls. */
     private static final WaitStrategy WAIT = WaitStrategy.spinThenSleep(0, 0);
     /** sizeof(struct pollfd) on Linux. */
@@ -88,7 +90,7 @@ public final class Poller implements AutoCloseable {
 
     /** Makes an empty poller. */
     public Poller() {
-        pollfds = Posix.allocatePollfds(Arena.ofAuto(), keys.length);
+        pollfds = Poll.allocate(Arena.ofAuto(), keys.length);
     }
 
     private void wakeUp() {
@@ -120,11 +122,11 @@ public final class Poller implements AutoCloseable {
             }
             int n = waitingCount;
             if (copy.byteSize() < (n + 1) * POLLFD_BYTES) {
-                copy = Posix.allocatePollfds(Arena.ofAuto(), n + 1);
+                copy = Poll.allocate(Arena.ofAuto(), n + 1);
             }
             MemorySegment.copy(pollfds, 0, copy, 0, n * POLLFD_BYTES);
-            Posix.setPollfd(copy, n, wakeFd, Posix.POLLIN);
-            Posix.poll(copy, n + 1, (int) Math.max(1, Math.min(Integer.MAX_VALUE, (maxNanos + 999_999) / 1_000_000)));
+            Poll.set(copy, n, wakeFd, Poll.POLLIN);
+            Poll.poll(copy, n + 1, (int) Math.max(1, Math.min(Integer.MAX_VALUE, (maxNanos + 999_999) / 1_000_000)));
         }
 
         @Override
@@ -157,7 +159,7 @@ public final class Poller implements AutoCloseable {
         }
         if (count == keys.length) {
             keys = java.util.Arrays.copyOf(keys, count * 2);
-            pollfds = Posix.allocatePollfds(Arena.ofAuto(), keys.length);
+            pollfds = Poll.allocate(Arena.ofAuto(), keys.length);
             ready.ensureCapacity(keys.length);
         }
         Key k = new Key(this, object, mask, count);
@@ -192,7 +194,7 @@ public final class Poller implements AutoCloseable {
      * @throws IpcException          if {@code poll(2)} fails
      */
     public synchronized int await(Duration timeout) throws IpcException {
-        return select(false, Posix.toNanos(Objects.requireNonNull(timeout, "timeout")));
+        return select(false, Clocks.toNanos(Objects.requireNonNull(timeout, "timeout")));
     }
 
     /**
@@ -260,7 +262,7 @@ public final class Poller implements AutoCloseable {
                 i--;
                 continue;
             }
-            Posix.setPollfd(pollfds, i, fd, k.interest);
+            Poll.set(pollfds, i, fd, k.interest);
         }
         Integer found = pollNow();
         if (found != null || (!forever && budget == 0)) {
@@ -288,27 +290,27 @@ public final class Poller implements AutoCloseable {
     /** One look, never waiting. {@return the number of ready keys, or null if none is ready} */
     private Integer pollNow() throws IpcException {
         while (true) {
-            int r = Posix.poll(pollfds, count, 0);
+            int r = Poll.poll(pollfds, count, 0);
             if (r > 0) {
                 return collect();
             }
             if (r == 0) {
                 return null;
             }
-            if (r != -Posix.EINTR) {
-                throw Posix.error("poll", null, -r);
+            if (r != -Errno.EINTR) {
+                throw Errno.exception("poll", null, -r);
             }
         }
     }
 
     private int collect() {
         for (int i = 0; i < count; i++) {
-            int revents = Posix.revents(pollfds, i);
+            int revents = Poll.revents(pollfds, i);
             if (revents == 0) {
                 continue;
             }
             Key k = keys[i];
-            if ((revents & Posix.POLLNVAL) != 0) {
+            if ((revents & Poll.POLLNVAL) != 0) {
                 throw new IllegalStateException(k.pollable + " was closed while the poller waited on it");
             }
             k.ready = revents & (k.interest | ALWAYS_REPORTED);

@@ -114,7 +114,7 @@ final class NativeLibrary {
                 // Home not writable (a service user such as nobody): fall through to tmp.
             }
         }
-        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jipc-" + Posix.geteuid());
+        Path dir = Path.of(System.getProperty("java.io.tmpdir"), "jipc-" + Procs.geteuid());
         createPrivate(dir);
         return dir;
     }
@@ -130,7 +130,7 @@ final class NativeLibrary {
             throw new IOException(dir + " is not a directory");
         }
         int owner = (Integer) Files.getAttribute(dir, "unix:uid", LinkOption.NOFOLLOW_LINKS);
-        if (owner != Posix.geteuid()) {
+        if (owner != Procs.geteuid()) {
             throw new IOException(dir + " belongs to uid " + owner + ", not to us; refusing to load code from it");
         }
         if (!attrs.permissions().equals(OWNER_ONLY)) {

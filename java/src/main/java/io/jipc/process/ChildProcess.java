@@ -1,7 +1,12 @@
 package io.jipc.process;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.internal.Reclaim;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+import io.jipc.posix.Poll;
+import io.jipc.posix.Procs;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -14,27 +19,28 @@ import java.util.Optional;
  * killed with {@code SIGKILL}, then reaped. All methods are thread-safe.
  */
 public final class ChildProcess implements AutoCloseable {
-    private final int pid;
     private final String command;
-    private int pidfd;
-    private ExitStatus status;
+    /** The kernel side, apart from this object so that the reclaim action can hold it. */
+    private final Tracked tracked;
+    private final Reclaim.Handle reclaim;
 
     ChildProcess(int pid, String command) throws IpcException {
-        this.pid = pid;
         this.command = command;
-        int fd = Posix.pidfdOpen(pid);
+        int fd = Procs.pidfdOpen(pid);
         if (fd < 0) {
             // Not expected for our own unreaped child; leave no zombie behind.
-            Posix.kill(pid, Posix.SIGKILL);
-            Posix.waitpid(pid, new int[1], 0);
-            throw Posix.error("pidfd_open", command, -fd);
+            Procs.kill(pid, Procs.SIGKILL);
+            Procs.waitpid(pid, new int[1], 0);
+            throw Errno.exception("pidfd_open", command, -fd);
         }
-        this.pidfd = fd;
+        this.tracked = new Tracked(pid, fd);
+        // Never closed, it must still end with this JVM and be reaped, not left as an orphan or a zombie.
+        this.reclaim = Reclaim.whenUnreachableOrAtExit(this, tracked::killAndReap);
     }
 
     /** {@return the child's process id} */
     public int pid() {
-        return pid;
+        return tracked.pid;
     }
 
     /**
@@ -62,14 +68,11 @@ public final class ChildProcess implements AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        long deadline = System.nanoTime() + Posix.toNanos(timeout);
+        long deadline = System.nanoTime() + Clocks.toNanos(timeout);
         while (true) {
-            synchronized (this) {
-                if (status != null) {
-                    return Optional.of(status);
-                }
-                if (tryReap()) {
-                    return Optional.of(status);
+            synchronized (tracked) {
+                if (tracked.status != null || tracked.tryReap()) {
+                    return Optional.of(tracked.status);
                 }
             }
             long left = deadline - System.nanoTime();
@@ -79,11 +82,11 @@ public final class ChildProcess implements AutoCloseable {
             // A pidfd becomes readable when the process ends.
             int millis = (int) Math.min(200, Math.max(1, (left + 999_999) / 1_000_000));
             int fd;
-            synchronized (this) {
-                fd = pidfd;
+            synchronized (tracked) {
+                fd = tracked.pidfd;
             }
             if (fd >= 0) {
-                Posix.poll(new int[] {fd}, new short[] {(short) Posix.POLLIN}, new short[1], millis);
+                Poll.one(fd, Poll.POLLIN, millis);
             }
             if (Thread.interrupted()) {
                 throw new InterruptedException();
@@ -92,8 +95,10 @@ public final class ChildProcess implements AutoCloseable {
     }
 
     /** {@return whether the child is still running (it is reaped if it has ended)} */
-    public synchronized boolean isAlive() {
-        return status == null && !tryReap();
+    public boolean isAlive() {
+        synchronized (tracked) {
+            return tracked.status == null && !tracked.tryReap();
+        }
     }
 
     /**
@@ -102,75 +107,102 @@ public final class ChildProcess implements AutoCloseable {
      * @return {@code true} if the signal was sent, {@code false} if the child had ended
      * @throws IpcException if the kernel refused the signal
      */
-    public synchronized boolean signal(int signal) throws IpcException {
-        if (status != null || pidfd < 0) {
-            return false;
+    public boolean signal(int signal) throws IpcException {
+        synchronized (tracked) {
+            if (tracked.status != null || tracked.pidfd < 0) {
+                return false;
+            }
+            int r = Procs.pidfdSendSignal(tracked.pidfd, signal);
+            if (r == -Errno.ESRCH) {
+                return false;
+            }
+            Errno.check(r, "pidfd_send_signal", command);
+            return true;
         }
-        int r = Posix.pidfdSendSignal(pidfd, signal);
-        if (r == -Posix.ESRCH) {
-            return false;
-        }
-        Posix.check(r, "pidfd_send_signal", command);
-        return true;
     }
 
     /** Sends SIGKILL. {@return whether it was sent} */
     public boolean kill() throws IpcException {
-        return signal(Posix.SIGKILL);
+        return signal(Procs.SIGKILL);
     }
 
     /** {@return the exit status if the child has ended (reaping it), else empty} */
-    public synchronized Optional<ExitStatus> exitStatus() {
-        if (status == null) {
-            tryReap();
+    public Optional<ExitStatus> exitStatus() {
+        synchronized (tracked) {
+            if (tracked.status == null) {
+                tracked.tryReap();
+            }
+            return Optional.ofNullable(tracked.status);
         }
-        return Optional.ofNullable(status);
     }
 
-    /** Kills the child if it still runs, reaps it and releases the pidfd. Idempotent. */
+    /**
+     * Kills the child if it still runs, reaps it and releases the pidfd. Idempotent. A
+     * ChildProcess never closed is closed the same way once it is unreachable, or when this
+     * JVM exits cleanly ({@code System.exit}, SIGTERM): a child started here never outlives
+     * a JVM that ends normally, and never stays a zombie.
+     */
     @Override
-    public synchronized void close() {
-        if (status == null) {
-            if (!tryReap()) {
-                Posix.pidfdSendSignal(pidfd, Posix.SIGKILL);
+    public void close() {
+        reclaim.run();
+        tracked.killAndReap();  // also after the reclaim ran at exit or from the cleaner: idempotent
+    }
+
+    /** What the kernel knows: pid, pidfd, status once reaped. Guarded by its own monitor. */
+    private static final class Tracked {
+        private final int pid;
+        private int pidfd;
+        private ExitStatus status;
+
+        Tracked(int pid, int pidfd) {
+            this.pid = pid;
+            this.pidfd = pidfd;
+        }
+
+        synchronized void killAndReap() {
+            if (status == null && !tryReap()) {
+                Procs.pidfdSendSignal(pidfd, Procs.SIGKILL);
                 int[] st = new int[1];
                 int r;
                 do {
-                    r = Posix.waitpid(pid, st, 0);
-                } while (r == -Posix.EINTR);
-                status = r == pid ? ExitStatus.fromWaitStatus(st[0]) : new ExitStatus(-1, Posix.SIGKILL);
+                    r = Procs.waitpid(pid, st, 0);
+                } while (r == -Errno.EINTR);
+                status = r == pid ? ExitStatus.fromWaitStatus(st[0]) : new ExitStatus(-1, Procs.SIGKILL);
             }
-        }
-        closePidfd();
-    }
-
-    /** Caller holds the monitor. */
-    private boolean tryReap() {
-        int[] st = new int[1];
-        int r = Posix.waitpid(pid, st, Posix.WNOHANG);
-        if (r == pid) {
-            status = ExitStatus.fromWaitStatus(st[0]);
             closePidfd();
-            return true;
         }
-        if (r == -Posix.ECHILD) {
-            // Reaped behind our back (someone else called wait): report what we can.
-            status = new ExitStatus(-1, 0);
-            closePidfd();
-            return true;
-        }
-        return false;
-    }
 
-    private void closePidfd() {
-        if (pidfd >= 0) {
-            Posix.close(pidfd);
-            pidfd = -1;
+        /** Caller holds the monitor. */
+        boolean tryReap() {
+            int[] st = new int[1];
+            int r = Procs.waitpid(pid, st, Procs.WNOHANG);
+            if (r == pid) {
+                status = ExitStatus.fromWaitStatus(st[0]);
+                closePidfd();
+                return true;
+            }
+            if (r == -Errno.ECHILD) {
+                // Reaped behind our back (someone else called wait): report what we can.
+                status = new ExitStatus(-1, 0);
+                closePidfd();
+                return true;
+            }
+            return false;
+        }
+
+        private void closePidfd() {
+            if (pidfd >= 0) {
+                Fds.close(pidfd);
+                pidfd = -1;
+            }
         }
     }
 
     @Override
-    public synchronized String toString() {
-        return "ChildProcess[pid " + pid + ", " + command + (status == null ? ", running" : ", " + status) + "]";
+    public String toString() {
+        synchronized (tracked) {
+            return "ChildProcess[pid " + tracked.pid + ", " + command
+                    + (tracked.status == null ? ", running" : ", " + tracked.status) + "]";
+        }
     }
 }

@@ -1,6 +1,7 @@
 package io.jipc.process;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Procs;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,7 @@ public record ProcessIdentity(int pid, long startTime) {
     private static final ProcessIdentity CURRENT;
 
     static {
-        int pid = Posix.getpid();
+        int pid = Procs.getpid();
         CURRENT = new ProcessIdentity(pid, readStat(pid).map(Stat::startTime).orElse(0L));
     }
 
@@ -80,8 +81,8 @@ public record ProcessIdentity(int pid, long startTime) {
         if (pid <= 0) {
             return false;
         }
-        int r = Posix.kill(pid, 0);
-        if (r == -Posix.ESRCH) {
+        int r = Procs.kill(pid, 0);
+        if (r == -Errno.ESRCH) {
             return false;
         }
         return readStat(pid).map(s -> !s.ended()).orElse(true);
@@ -93,8 +94,8 @@ public record ProcessIdentity(int pid, long startTime) {
      * a zombie.
      */
     public boolean isAlive() {
-        int r = Posix.kill(pid, 0);
-        if (r == -Posix.ESRCH) {
+        int r = Procs.kill(pid, 0);
+        if (r == -Errno.ESRCH) {
             return false;
         }
         Optional<Stat> stat = readStat(pid);

@@ -1,7 +1,7 @@
 package io.jipc.process;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
 import io.jipc.posix.Spawner;
 
 import java.nio.file.Files;
@@ -11,6 +11,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.TreeMap;
 
 /**
@@ -25,6 +26,12 @@ import java.util.TreeMap;
  *
  * <p>Descriptors: the child gets this process's 0, 1 and 2, plus exactly those given to
  * {@link #mapDescriptor(int, int)}; every other descriptor is closed in the child.
+ *
+ * <p>As with {@link ProcessBuilder}: arguments and environment values may not contain
+ * NUL characters, nor environment names {@code '='} (refused at once with
+ * {@link IllegalArgumentException}, never cut short in the child); the child starts with
+ * an empty signal mask, keeps ignoring the signals this JVM ignores (a {@code nohup}'d
+ * JVM's children ignore SIGHUP too) and has the default action for every other signal.
  *
  * <pre>{@code
  * try (ChildProcess child = Spawn.command("sha256sum").mapDescriptor(0, pipe.readEnd().fd()).start()) {
@@ -47,6 +54,7 @@ public final class Spawn {
         if (program == null || program.isEmpty()) {
             throw new IllegalArgumentException("program name is empty");
         }
+        checkNoNul("program name", program);
         this.program = program;
         this.environment = new LinkedHashMap<>(System.getenv());
     }
@@ -83,7 +91,7 @@ public final class Spawn {
             cmd.add(modulePath);
             cmd.add("--add-modules");
             cmd.add(jipc.getName());
-            cmd.add("--enable-native-access=" + jipc.getName() + ",io.jipc.bindings");
+            cmd.add("--enable-native-access=" + jipc.getName());
         } else {
             cmd.add("--enable-native-access=ALL-UNNAMED");
         }
@@ -99,14 +107,38 @@ public final class Spawn {
         return s.args(args);
     }
 
-    /** Appends arguments. */
+    /**
+     * Appends arguments.
+     *
+     * @throws NullPointerException     if an argument is {@code null}
+     * @throws IllegalArgumentException if an argument contains a NUL character, which C
+     *                                  would take for its end (ProcessBuilder refuses it too)
+     */
     public Spawn args(String... more) {
+        for (int i = 0; i < more.length; i++) {
+            Objects.requireNonNull(more[i], "argument");
+            checkNoNul("argument " + (args.size() + i + 1), more[i]);
+        }
         args.addAll(Arrays.asList(more));
         return this;
     }
 
-    /** Sets (or, with a {@code null} value, removes) an environment variable; the rest is inherited. */
+    /**
+     * Sets (or, with a {@code null} value, removes) an environment variable; the rest is inherited.
+     *
+     * @throws IllegalArgumentException if {@code name} is empty or contains {@code '='} or a
+     *                                  NUL character, or {@code value} contains a NUL character
+     *                                  (as {@link ProcessBuilder#environment()} refuses them)
+     */
     public Spawn environment(String name, String value) {
+        if (name.isEmpty() || name.indexOf('=') >= 0) {
+            throw new IllegalArgumentException("environment variable name \"" + name.replace("\0", "\\0")
+                    + "\" is empty or contains '='");
+        }
+        checkNoNul("environment variable name", name);
+        if (value != null) {
+            checkNoNul("value of environment variable " + name, value);
+        }
         if (value == null) {
             environment.remove(name);
         } else {
@@ -197,7 +229,23 @@ public final class Spawn {
                 return candidate.toString();
             }
         }
-        throw Posix.error("spawn: execvp", name, Posix.ENOENT);
+        throw Errno.exception("spawn: execvp", name, Errno.ENOENT);
+    }
+
+    private static void checkNoNul(String what, String s) {
+        int at = s.indexOf('\0');
+        if (at >= 0) {
+            throw new IllegalArgumentException(what + " contains a NUL character at index " + at
+                    + ", which would cut it short: \"" + s.replace("\0", "\\0") + "\"");
+        }
+    }
+
+    /** {@return the program and its arguments as they stand, argv[0] first} (for tests that wrap a command) */
+    List<String> command() {
+        List<String> all = new ArrayList<>();
+        all.add(program);
+        all.addAll(args);
+        return all;
     }
 
     @Override

@@ -12,13 +12,13 @@ public final class Claim {
     private static final int COMMITTED = 1;
     private static final int ABORTED = 2;
 
-    private final RingBase ring;
+    private final RingProducer ring;
     private final int index;
     private final MemorySegment segment;
     private int type = Ring.DEFAULT_TYPE;
     private int state = PENDING;
 
-    Claim(RingBase ring, int index, MemorySegment segment) {
+    Claim(RingProducer ring, int index, MemorySegment segment) {
         this.ring = ring;
         this.index = index;
         this.segment = segment;

@@ -1,14 +1,10 @@
 package io.jipc.ring;
 
 import io.jipc.IpcException;
-import io.jipc.process.ProcessIdentity;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
-import java.util.Optional;
 
-import static io.jipc.ring.RecordDescriptor.alignedLength;
-import static io.jipc.ring.RecordDescriptor.lengthOf;
 
 /**
  * A {@link Ring} with any number of producers, in any number of threads and processes,
@@ -33,14 +29,8 @@ import static io.jipc.ring.RecordDescriptor.lengthOf;
  * the record within about 100 ms (see {@link Ring#poll}). The other producers go on.
  */
 public final class MpscRing extends RingBase {
-    private static final long LOCK_AT = RingDescriptor.RESERVATION_LOCK_OFFSET;
-    /** This process in the reservation lock. */
-    private static final long ME = RingDescriptor.reserverWord(PID, ProcessIdentity.current().startTime());
-    /** Polls of a held reservation lock before the holder is taken for slow: it holds it for a few stores. */
-    static final int LOCK_SPIN_LIMIT = 128;
-
     private MpscRing(MemorySegment region) {
-        super(region, capacityOf(region));
+        super(region, new ReservationLock(region, RingHeader.capacityOf(region)));
     }
 
     /**
@@ -55,7 +45,7 @@ public final class MpscRing extends RingBase {
      *                                  read-only or on the heap
      */
     public static MpscRing create(MemorySegment region, int capacity) {
-        return new MpscRing(initialise(region, capacity, RingDescriptor.KIND_MPSC));
+        return new MpscRing(RingHeader.initialise(region, capacity, RingDescriptor.KIND_MPSC));
     }
 
     /**
@@ -70,92 +60,11 @@ public final class MpscRing extends RingBase {
      *                                  smaller than the header
      */
     public static MpscRing attach(MemorySegment region) throws IpcException {
-        return attach(region, DEFAULT_ATTACH_TIMEOUT);
+        return attach(region, RingHeader.DEFAULT_ATTACH_TIMEOUT);
     }
 
     /** Like {@link #attach(MemorySegment)}, waiting up to {@code timeout} for the creator to finish. */
     public static MpscRing attach(MemorySegment region, Duration timeout) throws IpcException {
-        return new MpscRing(verify(region, RingDescriptor.KIND_MPSC, timeout, "MpscRing.attach"));
-    }
-
-    @Override
-    int reserve(int recordLength) {
-        if (!LONG.compareAndSet(region, LOCK_AT, 0L, ME) && !lockAfterSpin()) {
-            return RESERVATION_BUSY;
-        }
-        try {
-            // The CAS read the last holder's release of the lock: its position store is visible.
-            return reserveAt((long) LONG.getOpaque(region, PRODUCER_POSITION_AT), recordLength);
-        } finally {
-            LONG.setRelease(region, LOCK_AT, 0L);
-        }
-    }
-
-    /** Test and test-and-set, briefly: a holder keeps the lock for a few stores. */
-    private boolean lockAfterSpin() {
-        for (int i = 0; i < LOCK_SPIN_LIMIT; i++) {
-            Thread.onSpinWait();
-            if ((long) LONG.getOpaque(region, LOCK_AT) == 0 && LONG.compareAndSet(region, LOCK_AT, 0L, ME)) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    @Override
-    boolean recoverReservation() {
-        long holder = (long) LONG.getVolatile(region, LOCK_AT);
-        if (holder == 0 || holder == ME || reserverAlive(holder)
-                || !LONG.compareAndSet(region, LOCK_AT, holder, ME)) {
-            return false;
-        }
-        try {
-            repairProducerPosition();
-        } finally {
-            LONG.setRelease(region, LOCK_AT, 0L);
-        }
-        return true;
-    }
-
-    /**
-     * Under a lock taken over from a dead holder: moves the producer position past the
-     * headers the holder wrote before it died (a padding header, a claimed header, or
-     * both). Free space reads zero, so those are the only non-zero words from the
-     * position on. The consumer may already have consumed the padding, and be past the
-     * position.
-     */
-    private void repairProducerPosition() {
-        long head = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
-        long tail = Math.max((long) LONG.getVolatile(region, PRODUCER_POSITION_AT), head);
-        while (tail - head < capacity) {
-            int index = (int) tail & mask;
-            long word = (long) LONG.getVolatile(region, at(index));
-            int length = Math.abs(lengthOf(word));
-            if (word == 0 || length < RecordDescriptor.HEADER_LENGTH || alignedLength(length) > capacity - index) {
-                break;
-            }
-            tail += alignedLength(length);
-        }
-        LONG.setRelease(region, PRODUCER_POSITION_AT, tail);
-    }
-
-    /** A dead claim beyond the position means its producer died holding the lock: recover it. */
-    @Override
-    boolean publishDeadClaim(long position, int alignedLength) {
-        if ((long) LONG.getVolatile(region, PRODUCER_POSITION_AT) > position) {
-            return true;
-        }
-        recoverReservation();
-        return (long) LONG.getVolatile(region, PRODUCER_POSITION_AT) > position;
-    }
-
-    /** {@return whether the process a reservation lock word names is still running} */
-    private static boolean reserverAlive(long word) {
-        Optional<ProcessIdentity> now = ProcessIdentity.of(RingDescriptor.reserverPid(word));
-        if (now.isEmpty()) {
-            return false;
-        }
-        int startTime = RingDescriptor.reserverStartTime(word);
-        return startTime == 0 || now.get().startTime() == 0 || (int) now.get().startTime() == startTime;
+        return new MpscRing(RingHeader.verify(region, RingDescriptor.KIND_MPSC, timeout, "MpscRing.attach"));
     }
 }

@@ -98,17 +98,27 @@ public interface Ring {
     boolean offer(int type, MemorySegment message);
 
     /** Like {@link #offer(int, MemorySegment)} with {@link #DEFAULT_TYPE}; non-blocking. */
-    boolean offer(MemorySegment message);
+    default boolean offer(MemorySegment message) {
+        return offer(DEFAULT_TYPE, message);
+    }
 
     /** Like {@link #offer(int, MemorySegment)} with {@link #DEFAULT_TYPE}; non-blocking. */
-    boolean offer(byte[] message);
+    default boolean offer(byte[] message) {
+        return offer(DEFAULT_TYPE, MemorySegment.ofArray(message));
+    }
 
     /**
      * Like {@link #offer(int, MemorySegment)} with {@link #DEFAULT_TYPE}, for the
      * buffer's remaining bytes; non-blocking. On success the buffer's position moves to
      * its limit; otherwise the buffer is unchanged.
      */
-    boolean offer(ByteBuffer message);
+    default boolean offer(ByteBuffer message) {
+        if (!offer(DEFAULT_TYPE, MemorySegment.ofBuffer(message))) {
+            return false;
+        }
+        message.position(message.limit());
+        return true;
+    }
 
     /**
      * Copies {@code message} in as one message of {@code type} and commits it; blocks
@@ -121,16 +131,23 @@ public interface Ring {
     void put(int type, MemorySegment message);
 
     /** Like {@link #put(int, MemorySegment)} with {@link #DEFAULT_TYPE}; blocking. */
-    void put(MemorySegment message);
+    default void put(MemorySegment message) {
+        put(DEFAULT_TYPE, message);
+    }
 
     /** Like {@link #put(int, MemorySegment)} with {@link #DEFAULT_TYPE}; blocking. */
-    void put(byte[] message);
+    default void put(byte[] message) {
+        put(DEFAULT_TYPE, MemorySegment.ofArray(message));
+    }
 
     /**
      * Like {@link #put(int, MemorySegment)} with {@link #DEFAULT_TYPE}, for the buffer's
      * remaining bytes; blocking. The buffer's position moves to its limit.
      */
-    void put(ByteBuffer message);
+    default void put(ByteBuffer message) {
+        put(DEFAULT_TYPE, MemorySegment.ofBuffer(message));
+        message.position(message.limit());
+    }
 
     /**
      * Copies {@code message} in as one message of {@code type} and commits it, waiting at
@@ -144,16 +161,26 @@ public interface Ring {
     boolean offer(int type, MemorySegment message, Duration timeout);
 
     /** Like {@link #offer(int, MemorySegment, Duration)} with {@link #DEFAULT_TYPE}; timed. */
-    boolean offer(MemorySegment message, Duration timeout);
+    default boolean offer(MemorySegment message, Duration timeout) {
+        return offer(DEFAULT_TYPE, message, timeout);
+    }
 
     /** Like {@link #offer(int, MemorySegment, Duration)} with {@link #DEFAULT_TYPE}; timed. */
-    boolean offer(byte[] message, Duration timeout);
+    default boolean offer(byte[] message, Duration timeout) {
+        return offer(DEFAULT_TYPE, MemorySegment.ofArray(message), timeout);
+    }
 
     /**
      * Like {@link #offer(int, MemorySegment, Duration)} with {@link #DEFAULT_TYPE}, for the
      * buffer's remaining bytes; timed. On success the buffer's position moves to its limit.
      */
-    boolean offer(ByteBuffer message, Duration timeout);
+    default boolean offer(ByteBuffer message, Duration timeout) {
+        if (!offer(DEFAULT_TYPE, MemorySegment.ofBuffer(message), timeout)) {
+            return false;
+        }
+        message.position(message.limit());
+        return true;
+    }
 
     /**
      * Hands up to {@code limit} ready messages, in order, to {@code handler}; non-blocking.

@@ -17,7 +17,7 @@ import java.time.Duration;
  */
 public final class SpscRing extends RingBase {
     private SpscRing(MemorySegment region) {
-        super(region, capacityOf(region));
+        super(region, null);
     }
 
     /**
@@ -32,7 +32,7 @@ public final class SpscRing extends RingBase {
      *                                  read-only or on the heap
      */
     public static SpscRing create(MemorySegment region, int capacity) {
-        return new SpscRing(initialise(region, capacity, RingDescriptor.KIND_SPSC));
+        return new SpscRing(RingHeader.initialise(region, capacity, RingDescriptor.KIND_SPSC));
     }
 
     /**
@@ -47,28 +47,11 @@ public final class SpscRing extends RingBase {
      *                                  smaller than the header
      */
     public static SpscRing attach(MemorySegment region) throws IpcException {
-        return attach(region, DEFAULT_ATTACH_TIMEOUT);
+        return attach(region, RingHeader.DEFAULT_ATTACH_TIMEOUT);
     }
 
     /** Like {@link #attach(MemorySegment)}, waiting up to {@code timeout} for the creator to finish. */
     public static SpscRing attach(MemorySegment region, Duration timeout) throws IpcException {
-        return new SpscRing(verify(region, RingDescriptor.KIND_SPSC, timeout, "SpscRing.attach"));
-    }
-
-    @Override
-    int reserve(int recordLength) {
-        return reserveAt((long) LONG.getAcquire(region, PRODUCER_POSITION_AT), recordLength);
-    }
-
-    /** The producer died between its claimed header and its position store: the consumer stores it. */
-    @Override
-    boolean publishDeadClaim(long position, int alignedLength) {
-        long tail;
-        while ((tail = (long) LONG.getVolatile(region, PRODUCER_POSITION_AT)) <= position) {
-            if (LONG.compareAndSet(region, PRODUCER_POSITION_AT, tail, position + alignedLength)) {
-                break;
-            }
-        }
-        return true;
+        return new SpscRing(RingHeader.verify(region, RingDescriptor.KIND_SPSC, timeout, "SpscRing.attach"));
     }
 }

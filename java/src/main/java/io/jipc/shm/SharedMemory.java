@@ -1,9 +1,12 @@
 package io.jipc.shm;
 
 import io.jipc.IpcException;
+import io.jipc.internal.Reclaim;
 import io.jipc.posix.Creation;
 import io.jipc.posix.Names;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+import io.jipc.posix.Mman;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -22,6 +25,8 @@ import java.lang.foreign.MemorySegment;
  * every lock or ring built on it) throws {@link IllegalStateException} on access, so
  * the JVM never touches unmapped memory. Closing does not remove the name:
  * {@link #unlink(String)} does, and the memory lives on until the last process unmaps it.
+ * An object never closed is unmapped once it and every segment it handed out are
+ * unreachable (a {@link java.lang.ref.Cleaner}); the kernel unmaps everything at exit.
  *
  * <p>Thread safety: all methods may be called from any thread. {@code close()} never fails
  * because another thread uses the memory: threads asleep on a lock or ring in it sleep on
@@ -100,11 +105,11 @@ public final class SharedMemory implements AutoCloseable {
     public static boolean unlink(String name) throws IpcException {
         Names.check(KIND, name, MAX_NAME_BYTES);
         try (Arena a = Arena.ofConfined()) {
-            int r = Posix.shmUnlink(a.allocateFrom(name));
-            if (r == -Posix.ENOENT) {
+            int r = Mman.shmUnlink(a.allocateFrom(name));
+            if (r == -Errno.ENOENT) {
                 return false;
             }
-            Posix.check(r, "shm_unlink", name);
+            Errno.check(r, "shm_unlink", name);
             return true;
         }
     }
@@ -185,19 +190,19 @@ public final class SharedMemory implements AutoCloseable {
         public SharedMemory create() throws IpcException {
             requireSize();
             try (Arena a = Arena.ofConfined()) {
-                int fd = Posix.check(Posix.shmOpen(a.allocateFrom(name),
-                        Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_CLOEXEC, mode), "shm_open", name);
+                int fd = Errno.check(Mman.shmOpen(a.allocateFrom(name),
+                        Fds.O_RDWR | Fds.O_CREAT | Fds.O_EXCL | Fds.O_CLOEXEC, mode), "shm_open", name);
                 boolean ok = false;
                 try {
-                    Posix.check(Posix.fchmod(fd, mode), "fchmod", name);
-                    Posix.check(Posix.ftruncate(fd, size), "ftruncate", name);
+                    Errno.check(Fds.fchmod(fd, mode), "fchmod", name);
+                    Errno.check(Fds.ftruncate(fd, size), "ftruncate", name);
                     SharedMemory shm = map(fd, size);
                     ok = true;
                     return shm;
                 } finally {
-                    Posix.close(fd);
+                    Fds.close(fd);
                     if (!ok) {
-                        Posix.shmUnlink(a.allocateFrom(name));
+                        Mman.shmUnlink(a.allocateFrom(name));
                     }
                 }
             }
@@ -206,12 +211,12 @@ public final class SharedMemory implements AutoCloseable {
         /** Opens the existing object; fails with {@code DOES_NOT_EXIST} if there is none. */
         public SharedMemory open() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
-                int fd = Posix.check(Posix.shmOpen(a.allocateFrom(name), Posix.O_RDWR | Posix.O_CLOEXEC, 0),
+                int fd = Errno.check(Mman.shmOpen(a.allocateFrom(name), Fds.O_RDWR | Fds.O_CLOEXEC, 0),
                         "shm_open", name);
                 try {
                     return map(fd, awaitSize(fd));
                 } finally {
-                    Posix.close(fd);
+                    Fds.close(fd);
                 }
             }
         }
@@ -235,7 +240,7 @@ public final class SharedMemory implements AutoCloseable {
         private long awaitSize(int fd) throws IpcException {
             long deadline = System.nanoTime() + 2_000_000_000L;
             while (true) {
-                long actual = Posix.fstat(fd, "fstat", name).size();
+                long actual = Fds.fstat(fd, "fstat", name).size();
                 if (actual > 0) {
                     if (size > 0 && actual < size) {
                         throw new IpcException("shm_open", name, 0, null, "object is " + actual
@@ -254,10 +259,12 @@ public final class SharedMemory implements AutoCloseable {
         }
 
         private SharedMemory map(int fd, long length) throws IpcException {
-            long address = Posix.check(Posix.mmapShared(fd, length), "mmap", name);
+            long address = Errno.check(Mman.mmapShared(fd, length), "mmap", name);
             Arena arena = Arena.ofShared();
-            MemorySegment segment = MemorySegment.ofAddress(address)
-                    .reinterpret(length, arena, unused -> Posix.munmap(address, length));
+            // The mapping goes when close() closes the arena or, never closed, when the arena's
+            // scope is unreachable: that is, when this object and every segment are.
+            Reclaim.Handle unmap = Reclaim.whenUnreachable(arena.scope(), () -> Mman.munmap(address, length));
+            MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(length, arena, unused -> unmap.run());
             return new SharedMemory(name, length, arena, segment);
         }
     }

@@ -34,7 +34,8 @@ import java.lang.foreign.MemorySegment;
  *   owner start time: written by the new holder (release) right after it takes the
  *   word, zeroed by the holder before it releases the word; 0 means "being acquired
  *   or released", which a checker treats as alive. Read (acquire) only by waiters
- *   deciding whether the owner is dead.
+ *   deciding whether the owner is dead. A negative value, or one later than the
+ *   machine's uptime, is corruption (LockCorruptedException), never a guess.
  * </pre>
  *
  * <ul>

@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -45,6 +47,11 @@ import static io.jipc.sync.LockWordDescriptor.WAITERS_BIT;
  * the Mutex not recoverable, and every later attempt to lock it throws
  * {@link IllegalStateException}. {@link #tryLock()} never checks liveness (it never
  * waits); {@link #lock()} and {@link #tryLock(Duration)} do.
+ *
+ * <p><b>Corruption.</b> A start time no process can have (negative, or later than now)
+ * means the 16 bytes were overwritten; a waiter that finds one throws
+ * {@link LockCorruptedException} instead of guessing, and {@link #recoverCorrupted()}
+ * is the way out (it judges the recorded owner by pid alone).
  *
  * <p>This object is a view: it owns no memory, and after the segment's owner is closed
  * every method throws {@link IllegalStateException}. Ordering and ownership rules are
@@ -110,6 +117,7 @@ public final class Mutex implements Lock {
      * Waits, spinning then sleeping, until the lock is held by this thread. Not interruptible.
      *
      * @return {@link Acquired#OWNER_DIED} if it was taken over from a dead owner
+     * @throws LockCorruptedException if the owner record is corrupt (see {@link #recoverCorrupted()})
      * @throws IllegalStateException if the Mutex is not recoverable
      */
     @Override
@@ -147,6 +155,7 @@ public final class Mutex implements Lock {
      *
      * @return {@code true} if the lock is now held by this thread (check
      *         {@link #isConsistent()} if holders may crash), {@code false} on time-out
+     * @throws LockCorruptedException if the owner record is corrupt (see {@link #recoverCorrupted()})
      * @throws IllegalStateException if the Mutex is not recoverable
      */
     public boolean tryLock(Duration timeout) {
@@ -321,7 +330,11 @@ public final class Mutex implements Lock {
         }
     }
 
-    /** Reads the owner's start time between two reads of the same word, so both describe one owner. */
+    /**
+     * Reads the owner's start time between two reads of the same word, so both describe one owner.
+     *
+     * @throws LockCorruptedException if the start time is one no process can have
+     */
     private boolean ownerIsDead(int w) {
         long start = (long) LONG.getAcquire(segment, startOffset);
         if (LockWord.get(segment, wordOffset) != w) {
@@ -331,8 +344,76 @@ public final class Mutex implements Lock {
         if (pid == 0) {
             return true;  // no owner recorded at all: nobody will ever release it
         }
+        if (!plausibleStartTime(start)) {
+            throw new LockCorruptedException("Mutex", wordOffset, w, start,
+                    "waiting cannot end it; see Mutex.recoverCorrupted()");
+        }
         // Start time 0: the owner is between taking the word and recording it; pid only.
         return start == 0 ? !ProcessIdentity.isAlive(pid) : !new ProcessIdentity(pid, start).isAlive();
+    }
+
+    /**
+     * The recovery path of a Mutex whose owner record is corrupt (a
+     * {@link LockCorruptedException} from {@link #lock()}): the start time cannot be
+     * trusted, so the recorded owner is judged by its pid alone. If no live process has
+     * that pid, the lock is taken over for this thread as from a dead owner; if one has,
+     * it may be the owner (or a stranger that reuses the pid), and nothing is changed.
+     * On a Mutex whose record is sound, this is {@link #lock()}.
+     *
+     * <p>Never waits on a corrupt record. The caller repairs the protected data (which is
+     * as suspect as the record), calls {@link #markConsistent()}, then {@link #unlock()},
+     * which leaves a sound record behind.
+     *
+     * @return {@link Acquired#OWNER_DIED} if a corrupt record was taken over, else as {@link #lock()}
+     * @throws LockCorruptedException if the record is corrupt and its pid belongs to a live
+     *                                process: stop that process, or re-create the memory
+     * @throws IllegalStateException  if the Mutex is not recoverable
+     */
+    public Acquired recoverCorrupted() {
+        while (true) {
+            if (tryLock()) {
+                return Acquired.NORMALLY;
+            }
+            int w = LockWord.get(segment, wordOffset);
+            long start = (long) LONG.getAcquire(segment, startOffset);
+            if (LockWord.get(segment, wordOffset) != w || w == UNLOCKED) {
+                continue;
+            }
+            if ((w & OWNER_MASK) == NOT_RECOVERABLE || plausibleStartTime(start)) {
+                return lock();
+            }
+            int pid = w & OWNER_MASK;
+            if (ProcessIdentity.isAlive(pid)) {
+                throw new LockCorruptedException("Mutex", wordOffset, w, start, "its owner pid " + pid
+                        + " is alive and may hold it: stop that process, or re-create the memory");
+            }
+            if (LockWord.INT.compareAndSet(segment, wordOffset, w, LockWord.PID | OWNER_DIED_BIT | (w & WAITERS_BIT))) {
+                acquired();
+                return Acquired.OWNER_DIED;
+            }
+        }
+    }
+
+    /**
+     * {@return whether {@code ticks} can be a start time read from /proc/PID/stat} It cannot
+     * be negative nor lie in the future; the bound allows clock ticks of up to 1000 Hz
+     * (Linux reports 100), so it is generous and costs one read of /proc/uptime only for
+     * large values.
+     */
+    private static boolean plausibleStartTime(long ticks) {
+        if (ticks < 0) {
+            return false;
+        }
+        if (ticks <= SELF_START) {
+            return true;
+        }
+        try {
+            String uptime = Files.readString(Path.of("/proc/uptime"));
+            double seconds = Double.parseDouble(uptime.substring(0, uptime.indexOf(' ')));
+            return ticks <= (long) ((seconds + 2) * 1000);
+        } catch (IOException | RuntimeException e) {
+            return true;  // cannot tell: judge by pid and start time as usual
+        }
     }
 
     @Override

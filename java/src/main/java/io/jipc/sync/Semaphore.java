@@ -1,15 +1,18 @@
 package io.jipc.sync;
 
 import io.jipc.IpcException;
+import io.jipc.posix.Clocks;
 import io.jipc.posix.Creation;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
 import io.jipc.posix.Names;
-import io.jipc.posix.Posix;
 import io.jipc.WaitStrategy;
 import io.jipc.internal.Blocker;
 import io.jipc.internal.Deadline;
 import io.jipc.internal.Futex;
 import io.jipc.internal.Lifetime;
 import io.jipc.internal.Wait;
+import io.jipc.posix.Semaphores;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -100,7 +103,7 @@ public final class Semaphore implements AutoCloseable {
         this.name = name;
         this.sem = sem;
         this.data = MemorySegment.ofAddress(sem).reinterpret(Long.BYTES);
-        this.use = new Lifetime("Semaphore[" + name + "]", this::wake, () -> Posix.semClose(sem));
+        this.use = new Lifetime("Semaphore[" + name + "]", this::wake, () -> Semaphores.close(sem));
         this.sleep = new Sleep();
     }
 
@@ -182,11 +185,11 @@ public final class Semaphore implements AutoCloseable {
     public static boolean unlink(String name) throws IpcException {
         Names.check(KIND, name, MAX_NAME_BYTES);
         try (Arena a = Arena.ofConfined()) {
-            int r = Posix.semUnlink(a.allocateFrom(name));
-            if (r == -Posix.ENOENT) {
+            int r = Semaphores.unlink(a.allocateFrom(name));
+            if (r == -Errno.ENOENT) {
                 return false;
             }
-            Posix.check(r, "sem_unlink", name);
+            Errno.check(r, "sem_unlink", name);
             return true;
         }
     }
@@ -268,15 +271,15 @@ public final class Semaphore implements AutoCloseable {
 
     private boolean tryOnce() throws IpcException {
         while (true) {
-            int r = Posix.semTrywait(sem);
+            int r = Semaphores.trywait(sem);
             if (r == 0) {
                 return true;
             }
-            if (r == -Posix.EAGAIN) {
+            if (r == -Errno.EAGAIN) {
                 return false;
             }
-            if (r != -Posix.EINTR) {
-                throw Posix.error("sem_trywait", name, -r);
+            if (r != -Errno.EINTR) {
+                throw Errno.exception("sem_trywait", name, -r);
             }
         }
     }
@@ -291,7 +294,7 @@ public final class Semaphore implements AutoCloseable {
     public void release() throws IpcException {
         use.enter();
         try {
-            Posix.check(Posix.semPost(sem), "sem_post", name);
+            Errno.check(Semaphores.post(sem), "sem_post", name);
         } finally {
             use.exit();
         }
@@ -307,7 +310,7 @@ public final class Semaphore implements AutoCloseable {
     public int value() throws IpcException {
         use.enter();
         try {
-            return Posix.check(Posix.semGetvalue(sem), "sem_getvalue", name);
+            return Errno.check(Semaphores.getvalue(sem), "sem_getvalue", name);
         } finally {
             use.exit();
         }
@@ -380,7 +383,7 @@ public final class Semaphore implements AutoCloseable {
         public Semaphore create() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment cname = a.allocateFrom(name);
-                long sem = Posix.check(Posix.semOpen(cname, Posix.O_CREAT | Posix.O_EXCL, mode, initial),
+                long sem = Errno.check(Semaphores.open(cname, Fds.O_CREAT | Fds.O_EXCL, mode, initial),
                         "sem_open", name);
                 boolean ok = false;
                 try {
@@ -389,8 +392,8 @@ public final class Semaphore implements AutoCloseable {
                     return new Semaphore(name, sem);
                 } finally {
                     if (!ok) {
-                        Posix.semClose(sem);
-                        Posix.semUnlink(cname);
+                        Semaphores.close(sem);
+                        Semaphores.unlink(cname);
                     }
                 }
             }
@@ -399,7 +402,7 @@ public final class Semaphore implements AutoCloseable {
         /** Opens the existing semaphore; fails with {@code DOES_NOT_EXIST} if there is none. */
         public Semaphore open() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
-                long sem = Posix.check(Posix.semOpen(a.allocateFrom(name), 0, 0, 0), "sem_open", name);
+                long sem = Errno.check(Semaphores.open(a.allocateFrom(name), 0, 0, 0), "sem_open", name);
                 return new Semaphore(name, sem);
             }
         }

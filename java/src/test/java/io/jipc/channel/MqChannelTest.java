@@ -60,18 +60,25 @@ class MqChannelTest extends ChannelContract {
         assertThrows(UnsupportedOperationException.class, () -> sender.tryReceive(MemorySegment.ofArray(new byte[64])));
     }
 
+    /**
+     * Reads the mode through the queue's own descriptor: stat on {@code /proc/self/fd/N} is
+     * fstat of the open queue, so the test needs no mqueue file system mounted at /dev/mqueue
+     * (a fresh machine has none).
+     */
     @Test
     void theQueueIsOwnerOnlyAndGoesWithTheBoundEnd() throws Exception {
-        MessageChannel receiver = bind(ChannelOptions.defaults().maxMessageSize(64).capacity(3));
+        MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(64).capacity(3)));
         String name = receiver.address().getPath();
-        Path file = Path.of("/dev/mqueue", name.substring(1));
-        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
         try (MessageQueue q = MessageQueue.open(name)) {
+            Path descriptor = Path.of("/proc/self/fd", Integer.toString(q.fd()));
+            assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(descriptor)));
             assertEquals(3, q.maxMessages());
             assertEquals(64, q.maxMessageSize());
         }
         receiver.close();
-        assertFalse(Files.exists(file), "closing the bound end removes the queue");
+        IpcException gone = assertThrows(IpcException.class, () -> MessageQueue.open(name),
+                "closing the bound end removes the queue");
+        assertEquals(IpcException.Reason.DOES_NOT_EXIST, gone.reason());
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.jipc.channel;
 
 import io.jipc.pipe.Pipe;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Procs;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Spawn;
@@ -40,7 +40,7 @@ class TcpNamespaceTest {
     @Test
     @Timeout(300)
     void aChannelReachesAnotherNamespaceOnlyThroughAnExplicitAddress() throws Exception {
-        Assumptions.assumeTrue(Posix.geteuid() == 0, "needs root to make network namespaces");
+        Assumptions.assumeTrue(Procs.geteuid() == 0, "needs root to make network namespaces");
         String ip = Stream.of("/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip").filter(p -> Files.isExecutable(
                 Path.of(p))).findFirst().orElse(null);
         Assumptions.assumeTrue(ip != null, "the ip command (iproute2) is not installed");

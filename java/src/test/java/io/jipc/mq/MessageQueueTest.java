@@ -1,7 +1,8 @@
 package io.jipc.mq;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Fds;
+import io.jipc.posix.Poll;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Spawn;
@@ -170,11 +171,11 @@ class MessageQueueTest {
         String shared = newName();
         try (MessageQueue a = MessageQueue.create(plain, 1, 8);
              MessageQueue b = MessageQueue.builder(shared).maxMessages(1).maxMessageSize(8).mode(0662).create()) {
-            assertEquals(0600, Posix.fstat(a.fd(), "fstat", plain).mode() & 0777);
-            assertEquals(0662, Posix.fstat(b.fd(), "fstat", shared).mode() & 0777);
+            assertEquals(0600, Fds.fstat(a.fd(), "fstat", plain).mode() & 0777);
+            assertEquals(0662, Fds.fstat(b.fd(), "fstat", shared).mode() & 0777);
             for (MessageQueue q : List.of(a, b)) {
-                int flags = Posix.fcntl(q.fd(), Posix.F_GETFD, 0);
-                assertTrue(flags >= 0 && (flags & Posix.FD_CLOEXEC) != 0, "not close-on-exec: " + flags);
+                int flags = Fds.fcntl(q.fd(), Fds.F_GETFD, 0);
+                assertTrue(flags >= 0 && (flags & Fds.FD_CLOEXEC) != 0, "not close-on-exec: " + flags);
             }
         } finally {
             MessageQueue.unlink(plain);
@@ -517,21 +518,20 @@ class MessageQueueTest {
     void theDescriptorPollsReadableWithAMessageAndWritableWithRoom() throws Exception {
         String name = newName();
         try (MessageQueue q = MessageQueue.create(name, 1, 8)) {
-            assertEquals(Posix.POLLOUT, poll(q.fd()));
+            assertEquals(Poll.POLLOUT, poll(q.fd()));
             q.send(bytes("m"), 0);
-            assertEquals(Posix.POLLIN, poll(q.fd()));
+            assertEquals(Poll.POLLIN, poll(q.fd()));
             q.receive();
-            assertEquals(Posix.POLLOUT, poll(q.fd()));
+            assertEquals(Poll.POLLOUT, poll(q.fd()));
         } finally {
             MessageQueue.unlink(name);
         }
     }
 
     private static int poll(int fd) {
-        short[] revents = new short[1];
-        int r = Posix.poll(new int[] {fd}, new short[] {(short) (Posix.POLLIN | Posix.POLLOUT)}, revents, 0);
+        int r = Poll.one(fd, Poll.POLLIN | Poll.POLLOUT, 0);
         assertTrue(r >= 0, "poll: " + r);
-        return revents[0];
+        return r;
     }
 
     // ---- bad input ----

@@ -1,7 +1,8 @@
 package io.jipc.pipe;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Procs;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.Spawn;
 import io.jipc.testing.Blocked;
@@ -192,7 +193,7 @@ class PipeTest {
                     () -> pipe.writeEnd().write(ByteBuffer.wrap(new byte[] {1})));
             assertEquals(IpcException.Reason.BROKEN_PIPE, e.reason());
             assertEquals("EPIPE", e.errnoName());
-            assertEquals(Posix.EPIPE, e.errno());
+            assertEquals(Errno.EPIPE, e.errno());
             assertEquals("write", e.call());
             assertTrue(e.getMessage().contains("read end"), e.getMessage());
             // Still alive (SIGPIPE did not kill the JVM), and the failure repeats.
@@ -434,7 +435,7 @@ class PipeTest {
             max = Integer.parseInt(new String(buf, 0, in.read(buf), StandardCharsets.US_ASCII).trim());
         }
         int tooMuch = max * 2;
-        if (Posix.geteuid() != 0) {
+        if (Procs.geteuid() != 0) {
             try (Pipe pipe = Pipe.open()) {
                 IpcException e = assertThrows(IpcException.class, () -> pipe.writeEnd().capacity(tooMuch));
                 assertTrue(e.getMessage().contains("/proc/sys/fs/pipe-max-size"), e.getMessage());

@@ -14,7 +14,7 @@ import java.util.Arrays;
  * meaningless). After {@code mvn verify}, from the repository root:
  * <pre>
  * java --enable-native-access=ALL-UNNAMED -Djipc.ring.peer=java/target/native-test/ring_peer \
- *   -cp java/target/classes:java/target/test-classes:bindings/target/jipc-bindings-0.1.0-SNAPSHOT.jar \
+ *   -cp java/target/classes:java/target/test-classes \
  *   io.jipc.ring.RingBench [round-trips] [messages]
  * </pre>
  * Round trips: 8-byte messages through two SPSC rings, a ping here and a pong in the other

@@ -5,6 +5,7 @@ import io.jipc.process.ChildProcess;
 import io.jipc.shm.SharedMemory;
 import io.jipc.testing.Leaks;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -57,6 +58,7 @@ class RingKillTest {
      * left one.
      */
     @Test
+    @Tag("slow") // 100 kills at random moments; mvn -Pquick skips it
     @Timeout(120)
     void mpscProducersKilledAtRandomMomentsBlockNobody() throws Exception {
         int capacity = 4096;
@@ -107,6 +109,7 @@ class RingKillTest {
      * everything the producer reserved (skipping its claim if it left one) within the bound.
      */
     @Test
+    @Tag("slow") // 100 kills at random moments; mvn -Pquick skips it
     @Timeout(120)
     void anSpscProducerKilledAtARandomMomentBlocksNobody() throws Exception {
         int capacity = 4096;
@@ -152,6 +155,7 @@ class RingKillTest {
      * half-written header.
      */
     @Test
+    @Tag("slow") // 100 kills at random moments; mvn -Pquick skips it
     @Timeout(120)
     void aCreatorKilledAtARandomMomentIsReportedNeverWaitedFor() throws Exception {
         int capacity = 1 << 24;

@@ -589,7 +589,7 @@ class RingTest {
         long took = System.nanoTime() - t0;
         assertEquals(7, got[0]);
         assertEquals(1, ring.deadProducerRecordsSkipped());
-        assertTrue(took >= RingBase.STALL_NANOS && took < 5_000_000_000L, "skipped after " + took / 1_000_000 + " ms");
+        assertTrue(took >= RingConsumer.STALL_NANOS && took < 5_000_000_000L, "skipped after " + took / 1_000_000 + " ms");
         IllegalStateException e = assertThrows(IllegalStateException.class, claim::commit);
         assertTrue(e.getMessage().contains("reclaimed"), e.getMessage());
     }
@@ -640,7 +640,7 @@ class RingTest {
         assertEquals(List.of((byte) 1), got);
         assertEquals(1, ring.deadProducerRecordsSkipped());
         assertEquals(16 + 24, ring.consumerPosition());
-        assertTrue(took >= RingBase.STALL_NANOS, "skipped after " + took / 1_000_000 + " ms");
+        assertTrue(took >= RingConsumer.STALL_NANOS, "skipped after " + took / 1_000_000 + " ms");
     }
 
     /**

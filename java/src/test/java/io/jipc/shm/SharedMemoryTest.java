@@ -137,6 +137,36 @@ class SharedMemoryTest {
         assertThrows(IllegalStateException.class, () -> whole.fill((byte) 1));
     }
 
+    /**
+     * An object never closed is unmapped once it and its segments are unreachable, and
+     * not while a segment it handed out is still in use.
+     */
+    @Test
+    void anUnclosedObjectIsUnmappedOnceNothingReachesItsMemory() throws Exception {
+        MemorySegment kept = SharedMemory.create(name, 4096).segment();
+        createAndForget(name + "-dropped");
+        SharedMemory.unlink(name + "-dropped");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (mapped(name + "-dropped") && System.nanoTime() < deadline) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertFalse(mapped(name + "-dropped"), "the mapping of an unreachable SharedMemory is still there");
+        // Its owner was as unreachable, but a segment still uses the memory: it stays.
+        assertTrue(mapped(name));
+        kept.set(ValueLayout.JAVA_LONG, 0, 42L);
+        assertEquals(42L, kept.get(ValueLayout.JAVA_LONG, 0));
+    }
+
+    private static void createAndForget(String name) throws IpcException {
+        SharedMemory.create(name, 4096).segment().set(ValueLayout.JAVA_LONG, 0, 1L);
+    }
+
+    private static boolean mapped(String name) throws java.io.IOException {
+        return Files.readString(Path.of("/proc/self/maps")).contains("/dev/shm" + name + " ")
+                || Files.readString(Path.of("/proc/self/maps")).contains("/dev/shm" + name + "\n");
+    }
+
     @Test
     void thousandCyclesLeakNoDescriptor() throws Exception {
         int before = Leaks.descriptorCount();

@@ -41,6 +41,11 @@ public final class AgronaTransport implements Transport {
     }
 
     @Override
+    public String description() {
+        return "Agrona OneToOneRingBuffer x 2 (1 MiB each) over jipc SharedMemory, busy-spin";
+    }
+
+    @Override
     public Endpoint listen(Path scratch) throws IOException {
         checkOpens();
         String name = "/jipc-bench-" + ProcessHandle.current().pid() + "-" + COUNTER.incrementAndGet();
@@ -153,7 +158,7 @@ public final class AgronaTransport implements Transport {
     }
 
     /** Agrona 2 reaches jdk.internal.misc.Unsafe: say so plainly instead of failing deep inside it. */
-    private static void checkOpens() {
+    static void checkOpens() {
         if (!Object.class.getModule().isOpen("jdk.internal.misc", AgronaTransport.class.getModule())) {
             throw new IllegalStateException("Agrona needs --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED");
         }

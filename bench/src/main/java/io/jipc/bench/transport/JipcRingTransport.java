@@ -78,6 +78,17 @@ public final class JipcRingTransport implements Transport {
     }
 
     @Override
+    public String description() {
+        if (sleep) {
+            return "io.jipc.ring.SpscRing x 2, blocking put/read: the ring's spin, yield, then futex sleep; "
+                    + "C: jipc_ring_offer/jipc_ring_read with no timeout";
+        }
+        return mpsc ? "io.jipc.ring.MpscRing x 2, one producer each (CAS claim), busy-spin; C: jipc_ring.c, MPSC kind"
+                : "io.jipc.ring.SpscRing x 2 (" + (CAPACITY >> 20) + " MiB each), offer/poll in a busy-spin loop; "
+                + "C: native/jipc_ring.c on the same layout";
+    }
+
+    @Override
     public Endpoint listen(Path scratch) throws IOException {
         String shmName = "/jipc-bench-" + ProcessHandle.current().pid() + "-r" + COUNTER.incrementAndGet();
         SharedMemory shm = SharedMemory.create(shmName, 2 * REGION);

@@ -38,6 +38,12 @@ public final class MqTransport implements Transport {
     }
 
     @Override
+    public String description() {
+        return "two POSIX message queues (" + MAX_MESSAGES + " x " + Protocol.MAX_SIZE
+                + " B); blocking mq_send/mq_receive; Java: io.jipc.mq.MessageQueue";
+    }
+
+    @Override
     public Endpoint listen(Path scratch) throws IOException {
         String base = "/jipc-bench-" + ProcessHandle.current().pid() + "-q" + COUNTER.incrementAndGet();
         MessageQueue toPeer = MessageQueue.create(base + "-to", MAX_MESSAGES, Protocol.MAX_SIZE);

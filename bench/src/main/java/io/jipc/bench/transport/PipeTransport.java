@@ -34,6 +34,12 @@ public final class PipeTransport implements Transport {
     }
 
     @Override
+    public String description() {
+        return "two pipes (one per direction); blocking read/write; Java: io.jipc.pipe, the peer's ends mapped "
+                + "into its JVM with Spawn.mapDescriptor";
+    }
+
+    @Override
     public Endpoint listen(Path scratch) throws IOException {
         Pipe toPeer = Pipe.open();
         Pipe fromPeer;

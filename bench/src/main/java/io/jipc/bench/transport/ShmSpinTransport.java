@@ -39,6 +39,11 @@ public final class ShmSpinTransport implements Transport {
     }
 
     @Override
+    public String description() {
+        return "bench's slot ring (slotring.h), busy-spin; Java: jipc SharedMemory + VarHandles";
+    }
+
+    @Override
     public Endpoint listen(Path scratch) throws IOException {
         String name = "/jipc-bench-" + ProcessHandle.current().pid() + "-s" + COUNTER.incrementAndGet();
         SharedMemory shm = SharedMemory.create(name, 2L * RING_LENGTH);

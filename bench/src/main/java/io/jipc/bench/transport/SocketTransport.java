@@ -49,6 +49,12 @@ public final class SocketTransport implements Transport {
     }
 
     @Override
+    public String description() {
+        return unix ? "Unix domain socket, SOCK_STREAM; Java: SocketChannel (blocking)"
+                : "TCP over 127.0.0.1, TCP_NODELAY; Java: SocketChannel (blocking)";
+    }
+
+    @Override
     public Endpoint listen(Path scratch) throws IOException {
         ServerSocketChannel server;
         Path path = null;

@@ -1,0 +1,166 @@
+package io.jipc.channel.spi;
+
+import io.jipc.IpcException;
+import io.jipc.channel.ChannelOptions;
+import io.jipc.channel.MessageChannel;
+import io.jipc.channel.MessageHandler;
+
+import java.io.IOException;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.net.URI;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A transport of the tests, {@code test-loop:name}: a bounded queue in this JVM, reached
+ * through the SPI exactly as a transport of another module is. It records what it was given
+ * so the tests can see what {@code Channels} passed on.
+ */
+public final class LoopProvider implements ChannelProvider {
+    static final Map<String, BlockingQueue<byte[]>> BOUND = new ConcurrentHashMap<>();
+    static volatile URI lastAddress;
+    static volatile ChannelOptions lastOptions;
+
+    @Override
+    public String scheme() {
+        return "Test-Loop";
+    }
+
+    @Override
+    public MessageChannel bind(URI address, ChannelOptions options) throws IOException {
+        lastAddress = address;
+        lastOptions = options;
+        BlockingQueue<byte[]> q = new ArrayBlockingQueue<>(Math.max(1, options.capacity()));
+        if (BOUND.putIfAbsent(address.getSchemeSpecificPart(), q) != null) {
+            throw new IpcException("bind", address.toString(), 0, null, "taken", IpcException.Reason.ALREADY_EXISTS);
+        }
+        return new Loop(address, q, false, options);
+    }
+
+    @Override
+    public MessageChannel connect(URI address, ChannelOptions options) throws IOException {
+        lastAddress = address;
+        lastOptions = options;
+        BlockingQueue<byte[]> q = BOUND.get(address.getSchemeSpecificPart());
+        if (q == null) {
+            throw new IpcException("connect", address.toString(), 0, null, "nothing bound",
+                    IpcException.Reason.DOES_NOT_EXIST);
+        }
+        return new Loop(address, q, true, options);
+    }
+
+    /** Claims a built-in scheme: must never be asked. */
+    public static final class Usurper implements ChannelProvider {
+        @Override
+        public String scheme() {
+            return "tcp";
+        }
+
+        @Override
+        public MessageChannel bind(URI address, ChannelOptions options) {
+            throw new AssertionError("a provider was asked for a built-in scheme");
+        }
+
+        @Override
+        public MessageChannel connect(URI address, ChannelOptions options) {
+            throw new AssertionError("a provider was asked for a built-in scheme");
+        }
+    }
+
+    /** One end: the bound one receives, connected ones send; waits are cut into slices to notice a close. */
+    static final class Loop extends TransportChannel {
+        private final BlockingQueue<byte[]> queue;
+        private final boolean sender;
+        private final String key;
+
+        Loop(URI address, BlockingQueue<byte[]> queue, boolean sender, ChannelOptions options) {
+            super(address, options.maxMessageSize() > 0 ? options.maxMessageSize() : 1024);
+            this.queue = queue;
+            this.sender = sender;
+            this.key = address.getSchemeSpecificPart();
+        }
+
+        @Override
+        public boolean canSend() {
+            return sender;
+        }
+
+        @Override
+        public boolean canReceive() {
+            return !sender;
+        }
+
+        @Override
+        protected boolean send0(MemorySegment message, long timeoutNanos) throws IOException {
+            byte[] m = message.toArray(ValueLayout.JAVA_BYTE);
+            long start = System.nanoTime();
+            while (!queue.offer(m)) {
+                if (timeoutNanos == 0 || (timeoutNanos != FOREVER && System.nanoTime() - start >= timeoutNanos)) {
+                    return false;
+                }
+                if (isClosing()) {
+                    throw closedWhileWaiting();
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+            }
+            return true;
+        }
+
+        private byte[] take(long timeoutNanos) throws IOException {
+            long start = System.nanoTime();
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    if (isClosing()) {
+                        throw closedWhileWaiting();
+                    }
+                    long left = timeoutNanos == FOREVER ? SLICE_NANOS
+                            : Math.min(SLICE_NANOS, timeoutNanos - (System.nanoTime() - start));
+                    try {
+                        byte[] m = left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
+                        if (m != null || (timeoutNanos != FOREVER && left <= 0)) {
+                            return m;
+                        }
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        @Override
+        protected int receive0(MemorySegment into, long timeoutNanos) throws IOException {
+            byte[] m = take(timeoutNanos);
+            if (m == null) {
+                return NOTHING;
+            }
+            MemorySegment.copy(MemorySegment.ofArray(m), 0, into, 0, m.length);
+            return m.length;
+        }
+
+        @Override
+        protected boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException {
+            byte[] m = take(timeoutNanos);
+            if (m == null) {
+                return false;
+            }
+            deliver(handler, MemorySegment.ofArray(m));
+            return true;
+        }
+
+        @Override
+        protected void release() {
+            if (!sender) {
+                BOUND.remove(key, queue);
+            }
+        }
+    }
+}
