@@ -6,6 +6,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 
+
 /**
  * A {@link Blocker} that sleeps in {@code poll} on a descriptor (a queue, a pipe end) for
  * readability or writability, beside a {@link WakePipe} that close and interrupts signal.
@@ -16,12 +17,11 @@ import java.lang.foreign.MemorySegment;
  * {@link #sharing(int)}; the owner's release calls {@link #close()} once.
  */
 public final class DescriptorBlocker extends Blocker {
-    /** The two pollfd entries of a sleep; per thread, since only platform threads sleep and they are few. */
+    /** The watched descriptor and the wake pipe: one pollfd pair per sleeping platform thread. */
     private static final ThreadLocal<MemorySegment> PAIR = ThreadLocal.withInitial(() -> Poll.allocate(Arena.ofAuto(), 2));
-
     private final Lifetime lifetime;
     private final int fd;
-    private final int events;
+    private final short events;
     private final WakePipe wake;
 
     /** @param events {@link Posix#POLLIN} or {@link Posix#POLLOUT} */
@@ -33,7 +33,7 @@ public final class DescriptorBlocker extends Blocker {
         super(lifetime);
         this.lifetime = lifetime;
         this.fd = fd;
-        this.events = events;
+        this.events = (short) events;
         this.wake = wake;
     }
 

@@ -3,7 +3,6 @@ package io.jipc.internal;
 import io.jipc.posix.Errno;
 import io.jipc.posix.Fds;
 
-
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 

@@ -1,22 +1,24 @@
 package io.jipc.mq;
 
+import io.jipc.posix.Poll;
+import io.jipc.posix.Mqueue;
+import io.jipc.posix.Sysctl;
+
 import io.jipc.IpcException;
 import io.jipc.Pollable;
+import io.jipc.posix.Creation;
+import io.jipc.posix.Names;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
 import io.jipc.WaitStrategy;
 import io.jipc.internal.Deadline;
 import io.jipc.internal.DescriptorBlocker;
 import io.jipc.internal.Lifetime;
 import io.jipc.internal.Wait;
-import io.jipc.posix.Clocks;
-import io.jipc.posix.Creation;
-import io.jipc.posix.Errno;
-import io.jipc.posix.Fds;
-import io.jipc.posix.Mqueue;
-import io.jipc.posix.Names;
-import io.jipc.posix.Poll;
-import io.jipc.posix.Sysctl;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -849,31 +851,34 @@ public final class MessageQueue implements AutoCloseable, Pollable {
          * ENOSPC the system's count of queues.
          */
         private IpcException createError(int errno) {
+            String errnoName = Errno.name(errno);
+            String text = Errno.description(errno);
             String limit = null;
-            if (errno == Errno.EINVAL) {
-                long msgMax = Sysctl.read(Sysctl.MQ_MSG_MAX);
-                long msgsizeMax = Sysctl.read(Sysctl.MQ_MSGSIZE_MAX);
+            if (errnoName.equals("EINVAL")) {
+                long msgMax = readNumber(MSG_MAX_FILE);
+                long msgsizeMax = readNumber(MSGSIZE_MAX_FILE);
                 if (msgMax >= 0 && maxMessages > msgMax) {
-                    limit = "maxMessages " + maxMessages + " is above " + Sysctl.MQ_MSG_MAX + " (" + msgMax + ")";
+                    limit = "maxMessages " + maxMessages + " is above " + MSG_MAX_FILE + " (" + msgMax + ")";
                 } else if (msgsizeMax >= 0 && maxMessageSize > msgsizeMax) {
-                    limit = "maxMessageSize " + maxMessageSize + " is above " + Sysctl.MQ_MSGSIZE_MAX + " ("
-                            + msgsizeMax + ")";
+                    limit = "maxMessageSize " + maxMessageSize + " is above " + MSGSIZE_MAX_FILE + " (" + msgsizeMax
+                            + ")";
                 }
                 if (limit != null) {
                     limit += "; raise it, or create the queue from a process with CAP_SYS_RESOURCE";
                 }
-            } else if (errno == Errno.EMFILE) {
+            } else if (errnoName.equals("EMFILE")) {
                 limit = "the queue needs about " + kernelBytes(maxMessages, maxMessageSize)
                         + " bytes of this user's RLIMIT_MSGQUEUE (ulimit -q, " + msgqueueRlimit()
                         + "), shared by all its queues; or this process has no descriptor left (ulimit -n)";
-            } else if (errno == Errno.ENOSPC) {
-                limit = "the system's number of queues, " + Sysctl.MQ_QUEUES_MAX + " ("
-                        + Sysctl.read(Sysctl.MQ_QUEUES_MAX) + "), is reached";
+            } else if (errnoName.equals("ENOSPC")) {
+                limit = "the system's number of queues, " + QUEUES_MAX_FILE + " (" + readNumber(QUEUES_MAX_FILE)
+                        + "), is reached";
             }
             if (limit == null) {
                 return Errno.exception("mq_open", name, errno);
             }
-            return Errno.exception("mq_open", name, errno, limit, IpcException.Reason.LIMIT_EXCEEDED);
+            return new IpcException("mq_open", name, errno, errnoName, text + ": " + limit,
+                    IpcException.Reason.LIMIT_EXCEEDED);
         }
 
         /** The kernel's charge against RLIMIT_MSGQUEUE (ipc/mqueue.c): data plus 48-byte bookkeeping. */
@@ -895,5 +900,16 @@ public final class MessageQueue implements AutoCloseable, Pollable {
             return "limit unknown";
         }
 
+        /**
+         * Reads a sysctl number in one read(2): sysctl files answer a read at a non-zero offset
+         * with end-of-file, and Files.readString reads one byte first, so it sees "1" for "10".
+         */
+        private static long readNumber(String file) {
+            try (InputStream in = Files.newInputStream(Path.of(file))) {
+                return Long.parseLong(new String(in.readNBytes(64), StandardCharsets.US_ASCII).trim());
+            } catch (IOException | NumberFormatException e) {
+                return -1;
+            }
+        }
     }
 }

@@ -1,5 +1,7 @@
 package io.jipc.pipe;
 
+import io.jipc.posix.Poll;
+
 import io.jipc.IpcException;
 import io.jipc.Pollable;
 import io.jipc.WaitStrategy;
@@ -7,13 +9,11 @@ import io.jipc.internal.Deadline;
 import io.jipc.internal.DescriptorBlocker;
 import io.jipc.internal.Lifetime;
 import io.jipc.internal.Wait;
-import io.jipc.posix.Clocks;
 import io.jipc.posix.Errno;
 import io.jipc.posix.Fds;
-import io.jipc.posix.Poll;
-import io.jipc.posix.Sysctl;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -24,6 +24,9 @@ import java.nio.channels.ClosedChannelException;
 import java.nio.channels.InterruptibleChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
@@ -46,6 +49,8 @@ public final class Pipe implements AutoCloseable {
     /** The native buffer heap transfers go through: the default pipe size, one call drains it. */
     static final int SCRATCH_BYTES = 64 * 1024;
 
+    private static final Path PIPE_MAX_SIZE = Path.of("/proc/sys/fs/pipe-max-size");
+    private static final Path PIPE_USER_PAGES_HARD = Path.of("/proc/sys/fs/pipe-user-pages-hard");
 
     private final ReadEnd readEnd;
     private final WriteEnd writeEnd;
@@ -218,7 +223,7 @@ public final class Pipe implements AutoCloseable {
                     throw capacityRefused(bytes);
                 }
                 if (r == -Errno.EBUSY) {
-                    throw Errno.exception("fcntl(F_SETPIPE_SZ)", name, Errno.EBUSY,
+                    throw new IpcException("fcntl(F_SETPIPE_SZ)", name, Errno.EBUSY, "EBUSY",
                             "the pipe holds more than the " + bytes + " bytes asked for; drain it first",
                             IpcException.Reason.LIMIT_EXCEEDED);
                 }
@@ -229,13 +234,26 @@ public final class Pipe implements AutoCloseable {
         }
 
         private IpcException capacityRefused(int bytes) {
-            long max = Sysctl.read(Sysctl.PIPE_MAX_SIZE);
+            long max = readLimit(PIPE_MAX_SIZE);
             String why = max >= 0 && bytes > max
-                    ? bytes + " bytes is more than " + Sysctl.PIPE_MAX_SIZE + " (" + max
+                    ? bytes + " bytes is more than " + PIPE_MAX_SIZE + " (" + max
                             + ") allows a process without CAP_SYS_RESOURCE"
-                    : "this user's pipes already use the pages " + Sysctl.PIPE_USER_PAGES_HARD + " ("
-                            + Sysctl.read(Sysctl.PIPE_USER_PAGES_HARD) + ") allows a process without CAP_SYS_RESOURCE";
-            return Errno.exception("fcntl(F_SETPIPE_SZ)", name, Errno.EPERM, why, IpcException.Reason.LIMIT_EXCEEDED);
+                    : "this user's pipes already use the pages " + PIPE_USER_PAGES_HARD + " ("
+                            + readLimit(PIPE_USER_PAGES_HARD) + ") allows a process without CAP_SYS_RESOURCE";
+            return new IpcException("fcntl(F_SETPIPE_SZ)", name, Errno.EPERM, "EPERM",
+                    "Operation not permitted: " + why, IpcException.Reason.LIMIT_EXCEEDED);
+        }
+
+        private static long readLimit(Path file) {
+            // One read from offset 0: sysctl files answer a read at any other offset with
+            // end of file, so Files.readString (which probes with a 1-byte read) sees "1".
+            try (InputStream in = Files.newInputStream(file)) {
+                byte[] buf = new byte[32];
+                int n = in.read(buf);
+                return Long.parseLong(new String(buf, 0, Math.max(n, 0), StandardCharsets.US_ASCII).trim());
+            } catch (IOException | NumberFormatException e) {
+                return -1;
+            }
         }
 
         @Override
@@ -683,8 +701,8 @@ public final class Pipe implements AutoCloseable {
                     continue;
                 }
                 if (r == -Errno.EPIPE) {
-                    throw Errno.exception("write", name, Errno.EPIPE, "every read end of the pipe is closed",
-                            IpcException.Reason.BROKEN_PIPE);
+                    throw new IpcException("write", name, Errno.EPIPE, "EPIPE",
+                            "Broken pipe: every read end of the pipe is closed", IpcException.Reason.BROKEN_PIPE);
                 }
                 if (r != -Errno.EAGAIN) {
                     throw Errno.exception("write", name, (int) -r);

@@ -1,5 +1,7 @@
 package io.jipc.poll;
 
+import io.jipc.posix.Poll;
+
 import io.jipc.IpcException;
 import io.jipc.Pollable;
 import io.jipc.WaitStrategy;
@@ -10,7 +12,6 @@ import io.jipc.internal.Wait;
 import io.jipc.internal.WakePipe;
 import io.jipc.posix.Clocks;
 import io.jipc.posix.Errno;
-import io.jipc.posix.Poll;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

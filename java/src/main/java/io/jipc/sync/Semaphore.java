@@ -1,18 +1,18 @@
 package io.jipc.sync;
 
+import io.jipc.posix.Semaphores;
+
 import io.jipc.IpcException;
-import io.jipc.posix.Clocks;
 import io.jipc.posix.Creation;
+import io.jipc.posix.Names;
 import io.jipc.posix.Errno;
 import io.jipc.posix.Fds;
-import io.jipc.posix.Names;
 import io.jipc.WaitStrategy;
 import io.jipc.internal.Blocker;
 import io.jipc.internal.Deadline;
 import io.jipc.internal.Futex;
 import io.jipc.internal.Lifetime;
 import io.jipc.internal.Wait;
-import io.jipc.posix.Semaphores;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;

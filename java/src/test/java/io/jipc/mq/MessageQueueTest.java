@@ -1,8 +1,9 @@
 package io.jipc.mq;
 
+import io.jipc.posix.Poll;
+
 import io.jipc.IpcException;
 import io.jipc.posix.Fds;
-import io.jipc.posix.Poll;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Spawn;
