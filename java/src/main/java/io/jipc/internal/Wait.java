@@ -61,7 +61,9 @@ public final class Wait {
     }
 
     /**
-     * Waits until {@code attempt} returns non-null.
+     * Waits until {@code attempt} returns non-null. The caller must have tried once just
+     * before (and failed): the loop starts by waiting, not by trying, which saves a system
+     * call per blocked call where the attempt is one.
      *
      * @param lifetime the owner's lifetime, whose close ends the wait; null for a view that owns nothing
      * @return the attempt's result, or null if the deadline passed first
@@ -80,9 +82,12 @@ public final class Wait {
         boolean swallowed = false;
         try {
             for (long i = 0; ; i++) {
-                T result = attempt.attempt();
-                if (result != null) {
-                    return result;
+                // The caller has just tried (the fast path): the first round goes straight to waiting.
+                if (i > 0) {
+                    T result = attempt.attempt();
+                    if (result != null) {
+                        return result;
+                    }
                 }
                 switch (interrupts) {
                     case THROW -> {

@@ -2,12 +2,11 @@ package io.jipc.channel.spi;
 
 import io.jipc.channel.MessageChannel;
 import io.jipc.channel.MessageHandler;
+import io.jipc.internal.Lifetime;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
@@ -47,24 +46,14 @@ public abstract class TransportChannel implements MessageChannel {
     /** The longest a waiting primitive may go without looking at {@link #isClosing()}. */
     protected static final long SLICE_NANOS = 50_000_000L;
 
-    private static final int CLOSED = Integer.MIN_VALUE;
     /** The channel whose handler this thread runs (the innermost), which it may not receive from. */
     private static final ThreadLocal<TransportChannel> HANDLING = new ThreadLocal<>();
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(TransportChannel.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final URI address;
     private final String name;
     private final int maxMessageSize;
-    /** Threads inside an operation, plus {@link #CLOSED} once closed. */
-    private volatile int state;
+    /** Threads inside an operation, and the close: jipc's one use count (wakeUp, then release by the last out). */
+    private final Lifetime lifetime;
 
     /**
      * @param address        what {@link #address()} returns
@@ -78,6 +67,7 @@ public abstract class TransportChannel implements MessageChannel {
             throw new IllegalArgumentException("maxMessageSize must be positive, not " + maxMessageSize);
         }
         this.maxMessageSize = maxMessageSize;
+        this.lifetime = new Lifetime(name, this::wakeUp, this::release);
     }
 
     // ---- the primitives a transport implements ----
@@ -112,7 +102,7 @@ public abstract class TransportChannel implements MessageChannel {
 
     /** {@return whether {@link #close()} has been called; a waiting primitive then gives up} */
     protected final boolean isClosing() {
-        return (state & CLOSED) != 0;
+        return lifetime.isClosing();
     }
 
     /** {@return the exception a primitive throws when a close cut its wait short} */
@@ -152,7 +142,7 @@ public abstract class TransportChannel implements MessageChannel {
 
     @Override
     public final boolean isOpen() {
-        return (state & CLOSED) == 0;
+        return lifetime.isOpen();
     }
 
     @Override
@@ -232,20 +222,7 @@ public abstract class TransportChannel implements MessageChannel {
 
     @Override
     public final void close() {
-        while (true) {
-            int s = state;
-            if ((s & CLOSED) != 0) {
-                return;
-            }
-            if (STATE.compareAndSet(this, s, s | CLOSED)) {
-                if (s == 0) {
-                    release();
-                } else {
-                    wakeUp();
-                }
-                return;
-            }
-        }
+        lifetime.close();
     }
 
     @Override
@@ -322,22 +299,11 @@ public abstract class TransportChannel implements MessageChannel {
     }
 
     private void enter() {
-        while (true) {
-            int s = state;
-            if ((s & CLOSED) != 0) {
-                throw new IllegalStateException(name + " is closed");
-            }
-            if (STATE.compareAndSet(this, s, s + 1)) {
-                return;
-            }
-        }
+        lifetime.enter();
     }
 
     private void exit() {
-        int s = (int) STATE.getAndAdd(this, -1) - 1;
-        if (s == CLOSED) {
-            release();
-        }
+        lifetime.exit();
     }
 
     private static long nanos(Duration timeout) {
