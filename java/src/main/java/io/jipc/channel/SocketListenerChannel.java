@@ -169,7 +169,7 @@ final class SocketListenerChannel extends AbstractChannel {
         }
         int mode = (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         if ((mode & S_IFMT) != S_IFSOCK) {
-            throw new IpcException("bind", who, 0, null, file + " exists and is not a socket; it was left alone",
+            throw new IpcException("bind", who, file + " exists and is not a socket; it was left alone",
                     IpcException.Reason.ALREADY_EXISTS);
         }
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -180,7 +180,7 @@ final class SocketListenerChannel extends AbstractChannel {
         } catch (IOException e) {
             throw Sockets.failure("bind", who, e);
         }
-        throw new IpcException("bind", who, 0, null, "a listener is already bound at " + file,
+        throw new IpcException("bind", who, "a listener is already bound at " + file,
                 IpcException.Reason.ALREADY_EXISTS);
     }
 
@@ -451,7 +451,7 @@ final class SocketListenerChannel extends AbstractChannel {
         if (c.eof) {
             // A peer that closes between messages just leaves; one that stops inside a message is an error.
             if (c.reader.buffered() > 0) {
-                IpcException e = new IpcException("receive", c.peer, 0, null, "the peer closed the connection after "
+                IpcException e = new IpcException("receive", c.peer, "the peer closed the connection after "
                         + c.reader.partial() + (c.eofCause == null ? "" : " (" + c.eofCause.getMessage() + ")")
                         + "; the partial message was discarded", IpcException.Reason.BROKEN_PIPE);
                 if (c.eofCause != null) {

@@ -96,7 +96,7 @@ final class Sockets {
         try {
             a = host.isEmpty() ? InetAddress.getLoopbackAddress() : InetAddress.getByName(host);
         } catch (UnknownHostException e) {
-            throw new IpcException(binding ? "bind" : "connect", uri.toString(), 0, null,
+            throw new IpcException(binding ? "bind" : "connect", uri.toString(),
                     "unknown host \"" + host + "\"", IpcException.Reason.DOES_NOT_EXIST);
         }
         return new Endpoint(new InetSocketAddress(a, p), a instanceof Inet6Address
@@ -163,7 +163,7 @@ final class Sockets {
                     while (!socket.finishConnect()) {
                         long wait = left(start, budget);
                         if (wait <= 0) {
-                            throw new IpcException("connect", who, 0, null, "no answer within "
+                            throw new IpcException("connect", who, "no answer within "
                                     + options.connectTimeout().toMillis() + " ms", IpcException.Reason.OTHER);
                         }
                         s.select(SocketLink.IGNORE, Poll.millis(wait));
@@ -203,7 +203,7 @@ final class Sockets {
         while (out.hasRemaining()) {
             long wait = Math.max(0, left(start, budget));
             if (link.write(out, Math.min(wait, AbstractChannel.SLICE_NANOS)) == 0 && wait == 0) {
-                throw new IpcException("connect", who, 0, null, "the peer took none of the hello in time",
+                throw new IpcException("connect", who, "the peer took none of the hello in time",
                         IpcException.Reason.OTHER);
             }
         }
@@ -212,18 +212,18 @@ final class Sockets {
             long wait = Math.max(0, left(start, budget));
             int n = link.read(in, Math.min(wait, AbstractChannel.SLICE_NANOS));
             if (n < 0) {
-                throw new IpcException("connect", who, 0, null, "the peer closed the connection after "
+                throw new IpcException("connect", who, "the peer closed the connection after "
                         + in.position() + " of the " + HELLO_LENGTH + " bytes of its hello: is it a jipc channel?",
                         IpcException.Reason.INCOMPATIBLE_LAYOUT);
             }
             if (n == 0 && wait == 0) {
-                throw new IpcException("connect", who, 0, null, "no hello from the peer in time: is it a jipc channel?",
+                throw new IpcException("connect", who, "no hello from the peer in time: is it a jipc channel?",
                         IpcException.Reason.OTHER);
             }
         }
         String bad = FrameDescriptor.checkHello(in, 0);
         if (bad != null) {
-            throw new IpcException("connect", who, 0, null, bad, IpcException.Reason.INCOMPATIBLE_LAYOUT);
+            throw new IpcException("connect", who, bad, IpcException.Reason.INCOMPATIBLE_LAYOUT);
         }
         return FrameDescriptor.helloMaxMessageSize(in, 0);
     }
@@ -231,7 +231,7 @@ final class Sockets {
     /** A connecting side's size option is a minimum: the channel it reaches must be at least that. */
     static void requireSize(String who, int max, ChannelOptions options) throws IpcException {
         if (max < options.maxMessageSize()) {
-            throw new IpcException("connect", who, 0, null, "the channel carries messages of up to " + max
+            throw new IpcException("connect", who, "the channel carries messages of up to " + max
                     + " bytes; at least " + options.maxMessageSize() + " were required",
                     IpcException.Reason.INCOMPATIBLE_LAYOUT);
         }
@@ -255,7 +255,7 @@ final class Sockets {
         } else {
             reason = IpcException.Reason.OTHER;
         }
-        IpcException x = new IpcException(call, who, 0, null, text, reason);
+        IpcException x = new IpcException(call, who, text, reason);
         x.initCause(e);
         return x;
     }

@@ -236,13 +236,13 @@ public final class SharedMemory implements AutoCloseable {
                 long actual = Fds.fstat(fd, "fstat", name).size();
                 if (actual > 0) {
                     if (size > 0 && actual < size) {
-                        throw new IpcException("shm_open", name, 0, null, "object is " + actual
+                        throw new IpcException("shm_open", name, "object is " + actual
                                 + " bytes, smaller than the " + size + " required", IpcException.Reason.INCOMPATIBLE_LAYOUT);
                     }
                     return actual;
                 }
                 if (System.nanoTime() - deadline > 0) {
-                    throw new IpcException("shm_open", name, 0, null,
+                    throw new IpcException("shm_open", name,
                             "object still has size 0 after 2 s: its creator died or never sized it",
                             IpcException.Reason.CREATOR_DIED);
                 }
