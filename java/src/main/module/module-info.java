@@ -4,6 +4,8 @@
  * code that calls the generated bindings.
  */
 module io.jipc {
+    requires jdk.net;
+
     exports io.jipc;
     exports io.jipc.shm;
     exports io.jipc.sync;

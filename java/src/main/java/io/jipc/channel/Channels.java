@@ -237,8 +237,9 @@ public final class Channels {
             throws IOException {
         PipeLink link = new PipeLink(in, out);
         long start = System.nanoTime();
-        int max = Sockets.handshake(link, options.maxMessageSize(), start, Clocks.toNanos(options.connectTimeout()),
-                address.toString());
+        // The creator handed these descriptors down: its size is adopted (pipes have no strangers).
+        int max = Handshake.connect(link, ChannelOptions.MAX_MESSAGE_SIZE_LIMIT, null, start,
+                Clocks.toNanos(options.connectTimeout()), address.toString());
         Sockets.requireSize(address.toString(), max, options);
         return new StreamChannel(address, max, link, true, false);
     }

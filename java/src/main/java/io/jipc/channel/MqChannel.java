@@ -129,19 +129,24 @@ final class MqChannel extends AbstractChannel {
     }
 
     @Override
-    int receive0(MemorySegment into, long timeoutNanos) throws IOException {
+    int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
         long r = receivePacked(into, timeoutNanos);
-        return r == Received.NOTHING ? NOTHING : Received.length(r);
+        if (r == Received.NOTHING) {
+            return NOTHING;
+        }
+        fill(from);
+        return Received.length(r);
     }
 
     @Override
-    boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException {
+    boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
         MemorySegment buffer = takeBuffer();
         try {
             long r = receivePacked(buffer, timeoutNanos);
             if (r == Received.NOTHING) {
                 return false;
             }
+            fill(from);
             deliver(handler, buffer.asSlice(0, Received.length(r)));
             return true;
         } finally {

@@ -28,9 +28,11 @@ import java.lang.foreign.MemorySegment;
  * An object never closed is unmapped once it and every segment it handed out are
  * unreachable (a {@link java.lang.ref.Cleaner}); the kernel unmaps everything at exit.
  *
- * <p>Thread safety: all methods may be called from any thread. {@code close()} fails
- * with {@link IllegalStateException} while another thread is inside a native call that
- * uses this memory (a lock blocked in {@code futex}, say); close after such threads finish.
+ * <p>Thread safety: all methods may be called from any thread. {@code close()} never fails
+ * because another thread uses the memory: threads asleep on a lock or ring in it sleep on
+ * the word's address, not the segment, so they do not hold the mapping, and wake (within
+ * their wait's slice) to an {@link IllegalStateException}; a native call that holds a
+ * segment of it for a moment (a copy to a pipe, say) is waited out.
  *
  * <pre>{@code
  * try (SharedMemory shm = SharedMemory.create("/counter", 4096)) {
@@ -133,15 +135,20 @@ public final class SharedMemory implements AutoCloseable {
     }
 
     /**
-     * Unmaps the memory. Idempotent. Every segment handed out becomes inaccessible.
-     *
-     * @throws IllegalStateException if another thread is in a native call on this memory
+     * Unmaps the memory. Idempotent; never fails. Every segment handed out becomes
+     * inaccessible. If another thread is inside a native call that holds a segment of this
+     * memory, waits until it has returned (such calls in jipc never block).
      */
     @Override
     public void close() {
         synchronized (this) {
-            if (arena.scope().isAlive()) {
-                arena.close();
+            while (arena.scope().isAlive()) {
+                try {
+                    arena.close();
+                } catch (IllegalStateException inUse) {
+                    // A downcall holds the arena for a moment: let it finish.
+                    Thread.yield();
+                }
             }
         }
     }

@@ -6,6 +6,7 @@ import io.jipc.channel.ChannelPair;
 import io.jipc.channel.Channels;
 import io.jipc.channel.MessageChannel;
 import io.jipc.channel.MessageHandler;
+import io.jipc.channel.Peer;
 import io.jipc.cli.Failure;
 import io.jipc.cli.Report;
 import io.jipc.cli.objects.IpcKind;
@@ -193,7 +194,7 @@ public final class ChannelsDemo implements Callable<Integer>, Lesson {
                         run.spawn(1, Echo.class, "channel-oneway", there, back, sizeArg, total);
                         run.openGate();
                         try (MessageChannel requests = Channels.connect(there)) {
-                            return pingPong(run, requests, replies, warmUp, count);
+                            return pingPong(run, requests::send, replies, warmUp, count);
                         }
                     }
                 }
@@ -204,7 +205,7 @@ public final class ChannelsDemo implements Callable<Integer>, Lesson {
                                 "pipe:read=" + WORKER_READ_FD + ",write=" + WORKER_WRITE_FD, sizeArg, total);
                         pair.closePeer();
                         run.openGate();
-                        return pingPong(run, pair.channel(), pair.channel(), warmUp, count);
+                        return pingPong(run, pair.channel()::send, pair.channel(), warmUp, count);
                     }
                 }
                 default -> {
@@ -213,12 +214,13 @@ public final class ChannelsDemo implements Callable<Integer>, Lesson {
                     try (MessageChannel server = Channels.bind(address, options)) {
                         run.spawn(1, Echo.class, "channel", server.address().toString(), sizeArg, total);
                         run.openGate();
-                        // The worker's first message makes it the peer the bound end's sends reply to.
-                        if (!server.receive(m -> { }, SAFETY_TIMEOUT)) {
+                        // A bound end replies through the Peer of a message: the worker's first one names it.
+                        Peer worker = new Peer();
+                        if (!server.receive(m -> { }, worker, SAFETY_TIMEOUT)) {
                             throw new Failure("the echo worker did not say hello within "
                                     + SAFETY_TIMEOUT.toSeconds() + " s");
                         }
-                        return pingPong(run, server, server, warmUp, count);
+                        return pingPong(run, worker::send, server, warmUp, count);
                     } finally {
                         removeDirectory(dir);
                     }
@@ -242,7 +244,7 @@ public final class ChannelsDemo implements Callable<Integer>, Lesson {
      * The parent's half of the ping-pong, the same for every transport: send a message that
      * starts with its sequence number, receive the echo in place, check the number.
      */
-    private RoundTrips pingPong(DemoRun run, MessageChannel out, MessageChannel in, int warmUp, int count)
+    private RoundTrips pingPong(DemoRun run, Sender out, MessageChannel in, int warmUp, int count)
             throws Exception {
         RoundTrips measured;
         try (Arena arena = Arena.ofConfined()) {
@@ -263,6 +265,12 @@ public final class ChannelsDemo implements Callable<Integer>, Lesson {
         }
         run.finish();
         return measured;
+    }
+
+    /** Where the parent's pings go: a channel's send, or a bound end's Peer's. */
+    @FunctionalInterface
+    private interface Sender {
+        void send(MemorySegment message) throws IOException;
     }
 
     private void checkEcho(long sent, long length, long got) {
