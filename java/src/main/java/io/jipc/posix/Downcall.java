@@ -29,6 +29,11 @@ final class Downcall {
     private Downcall() {
     }
 
+    static {
+        // Before any handle is linked: the bindings were generated for Linux on x86-64 only.
+        NativeLibrary.checkPlatform();
+    }
+
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
     private static final long ERRNO_OFFSET =

@@ -109,6 +109,29 @@ public record ProcessIdentity(int pid, long startTime) {
         return startTime == 0 || stat.get().startTime() == 0 || stat.get().startTime() == startTime;
     }
 
+    /**
+     * {@return whether {@code ticks} can be a start time read from /proc/PID/stat} It cannot
+     * be negative nor lie in the future. The bound allows clock ticks of up to 1000 Hz
+     * (Linux reports 100), so it is generous; it costs one read of /proc/uptime, and only
+     * for values larger than this process's own start time. Memory shared with other
+     * processes can hold anything: a value that fails this is corruption.
+     */
+    public static boolean isPossibleStartTime(long ticks) {
+        if (ticks < 0) {
+            return false;
+        }
+        if (ticks <= CURRENT.startTime()) {
+            return true;
+        }
+        try {
+            String uptime = Files.readString(Path.of("/proc/uptime"));
+            double seconds = Double.parseDouble(uptime.substring(0, uptime.indexOf(' ')));
+            return ticks <= (long) ((seconds + 2) * 1000);
+        } catch (IOException | RuntimeException e) {
+            return true;  // cannot tell: let the caller judge by pid and start time as usual
+        }
+    }
+
     /** Field 3 (state) and field 22 (starttime) of /proc/PID/stat. */
     private record Stat(char state, long startTime) {
         /** Z: zombie, X: dead (never normally seen). */

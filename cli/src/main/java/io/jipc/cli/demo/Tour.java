@@ -45,7 +45,7 @@ public final class Tour implements Callable<Integer> {
             new Stop("Pipes", "pipe"),
             new Stop("Message queues", "mq"),
             new Stop("A bounded buffer", "bounded-buffer", "-n", "50_000"),
-            new Stop("Channels", "channels", "--round-trips", "2000", "--warm-up", "2000"));
+            new Stop("Channels", "channels"));
 
     @Spec
     private CommandSpec spec;

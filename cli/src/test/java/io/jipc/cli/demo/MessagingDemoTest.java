@@ -152,8 +152,7 @@ class MessagingDemoTest {
         assertTrue(summary.contains("  mq              priority order 9 5 5 1 0 0; round trip "), summary);
         assertTrue(summary.contains("  bounded-buffer  50,000 items through 8 slots, each once and in order"),
                 summary);
-        assertTrue(Pattern.compile("  channels        shm [0-9.]+, mq [0-9.]+, pipe [0-9.]+, unix [0-9.]+, tcp [0-9.]+ us")
-                .matcher(summary).find(), summary);
+        assertTrue(summary.contains("  channels        one API over shm, mq, pipe, unix, tcp"), summary);
         assertFitsTheTerminal(out);
     }
 

@@ -25,6 +25,10 @@ public final class LoopProvider implements ChannelProvider {
     static volatile URI lastAddress;
     static volatile ChannelOptions lastOptions;
 
+    /** For ServiceLoader. */
+    public LoopProvider() {
+    }
+
     @Override
     public String scheme() {
         return "Test-Loop";
@@ -55,6 +59,10 @@ public final class LoopProvider implements ChannelProvider {
 
     /** Claims a built-in scheme: must never be asked. */
     public static final class Usurper implements ChannelProvider {
+        /** For ServiceLoader. */
+        public Usurper() {
+        }
+
         @Override
         public String scheme() {
             return "tcp";

@@ -1,0 +1,80 @@
+package io.jipc.aeron;
+
+import io.aeron.exceptions.RegistrationException;
+import io.jipc.IpcException;
+import io.jipc.channel.spi.TransportChannel;
+
+import java.io.IOException;
+import java.net.URI;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/** What the publishing and the subscribing end share: the driver lease and the timing of waits. */
+abstract class AeronChannel extends TransportChannel {
+    final EmbeddedDriver.Lease lease;
+
+    AeronChannel(URI address, int maxMessageSize, EmbeddedDriver.Lease lease) {
+        super(address, maxMessageSize);
+        this.lease = lease;
+    }
+
+    @Override
+    protected String directionNote() {
+        return "an aeron: channel carries one way: the bound end subscribes and receives, a connected end "
+                + "publishes and sends";
+    }
+
+    /** {@return the nanoseconds a call that started at {@code start} may still wait; {@link Long#MAX_VALUE} if blocking} */
+    static long left(long start, long timeoutNanos) {
+        if (timeoutNanos == FOREVER) {
+            return Long.MAX_VALUE;
+        }
+        return timeoutNanos - (System.nanoTime() - start);
+    }
+
+    /**
+     * Takes {@code lock} within the call's time, noticing a close; an interrupt does not end
+     * the wait (the flag is set again afterwards).
+     *
+     * @return {@code false} if a non-blocking or timed call ran out of time first
+     */
+    final boolean awaitLock(ReentrantLock lock, long start, long timeoutNanos) throws IOException {
+        if (lock.tryLock()) {
+            return true;
+        }
+        boolean interrupted = false;
+        try {
+            while (true) {
+                if (isClosing()) {
+                    throw closedWhileWaiting();
+                }
+                long left = left(start, timeoutNanos);
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    if (lock.tryLock(Math.min(left, SLICE_NANOS), TimeUnit.NANOSECONDS)) {
+                        return true;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Turns the driver's refusal of a channel into the typed error. */
+    static IpcException refused(String call, URI address, RegistrationException e) {
+        String m = String.valueOf(e.getMessage());
+        IpcException.Reason reason = m.contains("in use") ? IpcException.Reason.ALREADY_EXISTS
+                : m.contains("ermission") ? IpcException.Reason.PERMISSION_DENIED : IpcException.Reason.INVALID_ARGUMENT;
+        IpcException x = new IpcException(call, address.toString(), 0, null, "the Aeron media driver refused the "
+                + "channel: " + m, reason);
+        x.initCause(e);
+        return x;
+    }
+}

@@ -1,0 +1,35 @@
+package io.jipc.aeron;
+
+import io.jipc.channel.ChannelOptions;
+import io.jipc.channel.MessageChannel;
+import io.jipc.channel.spi.ChannelProvider;
+
+import java.io.IOException;
+import java.net.URI;
+
+/**
+ * Serves {@code aeron:} addresses to {@link io.jipc.channel.Channels}: {@code bind} makes a
+ * subscription (the receiving end), {@code connect} a publication (a sending end). Found with
+ * {@link java.util.ServiceLoader}; applications never call it. See the
+ * {@linkplain io.jipc.aeron package documentation} for the addresses and the contract.
+ */
+public final class AeronProvider implements ChannelProvider {
+    /** For {@link java.util.ServiceLoader}. */
+    public AeronProvider() {
+    }
+
+    @Override
+    public String scheme() {
+        return "aeron";
+    }
+
+    @Override
+    public MessageChannel bind(URI address, ChannelOptions options) throws IOException {
+        return AeronSubscriber.bind(address, options);
+    }
+
+    @Override
+    public MessageChannel connect(URI address, ChannelOptions options) throws IOException {
+        return AeronPublisher.connect(address, options);
+    }
+}

@@ -1,0 +1,293 @@
+package io.jipc.aeron;
+
+import io.aeron.Aeron;
+import io.aeron.CommonContext;
+import io.aeron.driver.MediaDriver;
+import io.aeron.driver.ThreadingMode;
+import io.aeron.exceptions.AeronException;
+import io.jipc.IpcException;
+import org.agrona.IoUtil;
+import org.agrona.concurrent.BackoffIdleStrategy;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * The media drivers of this JVM's Aeron channels, and the one it may run itself.
+ *
+ * <p><b>Which driver a channel uses.</b> If {@link AeronOptions#driverDirectory(Path)} or the
+ * {@code aeron.dir} system property names a directory, the driver running there: start one
+ * with {@code java -cp <aeron-driver and agrona jars> --add-opens=java.base/jdk.internal.misc=ALL-UNNAMED
+ * -Daeron.dir=DIR io.aeron.driver.MediaDriver}, Aeron's recommended layout for production and
+ * what {@code aeron:ipc} between processes needs. Otherwise this JVM's <em>embedded</em>
+ * driver: started when the first such channel is made, in
+ * {@code /dev/shm/jipc-aeron-USER-PID}, shut down and its directory deleted when the last
+ * channel using it closes (or at JVM exit, by a shutdown hook). Directories of this form whose
+ * process is gone (a JVM that was killed) are deleted when the next embedded driver starts.
+ * Each directory has one Aeron client per JVM, shared by its channels.
+ *
+ * <p><b>Threads.</b> The embedded driver runs Aeron's agents in one thread
+ * ({@code ThreadingMode.SHARED}) with a back-off idle strategy (spin, yield, then park up to
+ * 1 ms), which costs little CPU while idle; the client adds its conductor thread.
+ *
+ * <p><b>Settings.</b> The first channel that starts the embedded driver gives it its
+ * {@linkplain AeronOptions#livenessTimeout(Duration) liveness timeout}; a later channel that
+ * asks for another one while it runs is refused ({@link IllegalArgumentException}) rather than
+ * silently given the first.
+ */
+public final class EmbeddedDriver {
+    /** What every embedded driver directory's name starts with. */
+    public static final String PREFIX = "jipc-aeron-";
+
+    private static final ReentrantLock LOCK = new ReentrantLock();
+    /** Shared clients by driver directory; the embedded one under {@link #embeddedKey}. */
+    private static final Map<String, Shared> CLIENTS = new HashMap<>();
+    private static String embeddedKey;
+
+    private EmbeddedDriver() {
+    }
+
+    /** {@return the directory of this JVM's embedded driver while it runs} */
+    public static Optional<Path> directory() {
+        LOCK.lock();
+        try {
+            return Optional.ofNullable(embeddedKey).map(Path::of);
+        } finally {
+            LOCK.unlock();
+        }
+    }
+
+    /** {@return the directory an embedded driver of process {@code pid} uses} */
+    public static Path directoryOf(long pid) {
+        return shmRoot().resolve(PREFIX + user() + "-" + pid);
+    }
+
+    /** One driver connection in use by one channel; closing the last one closes the client (and the embedded driver). */
+    static final class Lease implements AutoCloseable {
+        private final Shared shared;
+        private boolean closed;
+
+        private Lease(Shared shared) {
+            this.shared = shared;
+        }
+
+        Aeron aeron() {
+            return shared.aeron;
+        }
+
+        /** {@return whether this is the last channel using the driver} */
+        boolean last() {
+            LOCK.lock();
+            try {
+                return shared.users == 1;
+            } finally {
+                LOCK.unlock();
+            }
+        }
+
+        /** {@return whether the driver is this JVM's own, which dies with it} */
+        boolean embedded() {
+            return shared.driver != null;
+        }
+
+        @Override
+        public void close() {
+            LOCK.lock();
+            try {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                if (--shared.users == 0) {
+                    shared.close();
+                }
+            } finally {
+                LOCK.unlock();
+            }
+        }
+    }
+
+    /** A client, and the driver if it is embedded, with the number of channels using them. */
+    private static final class Shared {
+        final String key;
+        final MediaDriver driver;
+        final Aeron aeron;
+        final Duration liveness;
+        final Thread hook;
+        int users;
+
+        Shared(String key, MediaDriver driver, Aeron aeron, Duration liveness) {
+            this.key = key;
+            this.driver = driver;
+            this.aeron = aeron;
+            this.liveness = liveness;
+            this.hook = new Thread(this::shutDown, "jipc-aeron-shutdown");
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        /** Called with the lock held, by the last lease. */
+        void close() {
+            CLIENTS.remove(key);
+            if (key.equals(embeddedKey)) {
+                embeddedKey = null;
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException exiting) {
+                // The JVM is exiting: the hook runs (or ran) anyway.
+            }
+            shutDown();
+        }
+
+        private void shutDown() {
+            aeron.close();
+            if (driver != null) {
+                driver.close(); // dirDeleteOnShutdown: the directory goes with it
+            }
+        }
+    }
+
+    /**
+     * Leases the driver {@code options} name (or the embedded one) for a channel.
+     *
+     * @param address for messages
+     * @throws IpcException             if no driver answers in the named directory, or the embedded one
+     *                                  cannot start
+     * @throws IllegalArgumentException if the options ask the embedded driver for other settings
+     *                                  than it runs with, or give a running driver a liveness timeout
+     */
+    static Lease lease(AeronOptions options, String call, String address) throws IpcException {
+        String named = options.driverDirectory().map(Path::toString).orElse(System.getProperty("aeron.dir"));
+        LOCK.lock();
+        try {
+            Shared s;
+            if (named != null) {
+                if (options.livenessTimeout().isPresent()) {
+                    throw new IllegalArgumentException(address + ": a liveness timeout is a setting of the driver; "
+                            + "the driver in " + named + " has its own (-Daeron.image.liveness.timeout=… where it starts)");
+                }
+                s = CLIENTS.get(named);
+                if (s == null) {
+                    s = new Shared(named, null, connect(named, options, call, address), null);
+                    CLIENTS.put(named, s);
+                }
+            } else {
+                s = embeddedKey == null ? null : CLIENTS.get(embeddedKey);
+                Duration liveness = options.livenessTimeout().orElse(null);
+                if (s == null) {
+                    s = startEmbedded(liveness, options, call, address);
+                    CLIENTS.put(s.key, s);
+                    embeddedKey = s.key;
+                } else if (liveness != null && !liveness.equals(s.liveness)) {
+                    throw new IllegalArgumentException(address + ": this JVM's embedded Aeron driver runs with a "
+                            + "liveness timeout of " + (s.liveness == null ? "Aeron's default" : s.liveness)
+                            + ", not " + liveness + "; close its channels first, or run a driver of your own");
+                }
+            }
+            s.users++;
+            return new Lease(s);
+        } finally {
+            LOCK.unlock();
+        }
+    }
+
+    private static Aeron connect(String dir, AeronOptions options, String call, String address) throws IpcException {
+        Aeron.Context ctx = new Aeron.Context().aeronDirectoryName(dir).clientName("jipc");
+        options.driverTimeout().ifPresent(t -> ctx.driverTimeoutMs(t.toMillis()));
+        if (!CommonContext.isDriverActive(new File(dir), ctx.driverTimeoutMs(), m -> { })) {
+            throw new IpcException(call, address, 0, null, "no Aeron media driver runs in " + dir + ": start one "
+                    + "(java … -Daeron.dir=" + dir + " io.aeron.driver.MediaDriver), or name no directory to use an "
+                    + "embedded driver", IpcException.Reason.DOES_NOT_EXIST);
+        }
+        try {
+            return Aeron.connect(ctx);
+        } catch (AeronException | IllegalStateException e) {
+            throw failed(call, address, "connecting to the Aeron media driver in " + dir, e);
+        }
+    }
+
+    private static Shared startEmbedded(Duration liveness, AeronOptions options, String call, String address)
+            throws IpcException {
+        reclaimDead();
+        Path dir = directoryOf(ProcessHandle.current().pid());
+        MediaDriver.Context ctx = new MediaDriver.Context()
+                .aeronDirectoryName(dir.toString())
+                .dirDeleteOnStart(true) // a dead JVM's, whose pid this one got
+                .dirDeleteOnShutdown(true)
+                .warnIfDirectoryExists(false)
+                .termBufferSparseFile(true)
+                .threadingMode(ThreadingMode.SHARED)
+                .sharedIdleStrategy(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1),
+                        TimeUnit.MILLISECONDS.toNanos(1)));
+        if (liveness != null) {
+            ctx.imageLivenessTimeoutNs(liveness.toNanos()).publicationConnectionTimeoutNs(liveness.toNanos());
+        }
+        options.driverTimeout().ifPresent(t -> ctx.driverTimeoutMs(t.toMillis()));
+        MediaDriver driver;
+        try {
+            driver = MediaDriver.launch(ctx);
+        } catch (RuntimeException e) {
+            IoUtil.delete(dir.toFile(), true);
+            throw failed(call, address, "starting an embedded Aeron media driver in " + dir, e);
+        }
+        try {
+            Aeron aeron = Aeron.connect(new Aeron.Context().aeronDirectoryName(dir.toString()).clientName("jipc")
+                    .driverTimeoutMs(ctx.driverTimeoutMs()));
+            return new Shared(dir.toString(), driver, aeron, liveness);
+        } catch (RuntimeException e) {
+            driver.close();
+            throw failed(call, address, "connecting to the embedded Aeron media driver in " + dir, e);
+        }
+    }
+
+    /** Deletes the embedded driver directories of this user whose process is gone. */
+    static void reclaimDead() {
+        String mine = PREFIX + user() + "-";
+        try (Stream<Path> all = Files.list(shmRoot())) {
+            for (Path p : (Iterable<Path>) all::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.startsWith(mine)) {
+                    continue;
+                }
+                long pid;
+                try {
+                    pid = Long.parseLong(name.substring(mine.length()));
+                } catch (NumberFormatException other) {
+                    continue;
+                }
+                if (ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+                    continue;
+                }
+                IoUtil.delete(p.toFile(), true);
+            }
+        } catch (IOException | RuntimeException e) {
+            // Reclaiming is housekeeping: a directory we cannot list or delete stays for the next start.
+        }
+    }
+
+    static IpcException failed(String call, String address, String what, Exception e) {
+        IpcException x = new IpcException(call, address, 0, null, what + " failed: " + e.getMessage(),
+                IpcException.Reason.OTHER);
+        x.initCause(e);
+        return x;
+    }
+
+    private static Path shmRoot() {
+        Path shm = Path.of("/dev/shm");
+        return Files.isDirectory(shm) ? shm : Path.of(System.getProperty("java.io.tmpdir"));
+    }
+
+    /** The user's name as a file name can hold it. */
+    private static String user() {
+        return System.getProperty("user.name", "unknown").replaceAll("[^A-Za-z0-9._-]", "_");
+    }
+}
