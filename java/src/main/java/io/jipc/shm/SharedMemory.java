@@ -334,7 +334,7 @@ public final class SharedMemory implements AutoCloseable {
             }
             long now = Fds.fstat(fd, "fstat", name).size();
             if (now < length) {
-                throw new IpcException("fstat", name, 0, null, "object was shrunk to " + now + " bytes by another "
+                throw new IpcException("fstat", name, "object was shrunk to " + now + " bytes by another "
                         + "process; " + length + " bytes are mapped, and touching them past the end would kill this "
                         + "JVM (SIGBUS)", IpcException.Reason.INCOMPATIBLE_LAYOUT);
             }
