@@ -116,10 +116,10 @@ public final class Spawn {
      */
     public static Spawn java(List<String> jvmOptions, Class<?> mainClass, String... args) {
         Spawn s = new Spawn(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        s.args.addAll(JavaCommand.options());
+        s.args.addAll(ChildJvm.options());
         s.jvmOptionsEnd = s.args.size();
         s.jvmOptions(jvmOptions.toArray(String[]::new));
-        s.args.addAll(JavaCommand.main(mainClass));
+        s.args.addAll(ChildJvm.main(mainClass));
         return s.args(args);
     }
 

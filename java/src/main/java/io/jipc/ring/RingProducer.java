@@ -148,65 +148,64 @@ final class RingProducer {
     }
 
     /**
-     * Reserves {@code alignedLength(recordLength)} bytes, writes padding first if the record
-     * would straddle the end, and writes the claimed header naming this process.
+     * Reserves {@code alignedLength(recordLength)} bytes at the producer position, which the
+     * caller alone may move (the SPSC producer, or the holder of the MPSC reservation lock):
+     * writes padding first if the record would straddle the end, then the claimed header
+     * naming this process, then the new position, so no byte below the producer position
+     * is ever without a header naming its owner.
+     *
+     * <p>All the space arithmetic in one method, on purpose long: HotSpot never inlines a
+     * method of this size, so the small {@link #claim} that calls it stays small when
+     * compiled, is inlined into its caller, and there its {@link Claim} and slice are
+     * scalar-replaced (split into smaller methods, {@code claim} was compiled with all of
+     * it inlined and allocated 72 bytes per message).
      *
      * @return the record's data index, {@link #INSUFFICIENT_CAPACITY}, or (MPSC)
      *         {@link #RESERVATION_BUSY}
      */
     private int reserve(int recordLength) {
-        if (lock == null) {
-            return reserveAt((long) LONG.getAcquire(region, PRODUCER_POSITION_AT), recordLength);
-        }
-        if (!lock.take()) {
+        if (lock != null && !lock.take()) {
             return RESERVATION_BUSY;
         }
         try {
-            return reserveAt((long) LONG.getOpaque(region, PRODUCER_POSITION_AT), recordLength);
-        } finally {
-            lock.release();
-        }
-    }
-
-    /**
-     * Reserves room at {@code tail}, which the caller alone may move (the SPSC producer, or
-     * the holder of the MPSC reservation lock): writes the headers, then the new position,
-     * so no byte below the producer position is ever without a header naming its owner.
-     *
-     * @return the record's data index, or {@link #INSUFFICIENT_CAPACITY}
-     */
-    private int reserveAt(long tail, int recordLength) {
-        int required = alignedLength(recordLength);
-        if ((tail & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
-            throw corruptPositions(tail, headCache);
-        }
-        long head = headCache;
-        if (!fits(required, tail, head) || tail - head < -capacity) {
-            head = refreshHead(tail);
-            if (!fits(required, tail, head)) {
-                return INSUFFICIENT_CAPACITY;
+            // MPSC: the lock's CAS read the last holder's release of the lock and its position store.
+            long tail = (long) LONG.getAcquire(region, PRODUCER_POSITION_AT);
+            int required = alignedLength(recordLength);
+            if ((tail & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
+                throw corruptPositions(tail, headCache);
             }
-        }
-        int index = (int) tail & mask;
-        int toEnd = capacity - index;
-        int padding = 0;
-        if (required > toEnd) {
-            // The record goes at index 0 behind padding; room there ends at the head's index.
-            if (required > ((int) head & mask)) {
+            long head = headCache;
+            if (!fits(required, tail, head) || tail - head < -capacity) {
                 head = refreshHead(tail);
-                if (required > ((int) head & mask)) {
+                if (!fits(required, tail, head)) {
                     return INSUFFICIENT_CAPACITY;
                 }
             }
-            padding = toEnd;
+            int index = (int) tail & mask;
+            int toEnd = capacity - index;
+            int padding = 0;
+            if (required > toEnd) {
+                // The record goes at index 0 behind padding; room there ends at the head's index.
+                if (required > ((int) head & mask)) {
+                    head = refreshHead(tail);
+                    if (required > ((int) head & mask)) {
+                        return INSUFFICIENT_CAPACITY;
+                    }
+                }
+                padding = toEnd;
+            }
+            if (padding != 0) {
+                LONG.setRelease(region, at(index), headerWord(padding, PADDING_TYPE));
+                index = 0;
+            }
+            LONG.setRelease(region, at(index), claimWord(recordLength));
+            LONG.setRelease(region, PRODUCER_POSITION_AT, tail + padding + required);
+            return index;
+        } finally {
+            if (lock != null) {
+                lock.release();
+            }
         }
-        if (padding != 0) {
-            LONG.setRelease(region, at(index), headerWord(padding, PADDING_TYPE));
-            index = 0;
-        }
-        LONG.setRelease(region, at(index), claimWord(recordLength));
-        LONG.setRelease(region, PRODUCER_POSITION_AT, tail + padding + required);
-        return index;
     }
 
     /**

@@ -3,6 +3,7 @@ package io.jipc.shm;
 import io.jipc.IpcException;
 import io.jipc.internal.Mappings;
 import io.jipc.internal.Reclaim;
+import io.jipc.posix.UnixSockets;
 import io.jipc.posix.Creation;
 import io.jipc.posix.Names;
 import io.jipc.posix.Errno;
@@ -12,8 +13,15 @@ import io.jipc.posix.Mman;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
+/*
+ * Long (about 500 lines) because both kinds, named and sealed anonymous, share one
+ * mapping, one size check and one reclaim path, which read best side by side.
+ */
+
 /**
- * A named POSIX shared-memory object ({@code shm_open}), mapped into this process.
+ * Shared memory mapped into this process: a named POSIX object ({@code shm_open}), or
+ * sealed anonymous memory ({@link #anonymous(long)}) that travels by descriptor and that
+ * no peer can shrink.
  *
  * <p>Processes that open the same name see the same bytes: a store by one is visible
  * to the others under the rules of the Java memory model applied to the
@@ -61,6 +69,7 @@ public final class SharedMemory implements AutoCloseable {
     public static final int MAX_NAME_BYTES = 255;
 
     private static final String KIND = "shared memory name";
+    private static final String ANONYMOUS = "(sealed anonymous)";
 
     private final String name;
     private final long size;
@@ -124,6 +133,132 @@ public final class SharedMemory implements AutoCloseable {
             Errno.check(r, "shm_unlink", name);
             return true;
         }
+    }
+
+    /** The seals every sealed object carries: its size is fixed for good, by anyone. */
+    private static final int SIZE_SEALS = Mman.F_SEAL_SHRINK | Mman.F_SEAL_GROW;
+
+    /**
+     * Creates sealed anonymous shared memory: {@code size} zeroed bytes with no name in any
+     * file system ({@code memfd_create}), sealed so that nobody, this process included, can
+     * shrink or grow it ({@code F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL}). No peer can pull
+     * the memory away from under a lock or ring (the SIGBUS a named object allows), and it
+     * vanishes by itself when the last process holding a descriptor or mapping ends, even by
+     * {@code kill -9}: nothing is left in {@code /dev/shm}.
+     *
+     * <p>Other processes get it through its {@link #descriptor()}: a child by
+     * {@code Spawn.mapDescriptor(n, shm.descriptor())}, then {@link #fromDescriptor(int)};
+     * an unrelated process over a Unix socket by {@link #sendTo(int)} and
+     * {@link #receiveFrom(int)}. {@link #name()} is {@code "(sealed anonymous)"}.
+     *
+     * @throws IllegalArgumentException if {@code size} is not positive
+     */
+    public static SharedMemory anonymous(long size) throws IpcException {
+        if (size <= 0) {
+            throw new IllegalArgumentException("size must be positive, not " + size);
+        }
+        int fd = Errno.check(Mman.memfdCreate("jipc", Mman.MFD_CLOEXEC | Mman.MFD_ALLOW_SEALING), "memfd_create", ANONYMOUS);
+        try {
+            Errno.check(Fds.ftruncate(fd, size), "ftruncate", ANONYMOUS);
+            Errno.check(Mman.addSeals(fd, SIZE_SEALS | Mman.F_SEAL_SEAL), "fcntl(F_ADD_SEALS)", ANONYMOUS);
+        } catch (IpcException | RuntimeException e) {
+            Fds.close(fd);
+            throw e;
+        }
+        return mapDescriptor(fd, size, ANONYMOUS);
+    }
+
+    /**
+     * Maps sealed anonymous memory whose descriptor this process received (mapped into it
+     * by a parent's {@code Spawn}, or from {@link #receiveFrom(int)}), at its full size.
+     * The returned object owns {@code fd} and closes it (also if mapping fails).
+     *
+     * @throws IpcException with {@code INCOMPATIBLE_LAYOUT} if {@code fd} is not memory
+     *                      sealed against shrinking and growing: a peer could still pull it
+     *                      away, so it is refused (and {@code fd} left open to the caller)
+     */
+    public static SharedMemory fromDescriptor(int fd) throws IpcException {
+        long size = checkSealed(fd);
+        Fds.fcntl(fd, Fds.F_SETFD, Fds.FD_CLOEXEC);  // inherited without it: not for our own children
+        return mapDescriptor(fd, size, ANONYMOUS);
+    }
+
+    /** {@return the size of {@code fd}} if it is memory sealed against shrinking and growing. */
+    private static long checkSealed(int fd) throws IpcException {
+        int seals = Mman.seals(fd);
+        if (seals < 0 && seals != -Errno.EINVAL) {
+            throw Errno.exception("fcntl(F_GET_SEALS)", ANONYMOUS, -seals);
+        }
+        if (seals < 0 || (seals & SIZE_SEALS) != SIZE_SEALS) {
+            throw new IpcException("fcntl(F_GET_SEALS)", "descriptor " + fd, 0, null,
+                    "not shared memory sealed against shrinking and growing, which a peer could pull away",
+                    IpcException.Reason.INCOMPATIBLE_LAYOUT);
+        }
+        long size = Fds.fstat(fd, "fstat", ANONYMOUS).size();
+        if (size <= 0) {
+            throw new IpcException("fstat", ANONYMOUS, 0, null, "sealed memory of size " + size,
+                    IpcException.Reason.INCOMPATIBLE_LAYOUT);
+        }
+        return size;
+    }
+
+    /**
+     * Receives sealed anonymous memory sent by {@link #sendTo(int)} on the connected Unix
+     * socket {@code unixSocket}; blocks until it comes.
+     *
+     * @throws IpcException with {@code BROKEN_PIPE} if the peer closed the socket first, or
+     *                      as {@link #fromDescriptor(int)}
+     */
+    public static SharedMemory receiveFrom(int unixSocket) throws IpcException {
+        int[] fds = new int[1];
+        int n;
+        do {
+            n = UnixSockets.recvFds(unixSocket, fds);
+        } while (n == -Errno.EINTR);
+        if (n == UnixSockets.END_OF_STREAM) {
+            throw new IpcException("recvmsg", "socket " + unixSocket, 0, null,
+                    "the peer closed the socket before sending shared memory", IpcException.Reason.BROKEN_PIPE);
+        }
+        Errno.check(n, "recvmsg", "socket " + unixSocket);
+        if (n != 1) {
+            throw new IpcException("recvmsg", "socket " + unixSocket, 0, null, "no descriptor came with the message",
+                    IpcException.Reason.INCOMPATIBLE_LAYOUT);
+        }
+        try {
+            checkSealed(fds[0]);
+        } catch (IpcException | RuntimeException e) {
+            Fds.close(fds[0]);
+            throw e;
+        }
+        return fromDescriptor(fds[0]);
+    }
+
+    /**
+     * Sends this memory's descriptor over the connected Unix socket {@code unixSocket}
+     * ({@code SCM_RIGHTS}); the peer maps it with {@link #receiveFrom(int)}. Only sealed
+     * anonymous memory is sent: a named object is opened by its name.
+     *
+     * @throws IllegalStateException if this is a named object or is closed
+     * @throws IpcException          if {@code sendmsg} fails ({@code BROKEN_PIPE} once the peer is gone)
+     */
+    public void sendTo(int unixSocket) throws IpcException {
+        Errno.check(UnixSockets.sendFd(unixSocket, descriptor()), "sendmsg", "socket " + unixSocket);
+    }
+
+    /**
+     * {@return the descriptor of sealed anonymous memory, to map into a child
+     * ({@code Spawn.mapDescriptor}); valid until {@link #close()}} It is close-on-exec here.
+     *
+     * @throws IllegalStateException if this is a named object (open it by name) or is closed
+     */
+    public int descriptor() {
+        if (!name.equals(ANONYMOUS)) {
+            throw new IllegalStateException(name + " is a named object: other processes open it by its name");
+        }
+        if (!isOpen()) {
+            throw new IllegalStateException(this + " is closed");
+        }
+        return mapping.fd();
     }
 
     /** {@return the whole mapping; it stays valid until {@link #close()}} */
@@ -221,16 +356,20 @@ public final class SharedMemory implements AutoCloseable {
             try (Arena a = Arena.ofConfined()) {
                 int fd = Errno.check(Mman.shmOpen(a.allocateFrom(name),
                         Fds.O_RDWR | Fds.O_CREAT | Fds.O_EXCL | Fds.O_CLOEXEC, mode), "shm_open", name);
+                boolean handedOver = false;
                 boolean ok = false;
                 try {
                     Errno.check(Fds.fchmod(fd, mode), "fchmod", name);
                     Errno.check(Fds.ftruncate(fd, size), "ftruncate", name);
+                    handedOver = true;
                     SharedMemory shm = map(fd, size);
                     ok = true;
                     return shm;
                 } finally {
-                    if (!ok) {
+                    if (!handedOver) {
                         Fds.close(fd);
+                    }
+                    if (!ok) {
                         Mman.shmUnlink(a.allocateFrom(name));
                     }
                 }
@@ -242,16 +381,14 @@ public final class SharedMemory implements AutoCloseable {
             try (Arena a = Arena.ofConfined()) {
                 int fd = Errno.check(Mman.shmOpen(a.allocateFrom(name), Fds.O_RDWR | Fds.O_CLOEXEC, 0),
                         "shm_open", name);
-                boolean ok = false;
+                long length;
                 try {
-                    SharedMemory shm = map(fd, awaitSize(fd));
-                    ok = true;
-                    return shm;
-                } finally {
-                    if (!ok) {
-                        Fds.close(fd);
-                    }
+                    length = awaitSize(fd);
+                } catch (IpcException | RuntimeException e) {
+                    Fds.close(fd);
+                    throw e;
                 }
+                return map(fd, length);
             }
         }
 
@@ -292,24 +429,35 @@ public final class SharedMemory implements AutoCloseable {
             }
         }
 
-        /** Maps {@code fd}, which the result then owns (kept open to check the size). */
         private SharedMemory map(int fd, long length) throws IpcException {
-            long address = Errno.check(Mman.mmapShared(fd, length), "mmap", name);
-            Mapping mapping = new Mapping(fd, address, length, name);
-            try {
-                mapping.check();  // a shrink between fstat and mmap: refuse before anyone touches it
-            } catch (IpcException e) {
-                mapping.release();
-                throw e;
-            }
-            Arena arena = Arena.ofShared();
-            // The mapping goes when close() closes the arena or, never closed, when the arena's
-            // scope is unreachable: that is, when this object and every segment are.
-            Reclaim.Handle unmap = Reclaim.whenUnreachable(arena.scope(), mapping::release);
-            MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(length, arena, unused -> unmap.run());
-            Mappings.register(arena.scope(), mapping);
-            return new SharedMemory(name, length, arena, segment, mapping);
+            return mapDescriptor(fd, length, name);
         }
+    }
+
+    /**
+     * Maps {@code fd}, which the result then owns (kept open to check the size); on failure
+     * {@code fd} is closed here, so the caller closes it only if it never got this far.
+     */
+    private static SharedMemory mapDescriptor(int fd, long length, String name) throws IpcException {
+        long address = Mman.mmapShared(fd, length);
+        if (address < 0) {
+            Fds.close(fd);
+            throw Errno.exception("mmap", name, (int) -address);
+        }
+        Mapping mapping = new Mapping(fd, address, length, name);
+        try {
+            mapping.check();  // a shrink between fstat and mmap: refuse before anyone touches it
+        } catch (IpcException e) {
+            mapping.release();
+            throw e;
+        }
+        Arena arena = Arena.ofShared();
+        // The mapping goes when close() closes the arena or, never closed, when the arena's
+        // scope is unreachable: that is, when this object and every segment are.
+        Reclaim.Handle unmap = Reclaim.whenUnreachable(arena.scope(), mapping::release);
+        MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(length, arena, unused -> unmap.run());
+        Mappings.register(arena.scope(), mapping);
+        return new SharedMemory(name, length, arena, segment, mapping);
     }
 
     /** The kernel side of a mapping: its address, length and the object's descriptor. */
@@ -338,6 +486,10 @@ public final class SharedMemory implements AutoCloseable {
                         + "process; " + length + " bytes are mapped, and touching them past the end would kill this "
                         + "JVM (SIGBUS)", IpcException.Reason.INCOMPATIBLE_LAYOUT);
             }
+        }
+
+        synchronized int fd() {
+            return fd;
         }
 
         synchronized void release() {

@@ -284,8 +284,10 @@ public final class Mutex implements Lock {
         @Override
         public Acquired attempt() {
             boolean mayHaveSlept = tries++ >= mayHaveSleptAfter;
-            if (mayHaveSlept) {
-                checkMapping();  // before the first sleep and after every wake-up, before the word is touched
+            // Before the first sleep and after every wake-up, before the word is touched; while
+            // yielding, once every 64 tries (each try is a sched_yield already).
+            if (mayHaveSlept || (tries > strategy.spins() && (tries & 63) == 0)) {
+                checkMapping();
             }
             int w = LockWord.get(segment, wordOffset);
             if (w == UNLOCKED) {
@@ -330,7 +332,12 @@ public final class Mutex implements Lock {
             if ((w & WAITERS_BIT) == 0 && !LockWord.INT.compareAndSet(segment, wordOffset, w, w | WAITERS_BIT)) {
                 return;
             }
-            Futex.await(word, w | WAITERS_BIT, maxNanos);
+            try {
+                Futex.await(word, w | WAITERS_BIT, maxNanos);
+            } catch (IllegalStateException e) {
+                checkMapping();  // EFAULT from a page a peer cut off since the last check: say so
+                throw e;
+            }
         }
 
         @Override

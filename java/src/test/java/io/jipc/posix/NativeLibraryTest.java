@@ -2,12 +2,12 @@ package io.jipc.posix;
 
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
-import io.jipc.process.JavaCommand;
+import io.jipc.process.WrappedCommand;
 import io.jipc.process.Spawn;
 import io.jipc.testing.NoLeaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.Arena;
@@ -30,8 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** Where libjipc.so is loaded from when the usual places cannot run code, and what it leaves there. */
-@ExtendWith(NoLeaks.class)
 class NativeLibraryTest {
+    /** Registered, not named in @ExtendWith: on the module path JUnit cannot instantiate it (io.jipc.testing is not opened). */
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+
 
     @Test
     void otherPlatformsAreRefusedByName() {
@@ -99,7 +102,7 @@ class NativeLibraryTest {
      */
     private static String runChild(List<String> mounts, String envName, String envValue, String... jvmOptions)
             throws Exception {
-        List<String> java = JavaCommand.of(List.of(jvmOptions), NativeChildren.class);
+        List<String> java = WrappedCommand.of(List.of(jvmOptions), NativeChildren.class);
         Spawn spawn;
         if (mounts.isEmpty()) {
             spawn = Spawn.command(java.get(0), java.subList(1, java.size()).toArray(String[]::new));

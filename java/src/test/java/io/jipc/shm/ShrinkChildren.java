@@ -1,9 +1,13 @@
 package io.jipc.shm;
 
+import io.jipc.WaitStrategy;
 import io.jipc.sync.Mutex;
 
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.foreign.ValueLayout;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 /**
  * The victim JVMs of {@link ShrinkTest}: whatever a peer does to the object, they must
@@ -19,9 +23,19 @@ public final class ShrinkChildren {
             // One thread holds the Mutex, another waits for it; the test shrinks the object meanwhile.
             case "waiter" -> {
                 try (SharedMemory shm = SharedMemory.open(name)) {
-                    Mutex m = Mutex.at(shm.segment(), 0);
+                    // No yields: the waiter is asleep in futex within microseconds, where the check
+                    // runs on every wake-up. A spinning or yielding waiter reads the memory between
+                    // checks: that is the documented race.
+                    Mutex m = Mutex.at(shm.segment(), 0, WaitStrategy.spinThenSleep(100, 0));
                     m.lock();
+                    String[] tid = new String[1];
                     Thread waiter = new Thread(() -> {
+                        try {
+                            tid[0] = Files.readSymbolicLink(Path.of("/proc/thread-self"))
+                                    .getFileName().toString();
+                        } catch (IOException e) {
+                            tid[0] = "?";
+                        }
                         try {
                             m.lock();
                             System.out.println("LOCKED");
@@ -30,11 +44,12 @@ public final class ShrinkChildren {
                                     + e.getCause().getMessage());
                         } catch (Throwable t) {
                             System.out.println("OTHER " + t);
+                            t.printStackTrace(System.out);
                         }
                     });
                     waiter.start();
                     Thread.sleep(300);  // the waiter is asleep in the slow path by now, or soon
-                    System.out.println("WAITING");
+                    System.out.println("WAITING " + tid[0] + " 0x" + Long.toHexString(shm.segment().address()));
                     waiter.join();
                 }
                 System.exit(0);

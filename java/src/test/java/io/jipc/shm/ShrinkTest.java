@@ -12,12 +12,14 @@ import io.jipc.testing.NoLeaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -28,8 +30,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * child JVM, so a crash fails the test instead of killing it; the shrinking peer is this
  * JVM, through a descriptor of its own and without a mapping.
  */
-@ExtendWith(NoLeaks.class)
 class ShrinkTest {
+    /** Registered, not named in @ExtendWith: on the module path JUnit cannot instantiate it (io.jipc.testing is not opened). */
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+
     private final String name = Leaks.uniqueName("shrink");
 
     @AfterEach
@@ -41,7 +46,7 @@ class ShrinkTest {
     @Timeout(120)
     void aWaiterOfAMutexWhoseObjectWasShrunkIsToldNotKilled() throws Exception {
         SharedMemory.create(name, 4096).close();
-        String out = runVictim("waiter", "WAITING", null);
+        String out = runVictim("waiter", "WAITING", null, ShrinkTest::stopInFutex);
         assertTrue(out.contains("REFUSED IpcException"), out);
         assertTrue(out.contains("shrunk"), out);
     }
@@ -50,14 +55,14 @@ class ShrinkTest {
     @Timeout(120)
     void checkSizeReportsAShrinkAsIpcException() throws Exception {
         SharedMemory.create(name, 8192).close();
-        String out = runVictim("check", "OPEN", "go\n");
+        String out = runVictim("check", "OPEN", "go\n", null);
         assertTrue(out.contains("OPEN 8192"), out);
         assertTrue(out.contains("REFUSED IpcException"), out);
         assertTrue(out.contains("8192") && out.contains(" 0 bytes"), out);
     }
 
     /** Starts the victim, shrinks the object to 0 once it prints {@code ready}, returns all it printed. */
-    private String runVictim(String scenario, String ready, String then) throws Exception {
+    private String runVictim(String scenario, String ready, String then, Pause pause) throws Exception {
         int[] out = new int[2];
         int[] in = new int[2];
         Errno.check(Fds.pipe2(out, Fds.O_CLOEXEC), "pipe2", null);
@@ -80,7 +85,13 @@ class ShrinkTest {
                 }
             }
             assertTrue(text.toString().contains(ready), "victim never got ready: " + text);
+            if (pause != null) {
+                pause.stop(victim, text.toString());
+            }
             shrinkToZero();
+            if (pause != null) {
+                assertTrue(victim.signal(SIGCONT));
+            }
             if (then != null) {
                 MemorySegment msg = arena.allocateFrom(then);
                 Fds.write(in[1], msg, then.length());
@@ -105,6 +116,43 @@ class ShrinkTest {
             }
         }
         return text.toString();
+    }
+
+    /** Stops the victim at a moment of the test's choosing; it is continued after the shrink. */
+    private interface Pause {
+        void stop(ChildProcess victim, String printed) throws Exception;
+    }
+
+    private static final int SIGSTOP = 19;
+    private static final int SIGCONT = 18;
+    private static final int SYS_FUTEX = 202;
+
+    /**
+     * Stops the victim while its waiter is inside FUTEX_WAIT on the lock word, so the shrink
+     * lands where the Mutex promises to notice it (on waking) and not in the documented race
+     * between a check and the next access. Stops and continues until it finds it there.
+     */
+    private static void stopInFutex(ChildProcess victim, String printed) throws Exception {
+        String[] f = printed.substring(printed.indexOf("WAITING")).trim().split("\\s+");
+        Path task = Path.of("/proc", Integer.toString(victim.pid()), "task", f[1]);
+        String inFutexOnWord = SYS_FUTEX + " " + f[2] + " 0x0 ";
+        for (int i = 0; i < 2000; i++) {
+            assertTrue(victim.signal(SIGSTOP));
+            while (stateOf(task) != 'T') {
+                Thread.sleep(1);
+            }
+            if (Files.readString(task.resolve("syscall")).startsWith(inFutexOnWord)) {
+                return;
+            }
+            assertTrue(victim.signal(SIGCONT));
+            Thread.sleep(3);
+        }
+        throw new AssertionError("the waiter was never seen in FUTEX_WAIT on " + f[2]);
+    }
+
+    private static char stateOf(Path task) throws Exception {
+        String stat = Files.readString(task.resolve("stat"));
+        return stat.charAt(stat.lastIndexOf(')') + 2);
     }
 
     /** What a hostile peer of the same user can do: open the name and ftruncate it. */

@@ -63,10 +63,10 @@ class ChannelsDemoTest {
 
         CliRun bad = execute("demo", "channels", "udp");
         assertEquals(2, bad.code());
-        assertTrue(bad.err().startsWith("unknown transport 'udp': choose from shm, mq, pipe, unix, tcp"), bad.err());
+        assertTrue(bad.err().startsWith("jipc: unknown transport 'udp': choose from shm, mq, pipe, unix, tcp"), bad.err());
         bad = execute("demo", "channels", "--size", "4");
         assertEquals(2, bad.code());
-        assertTrue(bad.err().startsWith("--size must be between 8 and 4096, not 4"), bad.err());
+        assertTrue(bad.err().startsWith("jipc: --size must be between 8 and 4096, not 4"), bad.err());
         assertEquals("", bad.out());
         bad = execute("demo", "channels", "--round-trips", "5");
         assertEquals(2, bad.code(), "the measuring moved to the harness; its options went with it");

@@ -117,15 +117,15 @@ class MessagingDemoTest {
     void badOptionsAreUsageErrors() {
         CliRun run = execute("demo", "pipe", "--lines", "0");
         assertEquals(2, run.code());
-        assertTrue(run.err().startsWith("--lines must be between 1 and 20, not 0"), run.err());
+        assertTrue(run.err().startsWith("jipc: --lines must be between 1 and 20, not 0"), run.err());
 
         run = execute("demo", "mq", "--round-trips", "0");
         assertEquals(2, run.code());
-        assertTrue(run.err().startsWith("--round-trips must be between 1 and 10,000,000, not 0"), run.err());
+        assertTrue(run.err().startsWith("jipc: --round-trips must be between 1 and 10,000,000, not 0"), run.err());
 
         run = execute("demo", "bounded-buffer", "--slots", "0");
         assertEquals(2, run.code());
-        assertTrue(run.err().startsWith("--slots must be between 1 and 65536, not 0"), run.err());
+        assertTrue(run.err().startsWith("jipc: --slots must be between 1 and 65536, not 0"), run.err());
         assertEquals("", run.out());
     }
 

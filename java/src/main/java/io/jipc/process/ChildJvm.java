@@ -11,13 +11,13 @@ import java.util.Set;
  * {@link Spawn#java(Class, String...)} for the exact list): the paths, the module-system
  * options and jipc's native-access grant, then the main class.
  */
-final class JavaCommand {
+final class ChildJvm {
     /** Options that shape which code the JVM sees and may call natively; nothing else is passed on. */
     private static final List<String> MODULE_OPTIONS = List.of("--add-modules", "--add-reads",
             "--add-exports", "--add-opens", "--patch-module", "--limit-modules", "--upgrade-module-path",
             "--enable-native-access");
 
-    private JavaCommand() {
+    private ChildJvm() {
     }
 
     /** {@return the options before the main class: paths, module options, native access} */
@@ -41,7 +41,7 @@ final class JavaCommand {
                 cmd.add(option);
             }
         }
-        Module jipc = JavaCommand.class.getModule();
+        Module jipc = ChildJvm.class.getModule();
         if (jipc.isNamed()) {
             nativeAccess.add(jipc.getName());
             if (modulePath != null && !modulePath.isEmpty()) {
