@@ -71,6 +71,20 @@ public class IpcException extends IOException {
         this.reason = Objects.requireNonNull(reason, "reason");
     }
 
+    /**
+     * Creates an exception for a failure that did not come from {@code errno}: bad data from
+     * a peer, a layout this version does not read, a time-out. {@link #errno()} is 0 and
+     * {@link #errnoName()} is {@code null}.
+     *
+     * @param call        the operation that failed, such as {@code connect}
+     * @param objectName  the IPC object's name or another short identification, or {@code null}
+     * @param description what went wrong, in words
+     * @param reason      the actionable cause
+     */
+    public IpcException(String call, String objectName, String description, Reason reason) {
+        this(call, objectName, 0, null, description, reason);
+    }
+
     private static String format(String call, String objectName, String description, String errnoName) {
         StringBuilder sb = new StringBuilder(call);
         if (objectName != null) {

@@ -100,7 +100,7 @@ record AeronAddress(String media, String channel, int streamId, int maxMessageSi
             return bindMax(uri, options);
         }
         if (options.maxMessageSize() > maxMessageSize) {
-            throw new IpcException("connect", uri.toString(), 0, null, "the bound end's maximum message size is "
+            throw new IpcException("connect", uri.toString(), "the bound end's maximum message size is "
                     + maxMessageSize + " bytes, below the " + options.maxMessageSize() + " required",
                     IpcException.Reason.INCOMPATIBLE_LAYOUT);
         }

@@ -72,7 +72,7 @@ abstract class AeronChannel extends TransportChannel {
         String m = String.valueOf(e.getMessage());
         IpcException.Reason reason = m.contains("in use") ? IpcException.Reason.ALREADY_EXISTS
                 : m.contains("ermission") ? IpcException.Reason.PERMISSION_DENIED : IpcException.Reason.INVALID_ARGUMENT;
-        IpcException x = new IpcException(call, address.toString(), 0, null, "the Aeron media driver refused the "
+        IpcException x = new IpcException(call, address.toString(), "the Aeron media driver refused the "
                 + "channel: " + m, reason);
         x.initCause(e);
         return x;

@@ -105,11 +105,11 @@ final class AeronPublisher extends AeronChannel {
                     if (isClosing()) {
                         throw closedWhileWaiting();
                     }
-                    throw new IpcException("send", name(), 0, null, "the Aeron client closed the publication (it lost "
+                    throw new IpcException("send", name(), "the Aeron client closed the publication (it lost "
                             + "its media driver)", IpcException.Reason.OTHER);
                 }
                 if (result == Publication.MAX_POSITION_EXCEEDED) {
-                    throw new IpcException("send", name(), 0, null, "the publication reached Aeron's maximum "
+                    throw new IpcException("send", name(), "the publication reached Aeron's maximum "
                             + "position; connect again", IpcException.Reason.LIMIT_EXCEEDED);
                 }
                 if (publication.isConnected()) {

@@ -115,7 +115,7 @@ final class AeronSubscriber extends AeronChannel implements ControlledFragmentHa
                 return e;
             }
             if (System.nanoTime() - end > 0) {
-                throw new IpcException("bind", uri.toString(), 0, null, "the Aeron media driver did not bind the "
+                throw new IpcException("bind", uri.toString(), "the Aeron media driver did not bind the "
                         + "endpoint within " + options.connectTimeout(), IpcException.Reason.OTHER);
             }
             LockSupport.parkNanos(1_000_000);
@@ -274,7 +274,7 @@ final class AeronSubscriber extends AeronChannel implements ControlledFragmentHa
     }
 
     private IpcException tooLong(long length, Header header) {
-        return new IpcException("receive", name(), 0, null, "a message of " + length + " bytes from publisher "
+        return new IpcException("receive", name(), "a message of " + length + " bytes from publisher "
                 + "session " + header.sessionId() + " is longer than the maximum of " + maxMessageSize()
                 + " bytes; it was dropped", IpcException.Reason.INVALID_ARGUMENT);
     }

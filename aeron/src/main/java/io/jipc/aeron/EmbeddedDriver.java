@@ -204,7 +204,7 @@ public final class EmbeddedDriver {
         Aeron.Context ctx = new Aeron.Context().aeronDirectoryName(dir).clientName("jipc");
         options.driverTimeout().ifPresent(t -> ctx.driverTimeoutMs(t.toMillis()));
         if (!CommonContext.isDriverActive(new File(dir), ctx.driverTimeoutMs(), m -> { })) {
-            throw new IpcException(call, address, 0, null, "no Aeron media driver runs in " + dir + ": start one "
+            throw new IpcException(call, address, "no Aeron media driver runs in " + dir + ": start one "
                     + "(java … -Daeron.dir=" + dir + " io.aeron.driver.MediaDriver), or name no directory to use an "
                     + "embedded driver", IpcException.Reason.DOES_NOT_EXIST);
         }
@@ -275,7 +275,7 @@ public final class EmbeddedDriver {
     }
 
     static IpcException failed(String call, String address, String what, Exception e) {
-        IpcException x = new IpcException(call, address, 0, null, what + " failed: " + e.getMessage(),
+        IpcException x = new IpcException(call, address, what + " failed: " + e.getMessage(),
                 IpcException.Reason.OTHER);
         x.initCause(e);
         return x;

@@ -113,6 +113,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int EACCES() {
         return EACCES;
     }
+    private static final int EFAULT = (int)14L;
+    /**
+     * {@snippet lang=c :
+     * #define EFAULT 14
+     * }
+     */
+    public static int EFAULT() {
+        return EFAULT;
+    }
     private static final int EBUSY = (int)16L;
     /**
      * {@snippet lang=c :

@@ -36,7 +36,7 @@ public final class ChannelClosedException extends IpcException {
      * @param description what happened, in words
      */
     public ChannelClosedException(String call, String address, String description) {
-        super(call, address, 0, null, description, Reason.BROKEN_PIPE);
+        super(call, address, description, Reason.BROKEN_PIPE);
     }
 
     /** Like {@link #ChannelClosedException(String, String, String)}, keeping the I/O failure that showed it. */

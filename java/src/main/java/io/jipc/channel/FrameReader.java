@@ -111,7 +111,7 @@ final class FrameReader {
             }
             String bad = FrameDescriptor.checkHello(buffer, start);
             if (bad != null) {
-                throw new IpcException("receive", who, 0, null, bad + "; connection dropped",
+                throw new IpcException("receive", who, bad + "; connection dropped",
                         IpcException.Reason.INCOMPATIBLE_LAYOUT);
             }
             helloSeen = true;
@@ -123,7 +123,7 @@ final class FrameReader {
         }
         int length = buffer.getInt(start + LENGTH_OFFSET);
         if (length < 0 || length > maxMessageSize) {
-            throw new IpcException("receive", who, 0, null, "the peer announced a message of "
+            throw new IpcException("receive", who, "the peer announced a message of "
                     + Integer.toUnsignedLong(length) + " bytes, more than the channel's maximum of " + maxMessageSize
                     + " bytes; refused unread, connection dropped", IpcException.Reason.INVALID_ARGUMENT);
         }

@@ -49,16 +49,16 @@ final class Handshake {
         read(link, theirs, start, budget, who, "hello");
         String bad = FrameDescriptor.checkHello(theirs, 0);
         if (bad != null) {
-            throw new IpcException("connect", who, 0, null, bad, IpcException.Reason.INCOMPATIBLE_LAYOUT);
+            throw new IpcException("connect", who, bad, IpcException.Reason.INCOMPATIBLE_LAYOUT);
         }
         boolean proofAsked = (FrameDescriptor.helloFlags(theirs, 0) & FLAG_PROOF) != 0;
         if (proofAsked && secret == null) {
-            throw new IpcException("connect", who, 0, null, "the bound end accepts only peers that know its "
+            throw new IpcException("connect", who, "the bound end accepts only peers that know its "
                     + "secret; set ChannelOptions.secret", IpcException.Reason.PERMISSION_DENIED);
         }
         if (secret != null) {
             if (!proofAsked) {
-                throw new IpcException("connect", who, 0, null, "this end has a secret but the bound end did not "
+                throw new IpcException("connect", who, "this end has a secret but the bound end did not "
                         + "ask for proof of it: it may not be the service expected, so nothing was sent",
                         IpcException.Reason.PERMISSION_DENIED);
             }
@@ -66,7 +66,7 @@ final class Handshake {
             ByteBuffer answer = ByteBuffer.allocate(PROOF_LENGTH);
             read(link, answer, start, budget, who, "proof");
             if (!MessageDigest.isEqual(answer.array(), proof(secret, SERVER_LABEL, theirs, ours))) {
-                throw new IpcException("connect", who, 0, null, "the bound end's proof of the secret is wrong: "
+                throw new IpcException("connect", who, "the bound end's proof of the secret is wrong: "
                         + "it does not know the secret this end has", IpcException.Reason.PERMISSION_DENIED);
             }
         }
@@ -94,13 +94,13 @@ final class Handshake {
         readFully(socket, theirs, deadline, who, "hello");
         String bad = FrameDescriptor.checkHello(theirs, 0);
         if (bad != null) {
-            throw new IpcException("accept", who, 0, null, bad, IpcException.Reason.INCOMPATIBLE_LAYOUT);
+            throw new IpcException("accept", who, bad, IpcException.Reason.INCOMPATIBLE_LAYOUT);
         }
         if (secret != null) {
             ByteBuffer proof = ByteBuffer.allocate(PROOF_LENGTH);
             readFully(socket, proof, deadline, who, "proof of the secret");
             if (!MessageDigest.isEqual(proof.array(), proof(secret, CLIENT_LABEL, ours, theirs))) {
-                throw new IpcException("accept", who, 0, null, "the peer's proof of the secret is wrong",
+                throw new IpcException("accept", who, "the peer's proof of the secret is wrong",
                         IpcException.Reason.PERMISSION_DENIED);
             }
             ByteBuffer answer = ByteBuffer.wrap(proof(secret, SERVER_LABEL, ours, theirs));
@@ -125,14 +125,14 @@ final class Handshake {
                 if (deadline - System.nanoTime() > 0) {
                     throw e;
                 }
-                IpcException late = new IpcException("accept", who, 0, null, "no " + what + " from the peer in time ("
+                IpcException late = new IpcException("accept", who, "no " + what + " from the peer in time ("
                         + b.position() + " of " + b.capacity() + " bytes came); connection closed",
                         IpcException.Reason.OTHER);
                 late.initCause(e);
                 throw late;
             }
             if (n < 0) {
-                throw new IpcException("accept", who, 0, null, "the peer closed the connection after "
+                throw new IpcException("accept", who, "the peer closed the connection after "
                         + b.position() + " of the " + b.capacity() + " bytes of its " + what,
                         IpcException.Reason.BROKEN_PIPE);
             }
@@ -144,7 +144,7 @@ final class Handshake {
         while (b.hasRemaining()) {
             long wait = Math.max(0, left(start, budget));
             if (link.write(b, Math.min(wait, AbstractChannel.SLICE_NANOS)) == 0 && wait == 0) {
-                throw new IpcException("connect", who, 0, null, "the peer took none of the " + what + " in time",
+                throw new IpcException("connect", who, "the peer took none of the " + what + " in time",
                         IpcException.Reason.OTHER);
             }
         }
@@ -156,14 +156,14 @@ final class Handshake {
             long wait = Math.max(0, left(start, budget));
             int n = link.read(b, Math.min(wait, AbstractChannel.SLICE_NANOS));
             if (n < 0) {
-                throw new IpcException("connect", who, 0, null, "the peer closed the connection after "
+                throw new IpcException("connect", who, "the peer closed the connection after "
                         + b.position() + " of the " + b.capacity() + " bytes of its " + what
                         + (what.equals("hello") ? ": is it a jipc channel?" : ": it refused this end"),
                         what.equals("hello") ? IpcException.Reason.INCOMPATIBLE_LAYOUT
                                 : IpcException.Reason.PERMISSION_DENIED);
             }
             if (n == 0 && wait == 0) {
-                throw new IpcException("connect", who, 0, null, "no " + what + " from the peer in time"
+                throw new IpcException("connect", who, "no " + what + " from the peer in time"
                         + (what.equals("hello") ? ": is it a jipc channel?" : ""), IpcException.Reason.OTHER);
             }
         }

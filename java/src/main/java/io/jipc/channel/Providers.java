@@ -53,7 +53,7 @@ final class Providers {
         }
         String artifact = SHIPPED_APART.get(scheme);
         if (artifact != null) {
-            throw new IpcException(call, address.toString(), 0, null, "the " + scheme + ": transport is not "
+            throw new IpcException(call, address.toString(), "the " + scheme + ": transport is not "
                     + "installed: add the artifact " + artifact + " to the class path or module path",
                     IpcException.Reason.OTHER);
         }

@@ -203,7 +203,7 @@ final class ShmChannel extends AbstractChannel {
                     }
                 }
                 if (System.nanoTime() - deadline > 0) {
-                    throw new IpcException("connect", name, 0, null, "the binding end did not finish making the "
+                    throw new IpcException("connect", name, "the binding end did not finish making the "
                             + "channel within " + options.connectTimeout().toMillis() + " ms (it may have died "
                             + "while binding; then remove " + name + ")", IpcException.Reason.OTHER);
                 }
@@ -212,33 +212,33 @@ final class ShmChannel extends AbstractChannel {
             long magic = (long) LONG.get(mem, (long) MAGIC_OFFSET);
             int version = (int) INT.get(mem, (long) LAYOUT_VERSION_OFFSET);
             if (magic != MAGIC || version != LAYOUT_VERSION) {
-                throw new IpcException("connect", name, 0, null, magic != MAGIC
+                throw new IpcException("connect", name, magic != MAGIC
                         ? "not a jipc shared-memory channel (magic 0x" + Long.toHexString(magic) + ")"
                         : "channel layout version " + version + ", this jipc reads version " + LAYOUT_VERSION,
                         IpcException.Reason.INCOMPATIBLE_LAYOUT);
             }
             if (state == STATE_CLOSED) {
-                throw new IpcException("connect", name, 0, null, "the binding end has closed",
+                throw new IpcException("connect", name, "the binding end has closed",
                         IpcException.Reason.DOES_NOT_EXIST);
             }
             MpscRing ring;
             try {
                 ring = MpscRing.attach(mem.asSlice(RING_OFFSET));
             } catch (IpcException e) {
-                IpcException named = new IpcException("connect", name, 0, null, e.getMessage(), e.reason());
+                IpcException named = new IpcException("connect", name, e.getMessage(), e.reason());
                 named.initCause(e);
                 throw named;
             }
             int max = (int) INT.get(mem, (long) MAX_MESSAGE_SIZE_OFFSET);
             if (max < 0 || max > ring.maxMessageLength()) {
-                throw new IpcException("connect", name, 0, null, "the header's maximum message size " + max
+                throw new IpcException("connect", name, "the header's maximum message size " + max
                         + " does not fit its ring of " + ring.capacity() + " bytes",
                         IpcException.Reason.INCOMPATIBLE_LAYOUT);
             }
             Sockets.requireSize(uri.toString(), max, options);
             long held = ShmChannelDescriptor.messagesHeld(ring.capacity(), max);
             if (held < options.capacity()) {
-                throw new IpcException("connect", uri.toString(), 0, null, "the channel's ring holds " + held
+                throw new IpcException("connect", uri.toString(), "the channel's ring holds " + held
                         + " messages of the maximum size; at least " + options.capacity() + " were required",
                         IpcException.Reason.INCOMPATIBLE_LAYOUT);
             }

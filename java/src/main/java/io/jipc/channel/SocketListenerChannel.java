@@ -224,7 +224,7 @@ final class SocketListenerChannel extends AbstractChannel {
         }
         int mode = (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS);
         if ((mode & S_IFMT) != S_IFSOCK) {
-            throw new IpcException("bind", who, 0, null, file + " exists and is not a socket; it was left alone",
+            throw new IpcException("bind", who, file + " exists and is not a socket; it was left alone",
                     IpcException.Reason.ALREADY_EXISTS);
         }
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
@@ -235,7 +235,7 @@ final class SocketListenerChannel extends AbstractChannel {
         } catch (IOException e) {
             throw Sockets.failure("bind", who, e);
         }
-        throw new IpcException("bind", who, 0, null, "a listener is already bound at " + file,
+        throw new IpcException("bind", who, "a listener is already bound at " + file,
                 IpcException.Reason.ALREADY_EXISTS);
     }
 
@@ -457,7 +457,7 @@ final class SocketListenerChannel extends AbstractChannel {
             if (live.incrementAndGet() > maxConnections) {
                 live.decrementAndGet();
                 SocketLink.closeQuietly(socket);
-                peerDropped(new IpcException("accept", peer, 0, null, "the limit of " + maxConnections
+                peerDropped(new IpcException("accept", peer, "the limit of " + maxConnections
                         + " connections is reached; connection closed", IpcException.Reason.LIMIT_EXCEEDED));
                 continue;
             }
@@ -494,7 +494,7 @@ final class SocketListenerChannel extends AbstractChannel {
             if (onlyUser != null) {
                 UserPrincipal user = socket.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
                 if (!onlyUser.equals(user)) {
-                    throw new IpcException("accept", peer, 0, null, "the peer runs as user " + user.getName()
+                    throw new IpcException("accept", peer, "the peer runs as user " + user.getName()
                             + ", not " + onlyUser.getName() + " (see ChannelOptions.allowOtherUsers)",
                             IpcException.Reason.PERMISSION_DENIED);
                 }
@@ -504,7 +504,7 @@ final class SocketListenerChannel extends AbstractChannel {
             }
             int max = Handshake.accept(socket, maxMessageSize, secret, deadline, peer);
             if (!over.compareAndSet(false, true)) {
-                throw new IpcException("accept", peer, 0, null, "no hello from the peer in time; connection closed",
+                throw new IpcException("accept", peer, "no hello from the peer in time; connection closed",
                         IpcException.Reason.OTHER);
             }
             Connection c = new Connection(socket, peer, max);
@@ -572,7 +572,7 @@ final class SocketListenerChannel extends AbstractChannel {
     private void readFrom(Connection c) {
         ByteBuffer room = c.reader.room();
         if (room == null) {
-            peerDropped(new IpcException("receive", c.peer, 0, null, "the peer's unfinished message ("
+            peerDropped(new IpcException("receive", c.peer, "the peer's unfinished message ("
                     + c.reader.partial() + ") would take the memory for unfinished messages past its cap of "
                     + budget.cap + " bytes; connection dropped", IpcException.Reason.LIMIT_EXCEEDED));
             drop(c);
@@ -613,7 +613,7 @@ final class SocketListenerChannel extends AbstractChannel {
         if (c.eof) {
             // A peer that closes between messages just leaves; one that stops inside a message is dropped.
             if (c.reader.buffered() > 0) {
-                IpcException e = new IpcException("receive", c.peer, 0, null, "the peer closed the connection after "
+                IpcException e = new IpcException("receive", c.peer, "the peer closed the connection after "
                         + c.reader.partial() + (c.eofCause == null ? "" : " (" + c.eofCause.getMessage() + ")")
                         + "; the partial message was discarded", IpcException.Reason.BROKEN_PIPE);
                 if (c.eofCause != null) {

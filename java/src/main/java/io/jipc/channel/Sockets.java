@@ -94,7 +94,7 @@ final class Sockets {
         try {
             a = host.isEmpty() ? InetAddress.getLoopbackAddress() : InetAddress.getByName(host);
         } catch (UnknownHostException e) {
-            throw new IpcException(binding ? "bind" : "connect", uri.toString(), 0, null,
+            throw new IpcException(binding ? "bind" : "connect", uri.toString(),
                     "unknown host \"" + host + "\"", IpcException.Reason.DOES_NOT_EXIST);
         }
         return new Endpoint(new InetSocketAddress(a, p), a instanceof Inet6Address
@@ -161,7 +161,7 @@ final class Sockets {
                     while (!socket.finishConnect()) {
                         long wait = left(start, budget);
                         if (wait <= 0) {
-                            throw new IpcException("connect", who, 0, null, "no answer within "
+                            throw new IpcException("connect", who, "no answer within "
                                     + options.connectTimeout().toMillis() + " ms", IpcException.Reason.OTHER);
                         }
                         s.select(SocketLink.IGNORE, Poll.millis(wait));
@@ -193,7 +193,7 @@ final class Sockets {
     /** A connecting side's size option is a minimum: the channel it reaches must be at least that. */
     static void requireSize(String who, int max, ChannelOptions options) throws IpcException {
         if (max < options.maxMessageSize()) {
-            throw new IpcException("connect", who, 0, null, "the channel carries messages of up to " + max
+            throw new IpcException("connect", who, "the channel carries messages of up to " + max
                     + " bytes; at least " + options.maxMessageSize() + " were required",
                     IpcException.Reason.INCOMPATIBLE_LAYOUT);
         }
@@ -217,7 +217,7 @@ final class Sockets {
         } else {
             reason = IpcException.Reason.OTHER;
         }
-        IpcException x = new IpcException(call, who, 0, null, text, reason);
+        IpcException x = new IpcException(call, who, text, reason);
         x.initCause(e);
         return x;
     }

@@ -89,7 +89,7 @@ final class StreamChannel extends AbstractChannel {
         sendLock.lock();
         try {
             if (!writer.flush(link, this, System.nanoTime(), timeoutNanos)) {
-                throw new IpcException("connect", name, 0, null, "the peer took no bytes of the hello in time",
+                throw new IpcException("connect", name, "the peer took no bytes of the hello in time",
                         IpcException.Reason.OTHER);
             }
         } finally {
@@ -243,7 +243,7 @@ final class StreamChannel extends AbstractChannel {
             e = new ChannelClosedException("receive", name, inputEnded);
         } else {
             endInput("the peer went away in the middle of a message, which was discarded", false);
-            e = new IpcException("receive", name, 0, null, "the peer closed the connection after " + reader.partial()
+            e = new IpcException("receive", name, "the peer closed the connection after " + reader.partial()
                     + detail + "; the partial message was discarded", IpcException.Reason.BROKEN_PIPE);
         }
         if (cause != null) {

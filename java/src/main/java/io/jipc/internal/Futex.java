@@ -23,9 +23,6 @@ public final class Futex {
     private static final ThreadLocal<MemorySegment> TIMEOUT =
             ThreadLocal.withInitial(() -> Clocks.timespec(Arena.ofAuto()));
 
-    /** Linux's EFAULT (the bindings do not export it). */
-    private static final int EFAULT = 14;
-
     private Futex() {
     }
 
@@ -39,7 +36,7 @@ public final class Futex {
         MemorySegment ts = TIMEOUT.get();
         Clocks.setTimespec(ts, nanos);
         int r = io.jipc.posix.Futex.await(MemorySegment.ofAddress(word.address()), expected, ts);
-        if (r < 0 && r != -Errno.EAGAIN && r != -Errno.EINTR && r != -Errno.ETIMEDOUT && r != -EFAULT) {
+        if (r < 0 && r != -Errno.EAGAIN && r != -Errno.EINTR && r != -Errno.ETIMEDOUT && r != -Errno.EFAULT) {
             throw new IllegalStateException(Errno.exception("futex(FUTEX_WAIT)", null, -r).getMessage());
         }
     }

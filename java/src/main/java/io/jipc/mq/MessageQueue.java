@@ -837,7 +837,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
         private MessageQueue opened(int mqd) throws IpcException {
             Mqueue.Attributes at = Mqueue.getattr(mqd, name);
             if (at.maxMessages() < maxMessages || at.messageSize() < maxMessageSize) {
-                throw new IpcException("mq_open", name, 0, null, "queue holds " + at.maxMessages() + " messages of "
+                throw new IpcException("mq_open", name, "queue holds " + at.maxMessages() + " messages of "
                         + at.messageSize() + " bytes; at least " + Math.max(maxMessages, 0) + " of "
                         + Math.max(maxMessageSize, 0) + " bytes are required", IpcException.Reason.INCOMPATIBLE_LAYOUT);
             }

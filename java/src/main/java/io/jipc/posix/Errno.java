@@ -30,6 +30,7 @@ public final class Errno {
     public static final int EAGAIN = jipc_bindings_h.EAGAIN();
     public static final int ENOMEM = jipc_bindings_h.ENOMEM();
     public static final int EACCES = jipc_bindings_h.EACCES();
+    public static final int EFAULT = jipc_bindings_h.EFAULT();
     public static final int EBUSY = jipc_bindings_h.EBUSY();
     public static final int EEXIST = jipc_bindings_h.EEXIST();
     public static final int EINVAL = jipc_bindings_h.EINVAL();

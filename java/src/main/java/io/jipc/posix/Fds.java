@@ -63,9 +63,15 @@ public final class Fds {
                 FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
     }
 
-    private static final class Files {
+    private static final class Truncate {
         static final MethodHandle FTRUNCATE = Downcall.link("ftruncate", FunctionDescriptor.of(C_INT, C_INT, C_LONG));
+    }
+
+    private static final class Stat {
         static final MethodHandle FSTAT = Downcall.link("fstat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+    }
+
+    private static final class Chmod {
         static final MethodHandle FCHMOD = Downcall.link("fchmod", FunctionDescriptor.of(C_INT, C_INT, C_INT));
     }
 
@@ -125,7 +131,7 @@ public final class Fds {
     public static int ftruncate(int fd, long length) {
         MemorySegment c = Downcall.capture();
         try {
-            return Downcall.result((int) Files.FTRUNCATE.invokeExact(c, fd, length), c);
+            return Downcall.result((int) Truncate.FTRUNCATE.invokeExact(c, fd, length), c);
         } catch (Throwable t) {
             throw Downcall.rethrow(t);
         }
@@ -140,7 +146,7 @@ public final class Fds {
         MemorySegment c = Downcall.capture();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment st = arena.allocate(stat.layout());
-            Errno.check(Downcall.result((int) Files.FSTAT.invokeExact(c, fd, st), c), call, object);
+            Errno.check(Downcall.result((int) Stat.FSTAT.invokeExact(c, fd, st), c), call, object);
             return new FileStatus(stat.st_size(st), stat.st_mode(st), stat.st_uid(st), stat.st_gid(st));
         } catch (IpcException e) {
             throw e;
@@ -152,7 +158,7 @@ public final class Fds {
     public static int fchmod(int fd, int mode) {
         MemorySegment c = Downcall.capture();
         try {
-            return Downcall.result((int) Files.FCHMOD.invokeExact(c, fd, mode), c);
+            return Downcall.result((int) Chmod.FCHMOD.invokeExact(c, fd, mode), c);
         } catch (Throwable t) {
             throw Downcall.rethrow(t);
         }

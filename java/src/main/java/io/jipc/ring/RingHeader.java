@@ -135,7 +135,7 @@ final class RingHeader {
                 // Dead now, but it may have finished first (a creator may well exit once done).
                 if ((creator == null || !creator.isAlive())
                         && (int) INT.getAcquire(region, INIT_STATE_AT) != STATE_READY) {
-                    throw new IpcException(call, null, 0, null, "the ring's creator (pid "
+                    throw new IpcException(call, null, "the ring's creator (pid "
                             + (int) INT.get(region, CREATOR_PID_AT) + ") died while initialising it",
                             IpcException.Reason.CREATOR_DIED);
                 }
@@ -144,10 +144,10 @@ final class RingHeader {
             }
             if (System.nanoTime() - deadline >= 0) {
                 if (state == STATE_UNINITIALISED) {
-                    throw new IpcException(call, null, 0, null, "no ring here: the header is still zero after "
+                    throw new IpcException(call, null, "no ring here: the header is still zero after "
                             + timeout.toMillis() + " ms", IpcException.Reason.DOES_NOT_EXIST);
                 }
-                throw new IpcException(call, null, 0, null, "the ring is still being initialised after "
+                throw new IpcException(call, null, "the ring is still being initialised after "
                         + timeout.toMillis() + " ms by its creator, pid " + (int) INT.get(region, CREATOR_PID_AT)
                         + ", which is alive", IpcException.Reason.OTHER);
             }
@@ -194,7 +194,7 @@ final class RingHeader {
     }
 
     private static IpcException incompatible(String call, String what) {
-        return new IpcException(call, null, 0, null, what, IpcException.Reason.INCOMPATIBLE_LAYOUT);
+        return new IpcException(call, null, what, IpcException.Reason.INCOMPATIBLE_LAYOUT);
     }
 
     private static void checkRegion(MemorySegment region) {

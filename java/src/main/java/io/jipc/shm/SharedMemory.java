@@ -414,13 +414,13 @@ public final class SharedMemory implements AutoCloseable {
                 long actual = Fds.fstat(fd, "fstat", name).size();
                 if (actual > 0) {
                     if (size > 0 && actual < size) {
-                        throw new IpcException("shm_open", name, 0, null, "object is " + actual
+                        throw new IpcException("shm_open", name, "object is " + actual
                                 + " bytes, smaller than the " + size + " required", IpcException.Reason.INCOMPATIBLE_LAYOUT);
                     }
                     return actual;
                 }
                 if (System.nanoTime() - deadline > 0) {
-                    throw new IpcException("shm_open", name, 0, null,
+                    throw new IpcException("shm_open", name,
                             "object still has size 0 after 2 s: its creator died or never sized it",
                             IpcException.Reason.CREATOR_DIED);
                 }
@@ -482,7 +482,7 @@ public final class SharedMemory implements AutoCloseable {
             }
             long now = Fds.fstat(fd, "fstat", name).size();
             if (now < length) {
-                throw new IpcException("fstat", name, 0, null, "object was shrunk to " + now + " bytes by another "
+                throw new IpcException("fstat", name, "object was shrunk to " + now + " bytes by another "
                         + "process; " + length + " bytes are mapped, and touching them past the end would kill this "
                         + "JVM (SIGBUS)", IpcException.Reason.INCOMPATIBLE_LAYOUT);
             }

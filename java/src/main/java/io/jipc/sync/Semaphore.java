@@ -431,7 +431,7 @@ public final class Semaphore implements AutoCloseable {
             } catch (NoSuchFileException e) {
                 // Unlinked by someone else already; the semaphore we hold is unaffected.
             } catch (IOException e) {
-                throw new IpcException("chmod", file.toString(), 0, null, String.valueOf(e.getMessage()),
+                throw new IpcException("chmod", file.toString(), String.valueOf(e.getMessage()),
                         IpcException.Reason.OTHER);
             }
         }

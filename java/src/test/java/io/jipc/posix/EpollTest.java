@@ -2,7 +2,7 @@ package io.jipc.posix;
 
 import io.jipc.testing.NoLeaks;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -11,8 +11,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(NoLeaks.class)
 class EpollTest {
+    /** Registered, not named in @ExtendWith: on the module path JUnit cannot instantiate it. */
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+
     @Test
     void anEventComesBackWithItsDataWord() {
         int ep = Epoll.create(Epoll.EPOLL_CLOEXEC);

@@ -2,14 +2,17 @@ package io.jipc.posix;
 
 import io.jipc.testing.NoLeaks;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(NoLeaks.class)
 class EventFdTest {
+    /** Registered, not named in @ExtendWith: on the module path JUnit cannot instantiate it. */
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+
     @Test
     void signalsAddUpAndAReadTakesThemAll() {
         int fd = EventFd.create(0, EventFd.EFD_CLOEXEC | EventFd.EFD_NONBLOCK);

@@ -2,7 +2,7 @@ package io.jipc.posix;
 
 import io.jipc.testing.NoLeaks;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,8 +10,11 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(NoLeaks.class)
 class MemfdTest {
+    /** Registered, not named in @ExtendWith: on the module path JUnit cannot instantiate it. */
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+
     @Test
     void sealsFreezeTheSizeAndThenTheSeals() throws Exception {
         int fd = Mman.memfdCreate("jipc-test", Mman.MFD_CLOEXEC | Mman.MFD_ALLOW_SEALING);

@@ -2,7 +2,7 @@ package io.jipc.posix;
 
 import io.jipc.testing.NoLeaks;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.lang.foreign.Arena;
@@ -14,8 +14,11 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-@ExtendWith(NoLeaks.class)
 class UnixSocketsTest {
+    /** Registered, not named in @ExtendWith: on the module path JUnit cannot instantiate it. */
+    @RegisterExtension
+    static final NoLeaks NO_LEAKS = new NoLeaks();
+
     @Test
     void aPassedPipeEndWritesIntoTheSamePipe() {
         int[] s = pair();

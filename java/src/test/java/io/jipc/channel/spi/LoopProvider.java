@@ -40,7 +40,7 @@ public final class LoopProvider implements ChannelProvider {
         lastOptions = options;
         BlockingQueue<byte[]> q = new ArrayBlockingQueue<>(Math.max(1, options.capacity()));
         if (BOUND.putIfAbsent(address.getSchemeSpecificPart(), q) != null) {
-            throw new IpcException("bind", address.toString(), 0, null, "taken", IpcException.Reason.ALREADY_EXISTS);
+            throw new IpcException("bind", address.toString(), "taken", IpcException.Reason.ALREADY_EXISTS);
         }
         return new Loop(address, q, false, options);
     }
@@ -51,7 +51,7 @@ public final class LoopProvider implements ChannelProvider {
         lastOptions = options;
         BlockingQueue<byte[]> q = BOUND.get(address.getSchemeSpecificPart());
         if (q == null) {
-            throw new IpcException("connect", address.toString(), 0, null, "nothing bound",
+            throw new IpcException("connect", address.toString(), "nothing bound",
                     IpcException.Reason.DOES_NOT_EXIST);
         }
         return new Loop(address, q, true, options);
