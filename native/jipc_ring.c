@@ -21,13 +21,13 @@
 
 #include "jipc_ring.h"
 
-#define SPIN_LIMIT 1000                  /* RingBase.SPIN_LIMIT */
-#define YIELD_LIMIT 100                  /* RingBase.YIELD_LIMIT */
-#define IDLE_SLICE_NS 1000000000LL       /* RingBase.IDLE_SLICE_NANOS */
-#define STALL_NS 100000000LL             /* RingBase.STALL_NANOS */
-#define BUSY_NAP_NS 1000000LL            /* RingBase.BUSY_NAP_NANOS */
-#define LOCK_SPIN_LIMIT 128              /* MpscRing.LOCK_SPIN_LIMIT */
-#define RESERVATION_BUSY (-EBUSY)        /* RingBase.RESERVATION_BUSY */
+#define SPIN_LIMIT 1000                  /* WaitStrategy.DEFAULT_SPINS */
+#define YIELD_LIMIT 100                  /* WaitStrategy.DEFAULT_YIELDS */
+#define IDLE_SLICE_NS 100000000LL        /* Wait.MAX_SLEEP_NANOS */
+#define STALL_NS 100000000LL             /* RingConsumer.STALL_NANOS */
+#define BUSY_NAP_NS 1000000LL            /* RingProducer.BUSY_NAP_NANOS */
+#define LOCK_SPIN_LIMIT 128              /* ReservationLock.LOCK_SPIN_LIMIT */
+#define RESERVATION_BUSY (-EBUSY)        /* RingProducer.RESERVATION_BUSY */
 
 #define ORDER_RELAXED memory_order_relaxed
 #define ORDER_ACQUIRE memory_order_acquire
@@ -115,6 +115,32 @@ static void futex_wake(_Atomic uint32_t *word)
     syscall(SYS_futex, (uint32_t *)word, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
 }
 
+/*
+ * The C twin's one wait loop (io.jipc.internal.Wait in Java, with WaitStrategy.spinThenSleep()'s
+ * limits): attempt until it returns something other than WAIT_AGAIN, spinning SPIN_LIMIT
+ * times, yielding YIELD_LIMIT times, then sleeping in slices of at most IDLE_SLICE_NS.
+ * timeout_ns < 0 waits for ever. Returns the attempt's result, or WAIT_AGAIN when time is up.
+ */
+#define WAIT_AGAIN INT64_MIN
+
+static int64_t wait_until(struct jipc_ring *ring, int64_t (*attempt)(struct jipc_ring *, void *),
+                          void (*sleep)(struct jipc_ring *, void *, int64_t), void *context, int64_t timeout_ns)
+{
+    int64_t start = now_ns();
+    for (int64_t i = 0;; i++) {
+        int64_t r = attempt(ring, context);
+        if (r != WAIT_AGAIN)
+            return r;
+        int64_t left = timeout_ns < 0 ? IDLE_SLICE_NS : timeout_ns - (now_ns() - start);
+        if (left <= 0)
+            return WAIT_AGAIN;
+        if (i < SPIN_LIMIT + YIELD_LIMIT)
+            back_off((int)i);
+        else
+            sleep(ring, context, left < IDLE_SLICE_NS ? left : IDLE_SLICE_NS);
+    }
+}
+
 /* ---- processes (ProcessIdentity) ---- */
 
 /* Field 3 (state) and field 22 (start time) of /proc/PID/stat; 0 or -1. */
@@ -168,7 +194,7 @@ int jipc_process_alive(int32_t pid, int64_t start_time)
     return start_time == 0 || actual == 0 || actual == start_time;
 }
 
-/* ---- creation (RingBase.initialise / verify) ---- */
+/* ---- creation (RingHeader.initialise / verify) ---- */
 
 static void init_handle(struct jipc_ring *ring, unsigned char *base, uint32_t capacity, int32_t kind)
 {
@@ -177,6 +203,7 @@ static void init_handle(struct jipc_ring *ring, unsigned char *base, uint32_t ca
     ring->max_message_length = capacity / JIPC_RING_MAX_MESSAGE_DIVISOR;
     ring->kind = kind;
     ring->pid = (int32_t)getpid();
+    ring->start_time = jipc_process_start_time(ring->pid);
     ring->reserver = 0;
     ring->head_cache = 0;
     ring->stall_position = UINT64_MAX;
@@ -269,11 +296,17 @@ int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_lengt
     }
 }
 
-/* ---- producing (SpscRing.reserve, MpscRing.reserve, RingBase.commit/abort) ---- */
+/* ---- producing (SpscRing.reserve, MpscRing.reserve, RingProducer.commit/abort) ---- */
 
-static uint64_t refresh_head(struct jipc_ring *ring)
+#define MISALIGNED(position) (((position) & (JIPC_RECORD_ALIGNMENT - 1)) != 0)
+
+/* RingProducer.refreshHead: the consumer position, or -EUCLEAN in *error if it cannot be one. */
+static uint64_t refresh_head(struct jipc_ring *ring, uint64_t tail, int *error)
 {
     uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE);
+    int64_t used = (int64_t)(tail - head);
+    if (used > (int64_t)ring->capacity || used < -(int64_t)ring->capacity || MISALIGNED(head))
+        *error = -EUCLEAN;
     ring->head_cache = head;
     return head;
 }
@@ -284,14 +317,19 @@ static int fits(uint32_t required, uint32_t capacity, uint64_t tail, uint64_t he
     return (int64_t)required <= (int64_t)capacity - (int64_t)(tail - head);
 }
 
-/* RingBase.reserveAt: the caller alone may move the tail. The record's data index, or -EAGAIN. */
+/* RingProducer.reserveAt: the caller alone may move the tail. The record's data index, or -EAGAIN. */
 static int64_t reserve_at(struct jipc_ring *ring, uint64_t tail, uint32_t record_length)
 {
     const uint32_t required = aligned_length(record_length);
     const uint32_t capacity = ring->capacity, mask = capacity - 1;
     uint64_t head = ring->head_cache;
-    if (!fits(required, capacity, tail, head)) {
-        head = refresh_head(ring);
+    int error = 0;
+    if (MISALIGNED(tail))
+        return -EUCLEAN;
+    if (!fits(required, capacity, tail, head) || (int64_t)(tail - head) < -(int64_t)capacity) {
+        head = refresh_head(ring, tail, &error);
+        if (error != 0)
+            return error;
         if (!fits(required, capacity, tail, head))
             return -EAGAIN;
     }
@@ -299,7 +337,9 @@ static int64_t reserve_at(struct jipc_ring *ring, uint64_t tail, uint32_t record
     if (required > to_end) {
         /* The record goes at index 0 behind padding; room there ends at the head's index. */
         if (required > ((uint32_t)head & mask)) {
-            head = refresh_head(ring);
+            head = refresh_head(ring, tail, &error);
+            if (error != 0)
+                return error;
             if (required > ((uint32_t)head & mask))
                 return -EAGAIN;
         }
@@ -310,13 +350,14 @@ static int64_t reserve_at(struct jipc_ring *ring, uint64_t tail, uint32_t record
                               ORDER_RELEASE);
         index = 0;
     }
-    atomic_store_explicit(record_at(ring, index), header_word(-(int32_t)record_length, ring->pid), ORDER_RELEASE);
+    atomic_store_explicit(record_at(ring, index), jipc_record_claim_word(record_length, ring->pid, ring->start_time),
+                          ORDER_RELEASE);
     atomic_store_explicit(u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET), tail + padding + required,
                           ORDER_RELEASE);
     return index;
 }
 
-/* MpscRing.reserverAlive: the pid and the low 32 bits of the start time must both match. */
+/* ReservationLock.reserverAlive: the pid and the low 32 bits of the start time must both match. */
 static int reserver_alive(uint64_t word)
 {
     int32_t pid = (int32_t)(uint32_t)word;
@@ -334,7 +375,7 @@ static int reserver_alive(uint64_t word)
     return start_time == 0 || actual == 0 || (uint32_t)actual == start_time;
 }
 
-/* MpscRing.repairProducerPosition: under a lock taken over from a dead holder. */
+/* ReservationLock.repairProducerPosition: under a lock taken over from a dead holder. */
 static void repair_producer_position(struct jipc_ring *ring)
 {
     const uint32_t capacity = ring->capacity, mask = capacity - 1;
@@ -343,19 +384,19 @@ static void repair_producer_position(struct jipc_ring *ring)
     uint64_t tail = atomic_load_explicit(tail_word, ORDER_VOLATILE);
     if ((int64_t)(head - tail) > 0)
         tail = head; /* the consumer took the padding the holder wrote beyond the position */
-    while (tail - head < capacity) {
+    while (!MISALIGNED(tail) && tail - head < capacity) {
         uint32_t index = (uint32_t)tail & mask;
         uint64_t word = atomic_load_explicit(record_at(ring, index), ORDER_VOLATILE);
         int32_t length = length_of(word);
-        uint32_t size = length < 0 ? (uint32_t)0 - (uint32_t)length : (uint32_t)length;
-        if (word == 0 || size < JIPC_RECORD_HEADER_LENGTH || aligned_length(size) > capacity - index)
-            break;
+        uint32_t size = length < 0 ? jipc_record_claim_length(word) : (uint32_t)length;
+        if (word == 0 || size < JIPC_RECORD_HEADER_LENGTH || size > capacity - index)
+            break; /* free space, or garbage the next claim writes over */
         tail += aligned_length(size);
     }
     atomic_store_explicit(tail_word, tail, ORDER_RELEASE);
 }
 
-/* MpscRing.recoverReservation: 1 if the lock was taken over from a dead holder and freed. */
+/* ReservationLock.recover: 1 if the lock was taken over from a dead holder and freed. */
 static int recover_reservation(struct jipc_ring *ring)
 {
     _Atomic uint64_t *lock = u64_at(ring, JIPC_RING_RESERVATION_LOCK_OFFSET);
@@ -368,7 +409,7 @@ static int recover_reservation(struct jipc_ring *ring)
     return 1;
 }
 
-/* MpscRing.reserve: under the reservation lock, or RESERVATION_BUSY. SpscRing.reserve. */
+/* RingProducer.reserve: under the reservation lock (MPSC), or RESERVATION_BUSY. */
 static int64_t reserve(struct jipc_ring *ring, uint32_t record_length)
 {
     _Atomic uint64_t *tail_word = u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET);
@@ -397,7 +438,7 @@ static int64_t reserve(struct jipc_ring *ring, uint32_t record_length)
     return index;
 }
 
-/* SpscRing/MpscRing.publishDeadClaim: whether the tail is (now) past the dead claim at position. */
+/* RingConsumer.publishDeadClaim: whether the tail is (now) past the dead claim at position. */
 static int publish_dead_claim(struct jipc_ring *ring, uint64_t position, uint32_t aligned)
 {
     _Atomic uint64_t *tail_word = u64_at(ring, JIPC_RING_PRODUCER_POSITION_OFFSET);
@@ -415,6 +456,40 @@ static int publish_dead_claim(struct jipc_ring *ring, uint64_t position, uint32_
     return 1;
 }
 
+/* One wait for room (RingProducer.SpaceWait). */
+struct space_wait {
+    uint32_t record_length;
+    int busy;                 /* the last attempt found the reservation lock held */
+    int64_t tries;
+    uint64_t failed_head;     /* the consumer position read before the last failed attempt */
+};
+
+static int64_t space_attempt(struct jipc_ring *ring, void *context)
+{
+    struct space_wait *w = context;
+    uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE);
+    int64_t index = reserve(ring, w->record_length);
+    if (index == RESERVATION_BUSY && ++w->tries > SPIN_LIMIT && recover_reservation(ring))
+        index = reserve(ring, w->record_length);
+    if (index >= 0 || index == -EUCLEAN)
+        return index;
+    w->busy = index == RESERVATION_BUSY;
+    w->failed_head = head;
+    return WAIT_AGAIN;
+}
+
+static void space_sleep(struct jipc_ring *ring, void *context, int64_t max_ns)
+{
+    struct space_wait *w = context;
+    _Atomic int32_t *sleepers = i32_at(ring, JIPC_RING_PRODUCER_SLEEPERS_OFFSET);
+    _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_SPACE_SEQUENCE_OFFSET);
+    atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
+    uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
+    if (atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE) == w->failed_head)
+        futex_wait(sequence, seen, w->busy && max_ns > BUSY_NAP_NS ? BUSY_NAP_NS : max_ns);
+    atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
+}
+
 static int64_t reserve_within(struct jipc_ring *ring, uint32_t record_length, int64_t timeout_ns)
 {
     int64_t index = reserve(ring, record_length);
@@ -426,35 +501,9 @@ static int64_t reserve_within(struct jipc_ring *ring, uint32_t record_length, in
             index = reserve(ring, record_length);
         return index == RESERVATION_BUSY ? -EAGAIN : index;
     }
-    int64_t start = now_ns();
-    for (int i = 0; i < SPIN_LIMIT + YIELD_LIMIT; i++) {
-        back_off(i);
-        index = reserve(ring, record_length);
-        if (index >= 0)
-            return index;
-        if (timeout_ns > 0 && now_ns() - start >= timeout_ns)
-            return -ETIMEDOUT;
-    }
-    _Atomic int32_t *sleepers = i32_at(ring, JIPC_RING_PRODUCER_SLEEPERS_OFFSET);
-    _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_SPACE_SEQUENCE_OFFSET);
-    for (;;) {
-        int64_t left = timeout_ns < 0 ? IDLE_SLICE_NS : timeout_ns - (now_ns() - start);
-        if (left <= 0)
-            return -ETIMEDOUT;
-        atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
-        uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
-        index = reserve(ring, record_length);
-        if (index < 0) {
-            int64_t slice = IDLE_SLICE_NS;
-            if (index == RESERVATION_BUSY)
-                slice = recover_reservation(ring) ? 0 : BUSY_NAP_NS;
-            if (slice > 0)
-                futex_wait(sequence, seen, left < slice ? left : slice);
-        }
-        atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
-        if (index >= 0)
-            return index;
-    }
+    struct space_wait w = { .record_length = record_length };
+    int64_t r = wait_until(ring, space_attempt, space_sleep, &w, timeout_ns);
+    return r == WAIT_AGAIN ? -ETIMEDOUT : r;
 }
 
 int jipc_ring_claim(struct jipc_ring *ring, uint32_t length, struct jipc_ring_claim *claim, int64_t timeout_ns)
@@ -471,14 +520,14 @@ int jipc_ring_claim(struct jipc_ring *ring, uint32_t length, struct jipc_ring_cl
     return 0;
 }
 
-/* RingBase.commit: a sequentially consistent CAS, then the sleeper check. */
+/* RingProducer.commit: a sequentially consistent CAS, then the sleeper check. */
 static int finish(struct jipc_ring *ring, struct jipc_ring_claim *claim, int32_t type)
 {
     if (!claim->pending)
         return -EALREADY;
     claim->pending = 0;
     int32_t record_length = JIPC_RECORD_HEADER_LENGTH + (int32_t)claim->length;
-    uint64_t expected = header_word(-record_length, ring->pid);
+    uint64_t expected = jipc_record_claim_word((uint32_t)record_length, ring->pid, ring->start_time);
     if (!atomic_compare_exchange_strong_explicit(record_at(ring, claim->index), &expected,
                                                  header_word(record_length, type), ORDER_VOLATILE, ORDER_VOLATILE))
         return -EOWNERDEAD;
@@ -518,7 +567,7 @@ int jipc_ring_offer(struct jipc_ring *ring, int32_t type, const void *message, u
     return jipc_ring_commit(ring, &claim, type);
 }
 
-/* ---- consuming (RingBase.poll, release, reclaimIfDead, readWithin, unblock) ---- */
+/* ---- consuming (RingConsumer.poll, release, reclaimIfDead, read, unblock) ---- */
 
 static int pad_over(struct jipc_ring *ring, uint32_t index, uint64_t expected, uint32_t length)
 {
@@ -530,18 +579,32 @@ static int pad_over(struct jipc_ring *ring, uint32_t index, uint64_t expected, u
     return 1;
 }
 
-/* RingBase.skipIfDead: 1 if padded over, 0 if not, -EUCLEAN for a corrupt claim. */
+/* RingConsumer.claimerAlive: the pid runs, and its start time has the claim's stamp (or cannot be read). */
+static int claimer_alive(uint64_t word)
+{
+    int32_t pid = jipc_record_claim_pid(word);
+    char state;
+    int64_t actual;
+    if (pid <= 0 || (kill(pid, 0) == -1 && errno == ESRCH))
+        return 0;
+    if (read_stat(pid, &state, &actual) != 0)
+        return 1; /* hidden from us, or gone this instant: kill said it exists */
+    if (state == 'Z' || state == 'X')
+        return 0;
+    return actual == 0 || jipc_record_stamp_of(actual) == jipc_record_claim_stamp(word);
+}
+
+/* RingConsumer.skipIfDead: 1 if padded over, 0 if not, -EUCLEAN for a corrupt claim. */
 static int skip_if_dead(struct jipc_ring *ring, uint64_t head, uint32_t index, uint64_t word)
 {
-    int32_t length = length_of(word);
-    uint32_t size = (uint32_t)0 - (uint32_t)length;
-    if (length >= 0 || size < JIPC_RECORD_HEADER_LENGTH || aligned_length(size) > ring->capacity - index)
+    uint32_t size = jipc_record_claim_length(word);
+    if (length_of(word) >= 0 || size < JIPC_RECORD_HEADER_LENGTH || size > ring->capacity - index)
         return -EUCLEAN;
-    return !jipc_process_alive(type_of(word), 0) && publish_dead_claim(ring, head, aligned_length(size))
+    return !claimer_alive(word) && publish_dead_claim(ring, head, aligned_length(size))
            && pad_over(ring, index, word, size);
 }
 
-/* RingBase.reclaimIfDead: as skip_if_dead, once the claim has stalled STALL_NS. */
+/* RingConsumer.reclaimIfDead: as skip_if_dead, once the claim has stalled STALL_NS. */
 static int reclaim_if_dead(struct jipc_ring *ring, uint64_t head, uint32_t index, uint64_t word)
 {
     int64_t now = now_ns();
@@ -573,6 +636,8 @@ int jipc_ring_poll(struct jipc_ring *ring, jipc_ring_handler handler, void *cont
     if (handler == NULL || limit <= 0)
         return -EINVAL;
     uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_RELAXED);
+    if (MISALIGNED(head))
+        return -EUCLEAN;
     uint32_t head_index = (uint32_t)head & (ring->capacity - 1);
     uint32_t block_length = ring->capacity - head_index;
     uint32_t bytes_read = 0;
@@ -588,13 +653,14 @@ int jipc_ring_poll(struct jipc_ring *ring, jipc_ring_handler handler, void *cont
             corrupt = skipped < 0;
             break;
         }
-        uint32_t aligned = aligned_length((uint32_t)length);
-        if (length < JIPC_RECORD_HEADER_LENGTH || aligned > block_length - bytes_read) {
+        int32_t type = type_of(word);
+        /* Bounded before rounding up, as Java must (its ints would overflow). */
+        if (length < JIPC_RECORD_HEADER_LENGTH || (uint32_t)length > block_length - bytes_read
+            || (type < 0 && type != JIPC_RECORD_PADDING_TYPE)) {
             corrupt = 1;
             break;
         }
-        bytes_read += aligned;
-        int32_t type = type_of(word);
+        bytes_read += aligned_length((uint32_t)length);
         if (type == JIPC_RECORD_PADDING_TYPE)
             continue;
         count++;
@@ -606,48 +672,53 @@ int jipc_ring_poll(struct jipc_ring *ring, jipc_ring_handler handler, void *cont
     return corrupt ? -EUCLEAN : count;
 }
 
+/* One wait for data (RingConsumer.DataWait). */
+struct data_wait {
+    jipc_ring_handler handler;
+    void *context;
+    int limit;
+};
+
+static int64_t data_attempt(struct jipc_ring *ring, void *context)
+{
+    struct data_wait *w = context;
+    int n = jipc_ring_poll(ring, w->handler, w->context, w->limit);
+    return n != 0 ? n : WAIT_AGAIN;
+}
+
+static void data_sleep(struct jipc_ring *ring, void *context, int64_t max_ns)
+{
+    (void)context;
+    _Atomic int32_t *sleepers = i32_at(ring, JIPC_RING_CONSUMER_SLEEPERS_OFFSET);
+    _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_DATA_SEQUENCE_OFFSET);
+    atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
+    uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
+    uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_RELAXED);
+    int32_t length =
+        length_of(atomic_load_explicit(record_at(ring, (uint32_t)head & (ring->capacity - 1)), ORDER_VOLATILE));
+    /* A claimed head may belong to a dead producer: look again soon. */
+    if (length <= 0)
+        futex_wait(sequence, seen, length < 0 && max_ns > STALL_NS ? STALL_NS : max_ns);
+    atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
+}
+
 int jipc_ring_read(struct jipc_ring *ring, jipc_ring_handler handler, void *context, int limit,
                    int64_t timeout_ns)
 {
     int n = jipc_ring_poll(ring, handler, context, limit);
     if (n != 0 || timeout_ns == 0)
         return n;
-    int64_t start = now_ns();
-    for (int i = 0; i < SPIN_LIMIT + YIELD_LIMIT; i++) {
-        back_off(i);
-        n = jipc_ring_poll(ring, handler, context, limit);
-        if (n != 0)
-            return n;
-        if (timeout_ns > 0 && now_ns() - start >= timeout_ns)
-            return 0;
-    }
-    _Atomic int32_t *sleepers = i32_at(ring, JIPC_RING_CONSUMER_SLEEPERS_OFFSET);
-    _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_DATA_SEQUENCE_OFFSET);
-    for (;;) {
-        int64_t left = timeout_ns < 0 ? IDLE_SLICE_NS : timeout_ns - (now_ns() - start);
-        if (left <= 0)
-            return 0;
-        atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
-        uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
-        uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_RELAXED);
-        int32_t length =
-            length_of(atomic_load_explicit(record_at(ring, (uint32_t)head & (ring->capacity - 1)), ORDER_VOLATILE));
-        if (length <= 0) {
-            /* A claimed head may belong to a dead producer: look again soon. */
-            int64_t slice = length < 0 ? STALL_NS : IDLE_SLICE_NS;
-            futex_wait(sequence, seen, left < slice ? left : slice);
-        }
-        atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
-        n = jipc_ring_poll(ring, handler, context, limit);
-        if (n != 0)
-            return n;
-    }
+    struct data_wait w = { handler, context, limit };
+    int64_t r = wait_until(ring, data_attempt, data_sleep, &w, timeout_ns);
+    return r == WAIT_AGAIN ? 0 : (int)r;
 }
 
 int jipc_ring_unblock(struct jipc_ring *ring)
 {
     int recovered = recover_reservation(ring);
     uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE);
+    if (MISALIGNED(head))
+        return -EUCLEAN;
     uint32_t head_index = (uint32_t)head & (ring->capacity - 1);
     uint64_t word = atomic_load_explicit(record_at(ring, head_index), ORDER_VOLATILE);
     if (length_of(word) >= 0)

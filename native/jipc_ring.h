@@ -26,7 +26,7 @@
 #define JIPC_RING_CACHE_LINE_LENGTH 64
 #define JIPC_RING_REGION_LENGTH (2 * JIPC_RING_CACHE_LINE_LENGTH)
 #define JIPC_RING_MAGIC 0x474E49524350494AULL /* "JIPCRING", little-endian */
-#define JIPC_RING_LAYOUT_VERSION 2
+#define JIPC_RING_LAYOUT_VERSION 3
 #define JIPC_RING_KIND_SPSC 1
 #define JIPC_RING_KIND_MPSC 2
 #define JIPC_RING_STATE_UNINITIALISED 0
@@ -58,14 +58,50 @@
 #define JIPC_RING_HEADER_LENGTH (6 * JIPC_RING_REGION_LENGTH)
 
 /* ---- one record (RecordDescriptor) ----
- * The 8-byte header is one atomic 64-bit word: length in the low half (header included;
- * negative while claimed), type in the high half (the claimer's pid while claimed).
- * 0 = not written; the consumer zeroes what it consumes. Records are 8-byte aligned. */
+ * The 8-byte header is one atomic 64-bit word: length in the low half (header included),
+ * type in the high half. While claimed, the low half is negative and the word is a claim
+ * word (jipc_record_claim_word): record length, claimer pid and a 13-bit stamp of the
+ * claimer's start time. 0 = not written; the consumer zeroes what it consumes. Records
+ * are 8-byte aligned. */
 #define JIPC_RECORD_HEADER_LENGTH 8
 #define JIPC_RECORD_ALIGNMENT 8
 #define JIPC_RECORD_LENGTH_OFFSET 0
 #define JIPC_RECORD_TYPE_OFFSET 4
 #define JIPC_RECORD_PADDING_TYPE (-1)
+#define JIPC_RECORD_CLAIM_STAMP_BITS 13
+#define JIPC_RECORD_CLAIM_PID_BITS 22
+#define JIPC_RECORD_CLAIM_LENGTH_BITS 28
+
+/* RecordDescriptor.stampOf / claimWord / claimLength / claimPid / claimStamp */
+static inline uint32_t jipc_record_stamp_of(int64_t start_time)
+{
+    return (uint32_t)start_time & ((1u << JIPC_RECORD_CLAIM_STAMP_BITS) - 1);
+}
+
+static inline uint64_t jipc_record_claim_word(uint32_t record_length, int32_t pid, int64_t start_time)
+{
+    uint32_t stamp = jipc_record_stamp_of(start_time);
+    uint64_t low = 0x80000000u | (stamp & 7u) << JIPC_RECORD_CLAIM_LENGTH_BITS
+                   | (record_length & ((1u << JIPC_RECORD_CLAIM_LENGTH_BITS) - 1));
+    uint64_t high = ((uint32_t)pid & ((1u << JIPC_RECORD_CLAIM_PID_BITS) - 1))
+                    | (uint64_t)(stamp >> 3) << JIPC_RECORD_CLAIM_PID_BITS;
+    return high << 32 | low;
+}
+
+static inline uint32_t jipc_record_claim_length(uint64_t word)
+{
+    return (uint32_t)word & ((1u << JIPC_RECORD_CLAIM_LENGTH_BITS) - 1);
+}
+
+static inline int32_t jipc_record_claim_pid(uint64_t word)
+{
+    return (int32_t)((uint32_t)(word >> 32) & ((1u << JIPC_RECORD_CLAIM_PID_BITS) - 1));
+}
+
+static inline uint32_t jipc_record_claim_stamp(uint64_t word)
+{
+    return ((uint32_t)word >> JIPC_RECORD_CLAIM_LENGTH_BITS & 7u) | (uint32_t)(word >> (32 + JIPC_RECORD_CLAIM_PID_BITS)) << 3;
+}
 
 _Static_assert(JIPC_RING_HEADER_LENGTH % JIPC_RING_REGION_LENGTH == 0, "header is whole regions");
 _Static_assert(JIPC_RING_CREATOR_START_TIME_OFFSET + 8 <= JIPC_RING_REGION_LENGTH, "region 0 overflows");
@@ -82,7 +118,8 @@ struct jipc_ring {
     uint32_t capacity;
     uint32_t max_message_length;      /* capacity / 8 */
     int32_t kind;
-    int32_t pid;                      /* this process, the claimer identity */
+    int32_t pid;                      /* this process, the claimer identity... */
+    int64_t start_time;               /* ...with its start time (/proc/PID/stat field 22) */
     uint64_t reserver;                /* this process in the reservation lock (MPSC) */
     uint64_t head_cache;              /* producers' lower bound of the consumer position;
                                          MPSC: touched only under the reservation lock */
@@ -118,7 +155,8 @@ int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_lengt
                      int64_t timeout_ns);
 
 /* Reserves room for length bytes. 0; -EAGAIN (full, or MPSC: the reservation lock held by a
- * live process past a spin; timeout 0), -ETIMEDOUT, -EMSGSIZE. */
+ * live process past a spin; timeout 0), -ETIMEDOUT, -EMSGSIZE, -EUCLEAN (positions that cannot
+ * be: misaligned or further apart than the capacity; RingCorruptedException in Java). */
 int jipc_ring_claim(struct jipc_ring *ring, uint32_t length, struct jipc_ring_claim *claim, int64_t timeout_ns);
 
 /* Publishes a claim as a message of type (>= 0). 0; -EALREADY (not pending); -EOWNERDEAD
@@ -128,7 +166,7 @@ int jipc_ring_commit(struct jipc_ring *ring, struct jipc_ring_claim *claim, int3
 /* Turns a claim into padding. 0, -EALREADY, -EOWNERDEAD. */
 int jipc_ring_abort(struct jipc_ring *ring, struct jipc_ring_claim *claim);
 
-/* Copies a message in and commits it. 0, -EAGAIN, -ETIMEDOUT, -EMSGSIZE, -EINVAL. */
+/* Copies a message in and commits it. 0, -EAGAIN, -ETIMEDOUT, -EMSGSIZE, -EINVAL, -EUCLEAN. */
 int jipc_ring_offer(struct jipc_ring *ring, int32_t type, const void *message, uint32_t length,
                     int64_t timeout_ns);
 

@@ -1,6 +1,7 @@
 /*
- * The C surface jipc binds: the libc calls and constants of shared memory,
- * message queues, semaphores, pipes, readiness, processes and futexes, plus
+ * The C surface jipc binds: the libc calls and constants of shared memory
+ * (memfd and seals too), message queues, semaphores, pipes, readiness (poll,
+ * epoll, eventfd), Unix sockets, processes, futexes and membarrier, plus
  * jipc's own helper (native/jipc.h). jextract reads this file; which of its
  * declarations are bound is decided by ../jextract.args.
  */
@@ -15,9 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include "../../native/jipc.h"

@@ -31,6 +31,9 @@
  *   ring_peer source <shm> <offset> <count> <size> [spsc|mpsc]
  *   ring_peer sink <shm> <offset> <count>
  *       one-way throughput over an SPSC ring; the sink prints messages per second
+ *   ring_peer poll <shm> <offset> <spsc|mpsc>
+ *       one jipc_ring_poll and one jipc_ring_offer of 8 bytes (timeout 0); prints
+ *       "poll=R offer=R" with each result as a number or an errno name (the corruption tests)
  *
  * produce and consume print "ok count=N checksum=X" (X: the sum over messages of FNV-1a
  * over type, length and bytes, order-independent across producers) and exit 0, or print
@@ -194,6 +197,9 @@ static int layout(void)
     PRINT(JIPC_RECORD_LENGTH_OFFSET);
     PRINT(JIPC_RECORD_TYPE_OFFSET);
     PRINT(JIPC_RECORD_PADDING_TYPE);
+    PRINT(JIPC_RECORD_CLAIM_STAMP_BITS);
+    PRINT(JIPC_RECORD_CLAIM_PID_BITS);
+    PRINT(JIPC_RECORD_CLAIM_LENGTH_BITS);
     return 0;
 }
 
@@ -359,7 +365,7 @@ static void reserve_by_hand(struct jipc_ring *ring, const char *stage, uint32_t 
                 }
                 if (strcmp(stage, "header") == 0)
                     atomic_store(ring_u64(ring, JIPC_RING_HEADER_LENGTH + index),
-                                 record_word(-(int32_t)record, ring->pid));
+                                 jipc_record_claim_word(record, ring->pid, ring->start_time));
                 return;
             }
             atomic_store(lock, 0);
@@ -520,6 +526,29 @@ static int sink(int argc, char **argv)
     return 0;
 }
 
+static const char *result_name(int r, char *buf, size_t size)
+{
+    if (r == -EUCLEAN)
+        return "EUCLEAN";
+    if (r == -EAGAIN)
+        return "EAGAIN";
+    snprintf(buf, size, "%d", r);
+    return buf;
+}
+
+static int poll_once(int argc, char **argv)
+{
+    struct jipc_ring ring;
+    (void)argc;
+    open_ring(&ring, argv[2], strtoull(argv[3], NULL, 10), parse_kind(argv[4]), 0, argv, 0);
+    char a[16], b[16];
+    uint8_t message[8] = { 0 };
+    int polled = jipc_ring_poll(&ring, ignore, NULL, 100);
+    int offered = jipc_ring_offer(&ring, 1, message, sizeof message, 0);
+    printf("poll=%s offer=%s\n", result_name(polled, a, sizeof a), result_name(offered, b, sizeof b));
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     static const struct {
@@ -529,7 +558,7 @@ int main(int argc, char **argv)
     } commands[] = {
         { "produce", 9, produce }, { "consume", 9, consume }, { "pong", 7, pong },
         { "ping", 8, ping },       { "source", 6, source },   { "sink", 5, sink },
-        { "create", 6, create },   { "hold", 7, hold },
+        { "create", 6, create },   { "hold", 7, hold },       { "poll", 5, poll_once },
     };
     if (argc == 2 && strcmp(argv[1], "layout") == 0)
         return layout();

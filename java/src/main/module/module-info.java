@@ -4,7 +4,7 @@
  * code that calls the generated bindings.
  */
 module io.jipc {
-    requires io.jipc.bindings;
+    requires jdk.net;
 
     exports io.jipc;
     exports io.jipc.shm;

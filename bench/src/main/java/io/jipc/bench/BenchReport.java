@@ -233,7 +233,8 @@ final class BenchReport {
                 default -> null;
             };
             String over = floor == null ? "—"
-                    : format("%+.1f (over %s)", r.number("median_ms") - startup(floor, "median_ms"), floor);
+                    : format("%+.1f (over %s)", r.number("median_ms") - startup(floor, "median_ms"),
+                    floor.equals(Startup.JAVA_VERSION) ? "java -version" : "the empty main");
             t.row(what, what.equals(Startup.JAVA_VERSION) ? "the floor: a JVM that runs no class" : "",
                     format("%d", (long) r.number("runs")), format("%.1f", r.number("min_ms")),
                     format("%.1f", r.number("median_ms")), format("%.1f", r.number("max_ms")), over);
@@ -246,7 +247,8 @@ final class BenchReport {
         double[] probes = trust.allProbes();
         StringBuilder b = new StringBuilder();
         if (probes.length == 0) {
-            b.append("- Cache-line probe: not taken (fewer than two CPUs).\n");
+            b.append("- Cache-line probe: no figure (fewer than two CPUs, or the machine too busy to run two spinning "
+                    + "threads for a second).\n");
         } else {
             b.append(format("- Cache-line probe (two threads on two CPUs, one 64-byte line, round trip): %.0f ns "
                     + "fastest, %.0f ns median, %.0f ns slowest over the side-runs' starts and ends.%n",

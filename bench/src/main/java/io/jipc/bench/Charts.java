@@ -179,9 +179,12 @@ final class Charts {
         return report.tailShown(x.impl(), x.transport(), size) ? PERCENTILES.length : 3;
     }
 
-    /** {@return the horizontal offset of series {@code i} of {@code n}, within ±{@code half}} */
+    /**
+     * {@return the horizontal offset of series {@code i} of {@code n}, within ±{@code half} / 2: apart
+     * enough that error bars do not hide each other, near enough that each point stays at its percentile}
+     */
     private static int spread(int i, int n, int half) {
-        return n < 2 ? 0 : (int) Math.round((i - (n - 1) / 2.0) * Math.min(6, 2.0 * half / n));
+        return n < 2 ? 0 : (int) Math.round((i - (n - 1) / 2.0) * Math.min(4, (double) half / n));
     }
 
     private static BufferedImage throughput(BenchReport report, List<Series> series) {

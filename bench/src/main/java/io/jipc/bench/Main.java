@@ -43,7 +43,8 @@ import java.util.stream.Stream;
                 "  bench/run jmh [JMH options]  the one-JVM microbenchmarks (java -jar bench/target/benchmarks.jar)"})
 public final class Main implements Callable<Integer> {
     @Option(names = "--transports", split = ",", paramLabel = "LIST",
-            description = "comma-separated; default all: ${COMPLETION-CANDIDATES}", completionCandidates = Names.class)
+            description = "comma-separated; \"channels\" is every chan- row with the transport it is built on; "
+                    + "default all: ${COMPLETION-CANDIDATES}", completionCandidates = Names.class)
     List<String> transports;
 
     @Option(names = "--impl", split = ",", paramLabel = "LIST", defaultValue = "java,c",
@@ -79,7 +80,7 @@ public final class Main implements Callable<Integer> {
     String pin;
 
     @Option(names = "--quick", description = "0.25 s per step, 0.15 s warm-up (0.5 s for a JVM's first rtt and tput step), "
-            + "5 start-up runs: ~2 min")
+            + "5 start-up runs: a few minutes")
     boolean quick;
 
     @Option(names = "--micro", description = "also run the one-JVM microbenchmarks (JMH, ~2 min) and cmicro")
@@ -144,7 +145,7 @@ public final class Main implements Callable<Integer> {
     }
 
     Settings settings() {
-        List<String> chosen = transports == null ? Transports.all() : transports;
+        List<String> chosen = transports == null ? Transports.all() : Transports.expand(transports);
         for (String t : chosen) {
             if (!Transports.all().contains(t)) {
                 throw new IllegalArgumentException("unknown transport " + t + "; there are " + Transports.all());
@@ -166,6 +167,12 @@ public final class Main implements Callable<Integer> {
         Affinity.choose(pin);
         if (jvmArgs != null && !jvmArgs.isBlank()) {
             System.setProperty(Jvm.EXTRA_PROPERTY, jvmArgs);
+            // The report describes what the benchmark JVMs were told (Aeron's idle strategy, say).
+            for (String a : jvmArgs.trim().split("\\s+")) {
+                if (a.startsWith("-D") && a.contains("=")) {
+                    System.setProperty(a.substring(2, a.indexOf('=')), a.substring(a.indexOf('=') + 1));
+                }
+            }
         }
         int runs = startupRuns != null ? startupRuns : quick ? 5 : 15;
         if (runs < 0) {

@@ -112,7 +112,7 @@ final class Micro {
             }
         }
         return calls + "\nJava: JMH average time, one fork, 5 x 1 s after 3 x 1 s, ± its 99.9% error; "
-                + "C: cmicro, 10,000,000 calls, median of 3. No Posix cell for getpid (Posix.getpid() is cached) "
+                + "C: cmicro, 10,000,000 calls, median of 3. No Posix cell for getpid (Procs.getpid() is cached) "
                 + "or labs (not a system call); no binding cell for fcntl (jextract's variadic invoker boxes its "
                 + "arguments).\n\n" + locks + "\n" + rings
                 + "\nRingCost (JMH) and cmicro: an SPSC ring of 64 KiB, one thread produces then consumes, so "

@@ -20,11 +20,13 @@ import java.util.Arrays;
 final class Probe {
     /** Two probes further apart than this ratio saw different machine states. */
     static final double STATE_RATIO = 1.5;
-    private static final int WARM_UP = 2_000;
-    private static final int BATCH = 200;
-    private static final int BATCHES = 50;
+    private static final int WARM_UP = 1_000;
+    private static final int BATCH = 100;
+    private static final int BATCHES = 30;
+    /** Fewer batches than this in the time limit: no figure. */
+    private static final int LEAST_BATCHES = 5;
     /** A probe never takes longer than this, even on a machine too busy to schedule it. */
-    private static final long LIMIT_NANOS = 300_000_000L;
+    private static final long LIMIT_NANOS = 1_000_000_000L;
     private static final VarHandle WORD = ValueLayout.JAVA_LONG.varHandle();
     private static final long PING = 0;
     private static final long PONG = 8;
@@ -34,7 +36,8 @@ final class Probe {
 
     /**
      * {@return the median round trip in nanoseconds (median over batches of {@value #BATCH}),
-     * NaN if there are not two CPUs or the probe ran out of time}
+     * NaN if there are not two CPUs or the machine was too busy to finish {@value #LEAST_BATCHES}
+     * batches in a second}
      */
     static double roundTripNanos(int cpuA, int cpuB) {
         if (cpuA < 0 || cpuB < 0 || cpuA == cpuB) {
@@ -78,6 +81,8 @@ final class Probe {
     private static double ping(MemorySegment line, long deadline) {
         long i = 0;
         double[] batches = new double[BATCHES];
+        int done = 0;
+        batch:
         for (int b = -1; b < BATCHES; b++) {
             int n = b < 0 ? WARM_UP : BATCH;
             long t0 = System.nanoTime();
@@ -88,15 +93,19 @@ final class Probe {
                 while ((long) WORD.getAcquire(line, PONG) != i) {
                     Thread.onSpinWait();
                     if ((++spins & 0xffff) == 0 && System.nanoTime() - deadline > 0) {
-                        return Double.NaN;
+                        break batch;
                     }
                 }
             }
             if (b >= 0) {
-                batches[b] = (System.nanoTime() - t0) / (double) n;
+                batches[done++] = (System.nanoTime() - t0) / (double) n;
             }
         }
-        Arrays.sort(batches);
-        return batches[BATCHES / 2];
+        if (done < LEAST_BATCHES) {
+            return Double.NaN;
+        }
+        double[] got = Arrays.copyOf(batches, done);
+        Arrays.sort(got);
+        return got[done / 2];
     }
 }

@@ -58,9 +58,11 @@ final class ReportFile {
                   single-threaded process. With `same`, busy-spinning transports hand over only when the
                   scheduler preempts the spinner: expect milliseconds, that is the point of the mode.
                 - **Ratios** are cost ratios (> 1 means slower than the reference): latency / reference
-                  latency, reference msgs/s / msgs/s. `Java/C` compares the same transport; `÷Agrona`
-                  compares with Java's Agrona rings at the same size; `Java÷C-ref` compares a jipc ring
-                  with the C slot ring of bench's own design named in brackets (`shm-spin`, `futex`).
+                  latency, reference msgs/s / msgs/s. `Java/C` compares the same transport; `÷Agrona` and
+                  `÷Aeron` compare with those Java peers at the same size; `Java÷raw` compares a channel
+                  row (`chan-…`, through `MessageChannel`) with the transport it is built on; `Java÷C-ref`
+                  compares a jipc ring with the C slot ring of bench's own design named in brackets
+                  (`shm-spin`, `futex`).
                 - **Noise, and how the report shows it.** The machine's other load is not controlled.
                   Before and after each side-run the harness times a bare cache-line ping-pong between
                   two CPUs (two threads, plain JDK memory and VarHandles, no jipc): a virtual machine

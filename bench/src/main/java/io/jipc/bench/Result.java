@@ -27,8 +27,9 @@ public final class Result {
         this.fields = fields;
     }
 
+    /** Puts a field; a NaN or infinite number (which JSON cannot hold) becomes null, read back as NaN. */
     public Result put(String name, Object value) {
-        fields.put(name, value);
+        fields.put(name, value instanceof Double d && !Double.isFinite(d) ? null : value);
         return this;
     }
 

@@ -74,9 +74,9 @@ final class Targets {
                 new Side("C futex", "c", "futex"), 1.10));
         int idleSize = r.settings().plan().sizes().getFirst();
         double idle = r.waitingThreadCpuPercent("java", sleep, idleSize);
-        t.add(new Target(sleeper + "idle: waiting thread's CPU < 1% of a core", format(
-                "Java %.2f%% (whole JVM %.2f%%), C %.2f%%", idle, r.peerCpuPercent("java", sleep, "idle", idleSize),
-                r.waitingThreadCpuPercent("c", sleep, idleSize)), idle, Double.NaN, 1.0, true, load(r)));
+        t.add(new Target(sleeper + "idle: waiting thread's CPU < 1% of a core", "Java " + number(idle)
+                + "% (whole JVM " + number(r.peerCpuPercent("java", sleep, "idle", idleSize)) + "%), C "
+                + number(r.waitingThreadCpuPercent("c", sleep, idleSize)) + "%", idle, Double.NaN, 1.0, true, load(r)));
         for (String[] ch : new String[][] {{"chan-shm", "1.15"}, {"chan-mq", "1.10"}, {"chan-pipe", "1.10"},
                 {"chan-unix", "1.10"}, {"chan-tcp", "1.10"}}) {
             String raw = Transports.builtOn(ch[0]);
@@ -89,11 +89,11 @@ final class Targets {
         }
         double overStart = r.startup(Startup.FIRST_CREATE, "median_ms") - r.startup(Startup.EMPTY_MAIN, "median_ms");
         t.add(new Target("start-up: first SharedMemory.create + close ≤ 50 ms over the JVM's own start",
-                format("%.0f ms − %.0f ms (medians; inside the JVM %.1f ms)", r.startup(Startup.FIRST_CREATE,
-                        "median_ms"), r.startup(Startup.EMPTY_MAIN, "median_ms"),
-                        r.startup(Startup.FIRST_CREATE_INSIDE, "median_ms")), overStart, Double.NaN, 50, true, load(r)));
+                number(r.startup(Startup.FIRST_CREATE, "median_ms")) + " ms − " + number(r.startup(Startup.EMPTY_MAIN,
+                        "median_ms")) + " ms (medians; inside the JVM " + number(r.startup(Startup.FIRST_CREATE_INSIDE,
+                        "median_ms")) + " ms)", overStart, Double.NaN, 50, true, load(r)));
         double ls = r.startup(Startup.JIPC_LS, "median_ms");
-        t.add(new Target("start-up: ./jipc ls ≤ 400 ms", format("%.0f ms (median)", ls), ls, Double.NaN, 400, true,
+        t.add(new Target("start-up: ./jipc ls ≤ 400 ms", number(ls) + " ms (median)", ls, Double.NaN, 400, true,
                 load(r)));
         return t;
     }

@@ -101,6 +101,27 @@ public final class Transports {
         return t == null ? null : t.builtOn();
     }
 
+    /** The group name on the command line for every channel row with the transport it is built on. */
+    public static final String CHANNELS = "channels";
+
+    /** {@return {@code names} with {@link #CHANNELS} replaced by its rows, in report order} */
+    public static List<String> expand(List<String> names) {
+        List<String> out = new ArrayList<>();
+        for (String n : names) {
+            if (n.equals(CHANNELS)) {
+                for (Transport t : JAVA_TRANSPORTS) {
+                    if (t.builtOn() != null) {
+                        out.add(t.builtOn());
+                        out.add(t.name());
+                    }
+                }
+            } else {
+                out.add(n);
+            }
+        }
+        return out.stream().distinct().toList();
+    }
+
     /** {@return all transport names, Java's and C's: Java's order, each C-only one after its C predecessor} */
     public static List<String> all() {
         List<String> names = new ArrayList<>(JAVA.keySet());

@@ -59,6 +59,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int EINTR() {
         return EINTR;
     }
+    private static final int E2BIG = (int)7L;
+    /**
+     * {@snippet lang=c :
+     * #define E2BIG 7
+     * }
+     */
+    public static int E2BIG() {
+        return E2BIG;
+    }
     private static final int EBADF = (int)9L;
     /**
      * {@snippet lang=c :
@@ -85,6 +94,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
      */
     public static int EAGAIN() {
         return EAGAIN;
+    }
+    private static final int ENOMEM = (int)12L;
+    /**
+     * {@snippet lang=c :
+     * #define ENOMEM 12
+     * }
+     */
+    public static int ENOMEM() {
+        return ENOMEM;
     }
     private static final int EACCES = (int)13L;
     /**
@@ -122,6 +140,42 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int EINVAL() {
         return EINVAL;
     }
+    private static final int ENFILE = (int)23L;
+    /**
+     * {@snippet lang=c :
+     * #define ENFILE 23
+     * }
+     */
+    public static int ENFILE() {
+        return ENFILE;
+    }
+    private static final int EMFILE = (int)24L;
+    /**
+     * {@snippet lang=c :
+     * #define EMFILE 24
+     * }
+     */
+    public static int EMFILE() {
+        return EMFILE;
+    }
+    private static final int EFBIG = (int)27L;
+    /**
+     * {@snippet lang=c :
+     * #define EFBIG 27
+     * }
+     */
+    public static int EFBIG() {
+        return EFBIG;
+    }
+    private static final int ENOSPC = (int)28L;
+    /**
+     * {@snippet lang=c :
+     * #define ENOSPC 28
+     * }
+     */
+    public static int ENOSPC() {
+        return ENOSPC;
+    }
     private static final int EPIPE = (int)32L;
     /**
      * {@snippet lang=c :
@@ -130,6 +184,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
      */
     public static int EPIPE() {
         return EPIPE;
+    }
+    private static final int ENAMETOOLONG = (int)36L;
+    /**
+     * {@snippet lang=c :
+     * #define ENAMETOOLONG 36
+     * }
+     */
+    public static int ENAMETOOLONG() {
+        return ENAMETOOLONG;
     }
     private static final int ENOSYS = (int)38L;
     /**
@@ -140,6 +203,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int ENOSYS() {
         return ENOSYS;
     }
+    private static final int EOVERFLOW = (int)75L;
+    /**
+     * {@snippet lang=c :
+     * #define EOVERFLOW 75
+     * }
+     */
+    public static int EOVERFLOW() {
+        return EOVERFLOW;
+    }
     private static final int EMSGSIZE = (int)90L;
     /**
      * {@snippet lang=c :
@@ -149,6 +221,24 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int EMSGSIZE() {
         return EMSGSIZE;
     }
+    private static final int ECONNRESET = (int)104L;
+    /**
+     * {@snippet lang=c :
+     * #define ECONNRESET 104
+     * }
+     */
+    public static int ECONNRESET() {
+        return ECONNRESET;
+    }
+    private static final int ENOTCONN = (int)107L;
+    /**
+     * {@snippet lang=c :
+     * #define ENOTCONN 107
+     * }
+     */
+    public static int ENOTCONN() {
+        return ENOTCONN;
+    }
     private static final int ETIMEDOUT = (int)110L;
     /**
      * {@snippet lang=c :
@@ -157,6 +247,24 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
      */
     public static int ETIMEDOUT() {
         return ETIMEDOUT;
+    }
+    private static final int ECONNREFUSED = (int)111L;
+    /**
+     * {@snippet lang=c :
+     * #define ECONNREFUSED 111
+     * }
+     */
+    public static int ECONNREFUSED() {
+        return ECONNREFUSED;
+    }
+    private static final int EUCLEAN = (int)117L;
+    /**
+     * {@snippet lang=c :
+     * #define EUCLEAN 117
+     * }
+     */
+    public static int EUCLEAN() {
+        return EUCLEAN;
     }
     private static final int O_ACCMODE = (int)3L;
     /**
@@ -275,6 +383,24 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int F_GETPIPE_SZ() {
         return F_GETPIPE_SZ;
     }
+    private static final int F_ADD_SEALS = (int)1033L;
+    /**
+     * {@snippet lang=c :
+     * #define F_ADD_SEALS 1033
+     * }
+     */
+    public static int F_ADD_SEALS() {
+        return F_ADD_SEALS;
+    }
+    private static final int F_GET_SEALS = (int)1034L;
+    /**
+     * {@snippet lang=c :
+     * #define F_GET_SEALS 1034
+     * }
+     */
+    public static int F_GET_SEALS() {
+        return F_GET_SEALS;
+    }
     private static final int FD_CLOEXEC = (int)1L;
     /**
      * {@snippet lang=c :
@@ -283,6 +409,42 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
      */
     public static int FD_CLOEXEC() {
         return FD_CLOEXEC;
+    }
+    private static final int F_SEAL_SEAL = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define F_SEAL_SEAL 1
+     * }
+     */
+    public static int F_SEAL_SEAL() {
+        return F_SEAL_SEAL;
+    }
+    private static final int F_SEAL_SHRINK = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define F_SEAL_SHRINK 2
+     * }
+     */
+    public static int F_SEAL_SHRINK() {
+        return F_SEAL_SHRINK;
+    }
+    private static final int F_SEAL_GROW = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * #define F_SEAL_GROW 4
+     * }
+     */
+    public static int F_SEAL_GROW() {
+        return F_SEAL_GROW;
+    }
+    private static final int F_SEAL_WRITE = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * #define F_SEAL_WRITE 8
+     * }
+     */
+    public static int F_SEAL_WRITE() {
+        return F_SEAL_WRITE;
     }
     private static final int PIPE_BUF = (int)4096L;
     /**
@@ -365,15 +527,6 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int SIGKILL() {
         return SIGKILL;
     }
-    private static final int SIGCHLD = (int)17L;
-    /**
-     * {@snippet lang=c :
-     * #define SIGCHLD 17
-     * }
-     */
-    public static int SIGCHLD() {
-        return SIGCHLD;
-    }
     private static final int CLOCK_REALTIME = (int)0L;
     /**
      * {@snippet lang=c :
@@ -410,14 +563,32 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int FUTEX_WAKE() {
         return FUTEX_WAKE;
     }
-    private static final int FUTEX_PRIVATE_FLAG = (int)128L;
+    private static final int EPOLL_CTL_ADD = (int)1L;
     /**
      * {@snippet lang=c :
-     * #define FUTEX_PRIVATE_FLAG 128
+     * #define EPOLL_CTL_ADD 1
      * }
      */
-    public static int FUTEX_PRIVATE_FLAG() {
-        return FUTEX_PRIVATE_FLAG;
+    public static int EPOLL_CTL_ADD() {
+        return EPOLL_CTL_ADD;
+    }
+    private static final int EPOLL_CTL_DEL = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define EPOLL_CTL_DEL 2
+     * }
+     */
+    public static int EPOLL_CTL_DEL() {
+        return EPOLL_CTL_DEL;
+    }
+    private static final int EPOLL_CTL_MOD = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * #define EPOLL_CTL_MOD 3
+     * }
+     */
+    public static int EPOLL_CTL_MOD() {
+        return EPOLL_CTL_MOD;
     }
     private static final int PROT_READ = (int)1L;
     /**
@@ -446,6 +617,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int MAP_SHARED() {
         return MAP_SHARED;
     }
+    private static final int SOL_SOCKET = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define SOL_SOCKET 1
+     * }
+     */
+    public static int SOL_SOCKET() {
+        return SOL_SOCKET;
+    }
     private static final int WNOHANG = (int)1L;
     /**
      * {@snippet lang=c :
@@ -463,15 +643,6 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
      */
     public static int JIPC_ABI_VERSION() {
         return JIPC_ABI_VERSION;
-    }
-    private static final int JIPC_STAGE_NONE = (int)0L;
-    /**
-     * {@snippet lang=c :
-     * #define JIPC_STAGE_NONE 0
-     * }
-     */
-    public static int JIPC_STAGE_NONE() {
-        return JIPC_STAGE_NONE;
     }
     private static final int JIPC_STAGE_PREPARE = (int)1L;
     /**
@@ -840,68 +1011,6 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
         }
     }
 
-    private static class mq_setattr {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jipc_bindings_h.C_INT,
-            jipc_bindings_h.C_INT,
-            jipc_bindings_h.C_POINTER,
-            jipc_bindings_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("mq_setattr").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "mq_setattr"));
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * extern int mq_setattr(mqd_t __mqdes, const struct mq_attr *restrict __mqstat, struct mq_attr *restrict __omqstat)
-     * }
-     */
-    public static FunctionDescriptor mq_setattr$descriptor() {
-        return mq_setattr.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * extern int mq_setattr(mqd_t __mqdes, const struct mq_attr *restrict __mqstat, struct mq_attr *restrict __omqstat)
-     * }
-     */
-    public static MethodHandle mq_setattr$handle() {
-        return mq_setattr.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * extern int mq_setattr(mqd_t __mqdes, const struct mq_attr *restrict __mqstat, struct mq_attr *restrict __omqstat)
-     * }
-     */
-    public static MemorySegment mq_setattr$address() {
-        return mq_setattr.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * extern int mq_setattr(mqd_t __mqdes, const struct mq_attr *restrict __mqstat, struct mq_attr *restrict __omqstat)
-     * }
-     */
-    public static int mq_setattr(int __mqdes, MemorySegment __mqstat, MemorySegment __omqstat) {
-        var mh$ = mq_setattr.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("mq_setattr", __mqdes, __mqstat, __omqstat);
-            }
-            return (int)mh$.invokeExact(__mqdes, __mqstat, __omqstat);
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
     private static class mq_unlink {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             jipc_bindings_h.C_INT,
@@ -955,132 +1064,6 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
                 traceDowncall("mq_unlink", __name);
             }
             return (int)mh$.invokeExact(__name);
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class mq_receive {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jipc_bindings_h.C_LONG,
-            jipc_bindings_h.C_INT,
-            jipc_bindings_h.C_POINTER,
-            jipc_bindings_h.C_LONG,
-            jipc_bindings_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("mq_receive").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "mq_receive"));
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * extern ssize_t mq_receive(mqd_t __mqdes, char *__msg_ptr, size_t __msg_len, unsigned int *__msg_prio)
-     * }
-     */
-    public static FunctionDescriptor mq_receive$descriptor() {
-        return mq_receive.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * extern ssize_t mq_receive(mqd_t __mqdes, char *__msg_ptr, size_t __msg_len, unsigned int *__msg_prio)
-     * }
-     */
-    public static MethodHandle mq_receive$handle() {
-        return mq_receive.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * extern ssize_t mq_receive(mqd_t __mqdes, char *__msg_ptr, size_t __msg_len, unsigned int *__msg_prio)
-     * }
-     */
-    public static MemorySegment mq_receive$address() {
-        return mq_receive.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * extern ssize_t mq_receive(mqd_t __mqdes, char *__msg_ptr, size_t __msg_len, unsigned int *__msg_prio)
-     * }
-     */
-    public static long mq_receive(int __mqdes, MemorySegment __msg_ptr, long __msg_len, MemorySegment __msg_prio) {
-        var mh$ = mq_receive.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("mq_receive", __mqdes, __msg_ptr, __msg_len, __msg_prio);
-            }
-            return (long)mh$.invokeExact(__mqdes, __msg_ptr, __msg_len, __msg_prio);
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class mq_send {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jipc_bindings_h.C_INT,
-            jipc_bindings_h.C_INT,
-            jipc_bindings_h.C_POINTER,
-            jipc_bindings_h.C_LONG,
-            jipc_bindings_h.C_INT
-        );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("mq_send").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "mq_send"));
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * extern int mq_send(mqd_t __mqdes, const char *__msg_ptr, size_t __msg_len, unsigned int __msg_prio)
-     * }
-     */
-    public static FunctionDescriptor mq_send$descriptor() {
-        return mq_send.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * extern int mq_send(mqd_t __mqdes, const char *__msg_ptr, size_t __msg_len, unsigned int __msg_prio)
-     * }
-     */
-    public static MethodHandle mq_send$handle() {
-        return mq_send.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * extern int mq_send(mqd_t __mqdes, const char *__msg_ptr, size_t __msg_len, unsigned int __msg_prio)
-     * }
-     */
-    public static MemorySegment mq_send$address() {
-        return mq_send.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * extern int mq_send(mqd_t __mqdes, const char *__msg_ptr, size_t __msg_len, unsigned int __msg_prio)
-     * }
-     */
-    public static int mq_send(int __mqdes, MemorySegment __msg_ptr, long __msg_len, int __msg_prio) {
-        var mh$ = mq_send.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("mq_send", __mqdes, __msg_ptr, __msg_len, __msg_prio);
-            }
-            return (int)mh$.invokeExact(__mqdes, __msg_ptr, __msg_len, __msg_prio);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -1524,67 +1507,6 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
                 traceDowncall("sem_wait", __sem);
             }
             return (int)mh$.invokeExact(__sem);
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class sem_timedwait {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jipc_bindings_h.C_INT,
-            jipc_bindings_h.C_POINTER,
-            jipc_bindings_h.C_POINTER
-        );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("sem_timedwait").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "sem_timedwait"));
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * extern int sem_timedwait(sem_t *restrict __sem, const struct timespec *restrict __abstime)
-     * }
-     */
-    public static FunctionDescriptor sem_timedwait$descriptor() {
-        return sem_timedwait.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * extern int sem_timedwait(sem_t *restrict __sem, const struct timespec *restrict __abstime)
-     * }
-     */
-    public static MethodHandle sem_timedwait$handle() {
-        return sem_timedwait.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * extern int sem_timedwait(sem_t *restrict __sem, const struct timespec *restrict __abstime)
-     * }
-     */
-    public static MemorySegment sem_timedwait$address() {
-        return sem_timedwait.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * extern int sem_timedwait(sem_t *restrict __sem, const struct timespec *restrict __abstime)
-     * }
-     */
-    public static int sem_timedwait(MemorySegment __sem, MemorySegment __abstime) {
-        var mh$ = sem_timedwait.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("sem_timedwait", __sem, __abstime);
-            }
-            return (int)mh$.invokeExact(__sem, __abstime);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -2149,15 +2071,6 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static int _SC_MQ_PRIO_MAX() {
         return _SC_MQ_PRIO_MAX;
     }
-    private static final int _SC_PAGESIZE = (int)30L;
-    /**
-     * {@snippet lang=c :
-     * enum <anonymous>._SC_PAGESIZE = 30
-     * }
-     */
-    public static int _SC_PAGESIZE() {
-        return _SC_PAGESIZE;
-    }
 
     private static class sysconf {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -2268,64 +2181,6 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
         try {
             if (TRACE_DOWNCALLS) {
                 traceDowncall("getpid");
-            }
-            return (int)mh$.invokeExact();
-        } catch (Error | RuntimeException ex) {
-           throw ex;
-        } catch (Throwable ex$) {
-           throw new AssertionError("should not reach here", ex$);
-        }
-    }
-
-    private static class getuid {
-        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
-            jipc_bindings_h.C_INT    );
-
-        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("getuid").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "getuid"));
-
-        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
-    }
-
-    /**
-     * Function descriptor for:
-     * {@snippet lang=c :
-     * extern __uid_t getuid()
-     * }
-     */
-    public static FunctionDescriptor getuid$descriptor() {
-        return getuid.DESC;
-    }
-
-    /**
-     * Downcall method handle for:
-     * {@snippet lang=c :
-     * extern __uid_t getuid()
-     * }
-     */
-    public static MethodHandle getuid$handle() {
-        return getuid.HANDLE;
-    }
-
-    /**
-     * Address for:
-     * {@snippet lang=c :
-     * extern __uid_t getuid()
-     * }
-     */
-    public static MemorySegment getuid$address() {
-        return getuid.ADDR;
-    }
-
-    /**
-     * {@snippet lang=c :
-     * extern __uid_t getuid()
-     * }
-     */
-    public static int getuid() {
-        var mh$ = getuid.HANDLE;
-        try {
-            if (TRACE_DOWNCALLS) {
-                traceDowncall("getuid");
             }
             return (int)mh$.invokeExact();
         } catch (Error | RuntimeException ex) {
@@ -2706,6 +2561,413 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+    private static final int MEMBARRIER_CMD_QUERY = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum membarrier_cmd.MEMBARRIER_CMD_QUERY = 0
+     * }
+     */
+    public static int MEMBARRIER_CMD_QUERY() {
+        return MEMBARRIER_CMD_QUERY;
+    }
+    private static final int MEMBARRIER_CMD_GLOBAL_EXPEDITED = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum membarrier_cmd.MEMBARRIER_CMD_GLOBAL_EXPEDITED = 2
+     * }
+     */
+    public static int MEMBARRIER_CMD_GLOBAL_EXPEDITED() {
+        return MEMBARRIER_CMD_GLOBAL_EXPEDITED;
+    }
+    private static final int MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum membarrier_cmd.MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED = 4
+     * }
+     */
+    public static int MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED() {
+        return MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED;
+    }
+    private static final int EPOLL_CLOEXEC = (int)524288L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.EPOLL_CLOEXEC = 524288
+     * }
+     */
+    public static int EPOLL_CLOEXEC() {
+        return EPOLL_CLOEXEC;
+    }
+    private static final int EPOLLIN = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum EPOLL_EVENTS.EPOLLIN = 1
+     * }
+     */
+    public static int EPOLLIN() {
+        return EPOLLIN;
+    }
+    private static final int EPOLLOUT = (int)4L;
+    /**
+     * {@snippet lang=c :
+     * enum EPOLL_EVENTS.EPOLLOUT = 4
+     * }
+     */
+    public static int EPOLLOUT() {
+        return EPOLLOUT;
+    }
+    private static final int EPOLLERR = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * enum EPOLL_EVENTS.EPOLLERR = 8
+     * }
+     */
+    public static int EPOLLERR() {
+        return EPOLLERR;
+    }
+    private static final int EPOLLHUP = (int)16L;
+    /**
+     * {@snippet lang=c :
+     * enum EPOLL_EVENTS.EPOLLHUP = 16
+     * }
+     */
+    public static int EPOLLHUP() {
+        return EPOLLHUP;
+    }
+    private static final int EPOLLONESHOT = (int)1073741824L;
+    /**
+     * {@snippet lang=c :
+     * enum EPOLL_EVENTS.EPOLLONESHOT = 1073741824
+     * }
+     */
+    public static int EPOLLONESHOT() {
+        return EPOLLONESHOT;
+    }
+
+    private static class epoll_create1 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("epoll_create1").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "epoll_create1"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int epoll_create1(int __flags)
+     * }
+     */
+    public static FunctionDescriptor epoll_create1$descriptor() {
+        return epoll_create1.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int epoll_create1(int __flags)
+     * }
+     */
+    public static MethodHandle epoll_create1$handle() {
+        return epoll_create1.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int epoll_create1(int __flags)
+     * }
+     */
+    public static MemorySegment epoll_create1$address() {
+        return epoll_create1.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int epoll_create1(int __flags)
+     * }
+     */
+    public static int epoll_create1(int __flags) {
+        var mh$ = epoll_create1.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("epoll_create1", __flags);
+            }
+            return (int)mh$.invokeExact(__flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class epoll_ctl {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("epoll_ctl").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "epoll_ctl"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int epoll_ctl(int __epfd, int __op, int __fd, struct epoll_event *__event)
+     * }
+     */
+    public static FunctionDescriptor epoll_ctl$descriptor() {
+        return epoll_ctl.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int epoll_ctl(int __epfd, int __op, int __fd, struct epoll_event *__event)
+     * }
+     */
+    public static MethodHandle epoll_ctl$handle() {
+        return epoll_ctl.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int epoll_ctl(int __epfd, int __op, int __fd, struct epoll_event *__event)
+     * }
+     */
+    public static MemorySegment epoll_ctl$address() {
+        return epoll_ctl.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int epoll_ctl(int __epfd, int __op, int __fd, struct epoll_event *__event)
+     * }
+     */
+    public static int epoll_ctl(int __epfd, int __op, int __fd, MemorySegment __event) {
+        var mh$ = epoll_ctl.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("epoll_ctl", __epfd, __op, __fd, __event);
+            }
+            return (int)mh$.invokeExact(__epfd, __op, __fd, __event);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class epoll_wait {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_POINTER,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("epoll_wait").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "epoll_wait"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int epoll_wait(int __epfd, struct epoll_event *__events, int __maxevents, int __timeout)
+     * }
+     */
+    public static FunctionDescriptor epoll_wait$descriptor() {
+        return epoll_wait.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int epoll_wait(int __epfd, struct epoll_event *__events, int __maxevents, int __timeout)
+     * }
+     */
+    public static MethodHandle epoll_wait$handle() {
+        return epoll_wait.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int epoll_wait(int __epfd, struct epoll_event *__events, int __maxevents, int __timeout)
+     * }
+     */
+    public static MemorySegment epoll_wait$address() {
+        return epoll_wait.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int epoll_wait(int __epfd, struct epoll_event *__events, int __maxevents, int __timeout)
+     * }
+     */
+    public static int epoll_wait(int __epfd, MemorySegment __events, int __maxevents, int __timeout) {
+        var mh$ = epoll_wait.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("epoll_wait", __epfd, __events, __maxevents, __timeout);
+            }
+            return (int)mh$.invokeExact(__epfd, __events, __maxevents, __timeout);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+    private static final int EFD_CLOEXEC = (int)524288L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.EFD_CLOEXEC = 524288
+     * }
+     */
+    public static int EFD_CLOEXEC() {
+        return EFD_CLOEXEC;
+    }
+    private static final int EFD_NONBLOCK = (int)2048L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.EFD_NONBLOCK = 2048
+     * }
+     */
+    public static int EFD_NONBLOCK() {
+        return EFD_NONBLOCK;
+    }
+
+    private static class eventfd {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("eventfd").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "eventfd"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int eventfd(unsigned int __count, int __flags)
+     * }
+     */
+    public static FunctionDescriptor eventfd$descriptor() {
+        return eventfd.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int eventfd(unsigned int __count, int __flags)
+     * }
+     */
+    public static MethodHandle eventfd$handle() {
+        return eventfd.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int eventfd(unsigned int __count, int __flags)
+     * }
+     */
+    public static MemorySegment eventfd$address() {
+        return eventfd.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int eventfd(unsigned int __count, int __flags)
+     * }
+     */
+    public static int eventfd(int __count, int __flags) {
+        var mh$ = eventfd.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("eventfd", __count, __flags);
+            }
+            return (int)mh$.invokeExact(__count, __flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class memfd_create {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_POINTER,
+            jipc_bindings_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("memfd_create").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "memfd_create"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * int memfd_create(const char *__name, unsigned int __flags)
+     * }
+     */
+    public static FunctionDescriptor memfd_create$descriptor() {
+        return memfd_create.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * int memfd_create(const char *__name, unsigned int __flags)
+     * }
+     */
+    public static MethodHandle memfd_create$handle() {
+        return memfd_create.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * int memfd_create(const char *__name, unsigned int __flags)
+     * }
+     */
+    public static MemorySegment memfd_create$address() {
+        return memfd_create.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * int memfd_create(const char *__name, unsigned int __flags)
+     * }
+     */
+    public static int memfd_create(MemorySegment __name, int __flags) {
+        var mh$ = memfd_create.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("memfd_create", __name, __flags);
+            }
+            return (int)mh$.invokeExact(__name, __flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
 
     private static class mmap {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
@@ -2948,6 +3210,379 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
                 traceDowncall("shm_unlink", __name);
             }
             return (int)mh$.invokeExact(__name);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+    private static final int SOCK_STREAM = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum __socket_type.SOCK_STREAM = 1
+     * }
+     */
+    public static int SOCK_STREAM() {
+        return SOCK_STREAM;
+    }
+    private static final int SOCK_SEQPACKET = (int)5L;
+    /**
+     * {@snippet lang=c :
+     * enum __socket_type.SOCK_SEQPACKET = 5
+     * }
+     */
+    public static int SOCK_SEQPACKET() {
+        return SOCK_SEQPACKET;
+    }
+    private static final int SOCK_CLOEXEC = (int)524288L;
+    /**
+     * {@snippet lang=c :
+     * enum __socket_type.SOCK_CLOEXEC = 524288
+     * }
+     */
+    public static int SOCK_CLOEXEC() {
+        return SOCK_CLOEXEC;
+    }
+    private static final int MSG_CTRUNC = (int)8L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.MSG_CTRUNC = 8
+     * }
+     */
+    public static int MSG_CTRUNC() {
+        return MSG_CTRUNC;
+    }
+    private static final int MSG_NOSIGNAL = (int)16384L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.MSG_NOSIGNAL = 16384
+     * }
+     */
+    public static int MSG_NOSIGNAL() {
+        return MSG_NOSIGNAL;
+    }
+    private static final int MSG_CMSG_CLOEXEC = (int)1073741824L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.MSG_CMSG_CLOEXEC = 1073741824
+     * }
+     */
+    public static int MSG_CMSG_CLOEXEC() {
+        return MSG_CMSG_CLOEXEC;
+    }
+    private static final int SCM_RIGHTS = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum <anonymous>.SCM_RIGHTS = 1
+     * }
+     */
+    public static int SCM_RIGHTS() {
+        return SCM_RIGHTS;
+    }
+
+    private static class socket {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("socket").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "socket"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int socket(int __domain, int __type, int __protocol)
+     * }
+     */
+    public static FunctionDescriptor socket$descriptor() {
+        return socket.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int socket(int __domain, int __type, int __protocol)
+     * }
+     */
+    public static MethodHandle socket$handle() {
+        return socket.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int socket(int __domain, int __type, int __protocol)
+     * }
+     */
+    public static MemorySegment socket$address() {
+        return socket.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int socket(int __domain, int __type, int __protocol)
+     * }
+     */
+    public static int socket(int __domain, int __type, int __protocol) {
+        var mh$ = socket.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("socket", __domain, __type, __protocol);
+            }
+            return (int)mh$.invokeExact(__domain, __type, __protocol);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class socketpair {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("socketpair").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "socketpair"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int socketpair(int __domain, int __type, int __protocol, int __fds[2])
+     * }
+     */
+    public static FunctionDescriptor socketpair$descriptor() {
+        return socketpair.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int socketpair(int __domain, int __type, int __protocol, int __fds[2])
+     * }
+     */
+    public static MethodHandle socketpair$handle() {
+        return socketpair.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int socketpair(int __domain, int __type, int __protocol, int __fds[2])
+     * }
+     */
+    public static MemorySegment socketpair$address() {
+        return socketpair.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int socketpair(int __domain, int __type, int __protocol, int __fds[2])
+     * }
+     */
+    public static int socketpair(int __domain, int __type, int __protocol, MemorySegment __fds) {
+        var mh$ = socketpair.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("socketpair", __domain, __type, __protocol, __fds);
+            }
+            return (int)mh$.invokeExact(__domain, __type, __protocol, __fds);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class sendmsg {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jipc_bindings_h.C_LONG,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_POINTER,
+            jipc_bindings_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("sendmsg").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "sendmsg"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern ssize_t sendmsg(int __fd, const struct msghdr *__message, int __flags)
+     * }
+     */
+    public static FunctionDescriptor sendmsg$descriptor() {
+        return sendmsg.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern ssize_t sendmsg(int __fd, const struct msghdr *__message, int __flags)
+     * }
+     */
+    public static MethodHandle sendmsg$handle() {
+        return sendmsg.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern ssize_t sendmsg(int __fd, const struct msghdr *__message, int __flags)
+     * }
+     */
+    public static MemorySegment sendmsg$address() {
+        return sendmsg.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern ssize_t sendmsg(int __fd, const struct msghdr *__message, int __flags)
+     * }
+     */
+    public static long sendmsg(int __fd, MemorySegment __message, int __flags) {
+        var mh$ = sendmsg.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("sendmsg", __fd, __message, __flags);
+            }
+            return (long)mh$.invokeExact(__fd, __message, __flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class recvmsg {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jipc_bindings_h.C_LONG,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_POINTER,
+            jipc_bindings_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("recvmsg").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "recvmsg"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern ssize_t recvmsg(int __fd, struct msghdr *__message, int __flags)
+     * }
+     */
+    public static FunctionDescriptor recvmsg$descriptor() {
+        return recvmsg.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern ssize_t recvmsg(int __fd, struct msghdr *__message, int __flags)
+     * }
+     */
+    public static MethodHandle recvmsg$handle() {
+        return recvmsg.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern ssize_t recvmsg(int __fd, struct msghdr *__message, int __flags)
+     * }
+     */
+    public static MemorySegment recvmsg$address() {
+        return recvmsg.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern ssize_t recvmsg(int __fd, struct msghdr *__message, int __flags)
+     * }
+     */
+    public static long recvmsg(int __fd, MemorySegment __message, int __flags) {
+        var mh$ = recvmsg.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("recvmsg", __fd, __message, __flags);
+            }
+            return (long)mh$.invokeExact(__fd, __message, __flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class listen {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("listen").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "listen"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern int listen(int __fd, int __n)
+     * }
+     */
+    public static FunctionDescriptor listen$descriptor() {
+        return listen.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern int listen(int __fd, int __n)
+     * }
+     */
+    public static MethodHandle listen$handle() {
+        return listen.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern int listen(int __fd, int __n)
+     * }
+     */
+    public static MemorySegment listen$address() {
+        return listen.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern int listen(int __fd, int __n)
+     * }
+     */
+    public static int listen(int __fd, int __n) {
+        var mh$ = listen.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("listen", __fd, __n);
+            }
+            return (int)mh$.invokeExact(__fd, __n);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {
@@ -3257,14 +3892,14 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
-    private static final int EWOULDBLOCK = (int)11L;
+    private static final int ENOTSUP = (int)95L;
     /**
      * {@snippet lang=c :
-     * #define EWOULDBLOCK 11
+     * #define ENOTSUP 95
      * }
      */
-    public static int EWOULDBLOCK() {
-        return EWOULDBLOCK;
+    public static int ENOTSUP() {
+        return ENOTSUP;
     }
     private static final int O_CLOEXEC = (int)524288L;
     /**
@@ -3302,6 +3937,24 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static MemorySegment SEM_FAILED() {
         return SEM_FAILED;
     }
+    private static final int MFD_CLOEXEC = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define MFD_CLOEXEC 1
+     * }
+     */
+    public static int MFD_CLOEXEC() {
+        return MFD_CLOEXEC;
+    }
+    private static final int MFD_ALLOW_SEALING = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * #define MFD_ALLOW_SEALING 2
+     * }
+     */
+    public static int MFD_ALLOW_SEALING() {
+        return MFD_ALLOW_SEALING;
+    }
     private static final MemorySegment MAP_FAILED = MemorySegment.ofAddress(-1L);
     /**
      * {@snippet lang=c :
@@ -3311,6 +3964,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
     public static MemorySegment MAP_FAILED() {
         return MAP_FAILED;
     }
+    private static final int AF_UNIX = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * #define AF_UNIX 1
+     * }
+     */
+    public static int AF_UNIX() {
+        return AF_UNIX;
+    }
     private static final int SYS_futex = (int)202L;
     /**
      * {@snippet lang=c :
@@ -3319,6 +3981,15 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
      */
     public static int SYS_futex() {
         return SYS_futex;
+    }
+    private static final int SYS_membarrier = (int)324L;
+    /**
+     * {@snippet lang=c :
+     * #define SYS_membarrier 324
+     * }
+     */
+    public static int SYS_membarrier() {
+        return SYS_membarrier;
     }
     private static final int SYS_pidfd_open = (int)434L;
     /**

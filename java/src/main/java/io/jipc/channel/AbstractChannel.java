@@ -1,12 +1,11 @@
 package io.jipc.channel;
 
-import io.jipc.posix.Posix;
+import io.jipc.internal.Lifetime;
+import io.jipc.posix.Clocks;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
@@ -51,41 +50,56 @@ abstract sealed class AbstractChannel implements MessageChannel
     static final long SLICE_NANOS = 50_000_000L;
     static final Duration SLICE = Duration.ofNanos(SLICE_NANOS);
 
-    private static final int CLOSED = Integer.MIN_VALUE;
     /** The channel whose handler this thread is running (the innermost one), so it cannot receive from it. */
     private static final ThreadLocal<AbstractChannel> HANDLING = new ThreadLocal<>();
-    private static final VarHandle STATE;
-
-    static {
-        try {
-            STATE = MethodHandles.lookup().findVarHandle(AbstractChannel.class, "state", int.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     final URI address;
     /** The address as messages name it. */
     final String name;
     final int maxMessageSize;
-    /** Threads inside an operation, plus {@link #CLOSED} once closed. */
-    private volatile int state;
+    /**
+     * Threads inside an operation, and the close: jipc's one {@link Lifetime}. A transport's
+     * waits pass it to {@code io.jipc.internal.Wait} so that a close (and, with
+     * {@code Interrupts.CLOSE}, an interrupt) ends them.
+     */
+    final Lifetime lifetime;
 
     AbstractChannel(URI address, int maxMessageSize) {
         this.address = address;
         this.name = address.toString();
         this.maxMessageSize = maxMessageSize;
+        this.lifetime = new Lifetime(name, this::wakeUp, this::release);
     }
 
     // ---- the primitives a transport implements ----
 
     abstract boolean send0(MemorySegment message, long timeoutNanos) throws IOException;
 
-    /** {@return the length, or {@link #NOTHING}} */
-    abstract int receive0(MemorySegment into, long timeoutNanos) throws IOException;
+    /** {@return the length, or {@link #NOTHING}} Fills {@code from} in, if not null, when a message came. */
+    abstract int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException;
 
-    /** {@return whether a message was handed to the handler} */
-    abstract boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException;
+    /** {@return whether a message was handed to the handler} Fills {@code from} in, if not null, before the call. */
+    abstract boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException;
+
+    /**
+     * Sends to {@code sender}, a handle this channel gave a {@link Peer}; for a channel of one
+     * peer the handle is the channel itself, and this is {@link #send0}.
+     */
+    boolean reply0(Object sender, MemorySegment message, long timeoutNanos) throws IOException {
+        return send0(message, timeoutNanos);
+    }
+
+    /** {@return how messages name the sender behind a handle of {@link #reply0}} */
+    String peerName(Object sender) {
+        return name;
+    }
+
+    /** Fills {@code from} in, if not null, with this channel's one peer (or nobody, if it cannot send). */
+    final void fill(Peer from) {
+        if (from != null) {
+            from.set(this, canSend() ? this : null, maxMessageSize);
+        }
+    }
 
     /** Frees everything; called once, after close, when no thread is inside. Must not throw. */
     abstract void release();
@@ -108,7 +122,7 @@ abstract sealed class AbstractChannel implements MessageChannel
 
     @Override
     public final boolean isOpen() {
-        return (state & CLOSED) == 0;
+        return lifetime.isOpen();
     }
 
     @Override
@@ -158,50 +172,67 @@ abstract sealed class AbstractChannel implements MessageChannel
 
     @Override
     public final int receive(MemorySegment into) throws IOException {
-        return receiveInto(into, FOREVER);
+        return receiveInto(into, null, FOREVER);
     }
 
     @Override
     public final int tryReceive(MemorySegment into) throws IOException {
-        return receiveInto(into, 0);
+        return receiveInto(into, null, 0);
     }
 
     @Override
     public final int receive(MemorySegment into, Duration timeout) throws IOException {
-        return receiveInto(into, nanos(timeout));
+        return receiveInto(into, null, nanos(timeout));
     }
 
     @Override
     public final void receive(MessageHandler handler) throws IOException {
-        receiveHandler(handler, FOREVER);
+        receiveHandler(handler, null, FOREVER);
     }
 
     @Override
     public final boolean tryReceive(MessageHandler handler) throws IOException {
-        return receiveHandler(handler, 0);
+        return receiveHandler(handler, null, 0);
     }
 
     @Override
     public final boolean receive(MessageHandler handler, Duration timeout) throws IOException {
-        return receiveHandler(handler, nanos(timeout));
+        return receiveHandler(handler, null, nanos(timeout));
+    }
+
+    @Override
+    public final int receive(MemorySegment into, Peer from) throws IOException {
+        return receiveInto(into, Objects.requireNonNull(from, "from"), FOREVER);
+    }
+
+    @Override
+    public final int tryReceive(MemorySegment into, Peer from) throws IOException {
+        return receiveInto(into, Objects.requireNonNull(from, "from"), 0);
+    }
+
+    @Override
+    public final int receive(MemorySegment into, Peer from, Duration timeout) throws IOException {
+        return receiveInto(into, Objects.requireNonNull(from, "from"), nanos(timeout));
+    }
+
+    @Override
+    public final void receive(MessageHandler handler, Peer from) throws IOException {
+        receiveHandler(handler, Objects.requireNonNull(from, "from"), FOREVER);
+    }
+
+    @Override
+    public final boolean tryReceive(MessageHandler handler, Peer from) throws IOException {
+        return receiveHandler(handler, Objects.requireNonNull(from, "from"), 0);
+    }
+
+    @Override
+    public final boolean receive(MessageHandler handler, Peer from, Duration timeout) throws IOException {
+        return receiveHandler(handler, Objects.requireNonNull(from, "from"), nanos(timeout));
     }
 
     @Override
     public final void close() {
-        while (true) {
-            int s = state;
-            if ((s & CLOSED) != 0) {
-                return;
-            }
-            if (STATE.compareAndSet(this, s, s | CLOSED)) {
-                if (s == 0) {
-                    release();
-                } else {
-                    wakeUp();
-                }
-                return;
-            }
-        }
+        lifetime.close();
     }
 
     @Override
@@ -218,6 +249,16 @@ abstract sealed class AbstractChannel implements MessageChannel
             message.position(message.limit());
         }
         return sent;
+    }
+
+    /** A {@link Peer}'s send: the peer checked the handle and the size; here the use count. */
+    final boolean reply(Object sender, MemorySegment message, long timeoutNanos) throws IOException {
+        enter();
+        try {
+            return reply0(sender, message, timeoutNanos);
+        } finally {
+            exit();
+        }
     }
 
     private boolean sendSegment(MemorySegment message, long timeoutNanos) throws IOException {
@@ -238,7 +279,7 @@ abstract sealed class AbstractChannel implements MessageChannel
         }
     }
 
-    private int receiveInto(MemorySegment into, long timeoutNanos) throws IOException {
+    private int receiveInto(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
         Objects.requireNonNull(into, "into");
         checkCanReceive();
         if (into.isReadOnly()) {
@@ -250,18 +291,18 @@ abstract sealed class AbstractChannel implements MessageChannel
         }
         enter();
         try {
-            return receive0(into, timeoutNanos);
+            return receive0(into, from, timeoutNanos);
         } finally {
             exit();
         }
     }
 
-    private boolean receiveHandler(MessageHandler handler, long timeoutNanos) throws IOException {
+    private boolean receiveHandler(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
         Objects.requireNonNull(handler, "handler");
         checkCanReceive();
         enter();
         try {
-            return receive0(handler, timeoutNanos);
+            return receive0(handler, from, timeoutNanos);
         } finally {
             exit();
         }
@@ -283,29 +324,18 @@ abstract sealed class AbstractChannel implements MessageChannel
     }
 
     private void enter() {
-        while (true) {
-            int s = state;
-            if ((s & CLOSED) != 0) {
-                throw new IllegalStateException(name + " is closed");
-            }
-            if (STATE.compareAndSet(this, s, s + 1)) {
-                return;
-            }
-        }
+        lifetime.enter();
     }
 
     private void exit() {
-        int s = (int) STATE.getAndAdd(this, -1) - 1;
-        if (s == CLOSED) {
-            release();
-        }
+        lifetime.exit();
     }
 
     // ---- helpers for the primitives ----
 
     /** {@return whether {@link #close()} has been called; a waiting primitive then gives up} */
     final boolean isClosing() {
-        return (state & CLOSED) != 0;
+        return lifetime.isClosing();
     }
 
     /** Throws the exception a primitive ends with when a close cut its wait short. */
@@ -377,6 +407,11 @@ abstract sealed class AbstractChannel implements MessageChannel
      * a view kept afterwards, or handed to another thread, fails when touched instead of
      * showing bytes of a later message.
      */
+    final void deliver(MessageHandler handler, MemorySegment memory, long offset, long length) throws IOException {
+        deliver(handler, memory.asSlice(offset, length));
+    }
+
+    /** As {@link #deliver(MessageHandler, MemorySegment, long, long)}, with the message as one segment. */
     final void deliver(MessageHandler handler, MemorySegment message) throws IOException {
         AbstractChannel outer = HANDLING.get();
         HANDLING.set(this);
@@ -388,6 +423,6 @@ abstract sealed class AbstractChannel implements MessageChannel
     }
 
     static long nanos(Duration timeout) {
-        return Posix.toNanos(Objects.requireNonNull(timeout, "timeout"));
+        return Clocks.toNanos(Objects.requireNonNull(timeout, "timeout"));
     }
 }

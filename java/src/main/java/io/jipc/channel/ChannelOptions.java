@@ -1,5 +1,6 @@
 package io.jipc.channel;
 
+import io.jipc.IpcException;
 import io.jipc.channel.spi.TransportOptions;
 
 import java.time.Duration;
@@ -8,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * How to make a channel: immutable; each {@code with}-style method returns a changed copy.
@@ -32,22 +34,48 @@ public final class ChannelOptions {
     /** The largest message size any transport is asked for: a frame's length field is a signed int. */
     public static final int MAX_MESSAGE_SIZE_LIMIT = Integer.MAX_VALUE - FrameDescriptor.HEADER_LENGTH;
 
-    private static final ChannelOptions DEFAULTS = new ChannelOptions(0, 0, Duration.ofSeconds(10), 0600, Map.of());
+    /** Used when {@link #maxConnections(int)} is not set. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 64;
+    /** Used when {@link #helloTimeout(Duration)} is not set. */
+    public static final Duration DEFAULT_HELLO_TIMEOUT = Duration.ofSeconds(5);
+    /** The least secret {@link #secret(byte[])} accepts, in bytes. */
+    public static final int MIN_SECRET_LENGTH = 16;
 
-    private final int maxMessageSize;
-    private final int capacity;
-    private final Duration connectTimeout;
-    private final int permissions;
+    private static final ChannelOptions DEFAULTS = new ChannelOptions();
+
+    private int maxMessageSize;
+    private int capacity;
+    private Duration connectTimeout = Duration.ofSeconds(10);
+    private int permissions = 0600;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private Duration helloTimeout = DEFAULT_HELLO_TIMEOUT;
+    private long maxUnfinishedBytes;
+    private byte[] secret;
+    private boolean insecure;
+    private boolean allowOtherUsers;
+    private Consumer<IpcException> onPeerDropped;
     /** Settings of transports outside the core, one per class. */
-    private final Map<Class<? extends TransportOptions>, TransportOptions> transports;
+    private Map<Class<? extends TransportOptions>, TransportOptions> transports = Map.of();
 
-    private ChannelOptions(int maxMessageSize, int capacity, Duration connectTimeout, int permissions,
-                           Map<Class<? extends TransportOptions>, TransportOptions> transports) {
-        this.maxMessageSize = maxMessageSize;
-        this.capacity = capacity;
-        this.connectTimeout = connectTimeout;
-        this.permissions = permissions;
-        this.transports = transports;
+    private ChannelOptions() {
+    }
+
+    /** {@return a copy to change: options are immutable once handed out} */
+    private ChannelOptions copy() {
+        ChannelOptions c = new ChannelOptions();
+        c.maxMessageSize = maxMessageSize;
+        c.capacity = capacity;
+        c.connectTimeout = connectTimeout;
+        c.permissions = permissions;
+        c.maxConnections = maxConnections;
+        c.helloTimeout = helloTimeout;
+        c.maxUnfinishedBytes = maxUnfinishedBytes;
+        c.secret = secret;
+        c.insecure = insecure;
+        c.allowOtherUsers = allowOtherUsers;
+        c.onPeerDropped = onPeerDropped;
+        c.transports = transports;
+        return c;
     }
 
     /** {@return the defaults: sizes chosen by the transport, a 10 s connect timeout, permissions 0600} */
@@ -58,7 +86,11 @@ public final class ChannelOptions {
     /**
      * The longest message in bytes. Binding: the channel's maximum (unset: 64 KiB, or a message
      * queue's {@code /proc/sys/fs/mqueue/msgsize_max} if that is lower; a shared-memory ring's
-     * is at most 128 MiB - 8). Connecting: the least maximum accepted.
+     * is at most 128 MiB - 8). Connecting to {@code shm:} or {@code mq:}: the least maximum
+     * accepted; the channel's own is adopted. Connecting to a stream ({@code unix:},
+     * {@code tcp:}, {@code pipe:}): also the most this end takes (unset: 64 KiB), since a peer's
+     * announcement is not to be believed; the channel carries the lesser of the two sides'
+     * maximums, and the bound end must carry at least this much.
      *
      * @throws IllegalArgumentException unless 1 ≤ {@code bytes} ≤ {@link #MAX_MESSAGE_SIZE_LIMIT}
      */
@@ -67,7 +99,9 @@ public final class ChannelOptions {
             throw new IllegalArgumentException("maxMessageSize must be 1.." + MAX_MESSAGE_SIZE_LIMIT + " bytes, not "
                     + bytes);
         }
-        return new ChannelOptions(bytes, capacity, connectTimeout, permissions, transports);
+        ChannelOptions c = copy();
+        c.maxMessageSize = bytes;
+        return c;
     }
 
     /**
@@ -84,7 +118,9 @@ public final class ChannelOptions {
         if (messages <= 0) {
             throw new IllegalArgumentException("capacity must be positive, not " + messages);
         }
-        return new ChannelOptions(maxMessageSize, messages, connectTimeout, permissions, transports);
+        ChannelOptions c = copy();
+        c.capacity = messages;
+        return c;
     }
 
     /**
@@ -99,7 +135,9 @@ public final class ChannelOptions {
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("connectTimeout must be positive, not " + timeout);
         }
-        return new ChannelOptions(maxMessageSize, capacity, timeout, permissions, transports);
+        ChannelOptions c = copy();
+        c.connectTimeout = timeout;
+        return c;
     }
 
     /**
@@ -113,7 +151,117 @@ public final class ChannelOptions {
         if ((mode & ~0777) != 0) {
             throw new IllegalArgumentException("permissions " + Integer.toOctalString(mode) + " have bits beyond 0777");
         }
-        return new ChannelOptions(maxMessageSize, capacity, connectTimeout, mode, transports);
+        ChannelOptions c = copy();
+        c.permissions = mode;
+        return c;
+    }
+
+    /**
+     * Binding {@code unix:} or {@code tcp:}: how many peers may be connected at once, those
+     * still saying hello included (default {@value #DEFAULT_MAX_CONNECTIONS}). One more is
+     * closed as soon as it is accepted, and {@linkplain #onPeerDropped counted as dropped}.
+     *
+     * @throws IllegalArgumentException if {@code connections} is not positive
+     */
+    public ChannelOptions maxConnections(int connections) {
+        if (connections <= 0) {
+            throw new IllegalArgumentException("maxConnections must be positive, not " + connections);
+        }
+        ChannelOptions c = copy();
+        c.maxConnections = connections;
+        return c;
+    }
+
+    /**
+     * Binding {@code unix:} or {@code tcp:}: how long a new peer has to complete its hello
+     * (and, with a {@linkplain #secret secret}, prove it knows the secret) before it is dropped
+     * (default 5 s). Until then nothing it sends is buffered beyond the hello.
+     *
+     * @throws IllegalArgumentException if {@code timeout} is negative or zero
+     */
+    public ChannelOptions helloTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero()) {
+            throw new IllegalArgumentException("helloTimeout must be positive, not " + timeout);
+        }
+        ChannelOptions c = copy();
+        c.helloTimeout = timeout;
+        return c;
+    }
+
+    /**
+     * Binding {@code unix:} or {@code tcp:}: the most memory, in bytes, that the bound end
+     * holds for messages its peers have begun and not finished, all peers together (unset:
+     * four maximum-size frames, at least 16 MiB). A peer whose next bytes would need more is
+     * dropped. Buffers grow with the bytes that arrive, never with what a header announces.
+     *
+     * @throws IllegalArgumentException if {@code bytes} is not positive
+     */
+    public ChannelOptions maxUnfinishedBytes(long bytes) {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("maxUnfinishedBytes must be positive, not " + bytes);
+        }
+        ChannelOptions c = copy();
+        c.maxUnfinishedBytes = bytes;
+        return c;
+    }
+
+    /**
+     * {@code tcp:}: the shared secret both ends must know. The bound end then accepts only
+     * peers that prove they know it, and a connecting end only a bound end that proves it
+     * too: each side sends a random 16-byte nonce in its hello and answers with
+     * HMAC-SHA256(secret, a side label, both hellos); the secret itself never crosses the wire.
+     * It authenticates peers; it does not encrypt messages. The array is copied.
+     *
+     * @throws IllegalArgumentException if {@code secret} is shorter than {@value #MIN_SECRET_LENGTH} bytes
+     */
+    public ChannelOptions secret(byte[] secret) {
+        Objects.requireNonNull(secret, "secret");
+        if (secret.length < MIN_SECRET_LENGTH) {
+            throw new IllegalArgumentException("a secret must have at least " + MIN_SECRET_LENGTH + " bytes, not "
+                    + secret.length);
+        }
+        ChannelOptions c = copy();
+        c.secret = secret.clone();
+        return c;
+    }
+
+    /**
+     * Binding {@code tcp:} on an address other than loopback without a {@linkplain #secret
+     * secret}: allowed only with {@code insecure(true)}, which says that anyone who can reach
+     * the address may send messages and read replies.
+     */
+    public ChannelOptions insecure(boolean insecure) {
+        ChannelOptions c = copy();
+        c.insecure = insecure;
+        return c;
+    }
+
+    /**
+     * Binding {@code unix:}: whether peers of other users are accepted, as far as the socket
+     * file's {@linkplain #permissions permissions} let them connect. Default {@code false}: a
+     * peer whose credentials ({@code SO_PEERCRED}) name another user than the binder's is
+     * dropped after accept, whatever the permissions.
+     */
+    public ChannelOptions allowOtherUsers(boolean allow) {
+        ChannelOptions c = copy();
+        c.allowOtherUsers = allow;
+        return c;
+    }
+
+    /**
+     * Binding {@code unix:} or {@code tcp:}: called with the reason each time the bound end
+     * drops a peer (a bad hello, a failed proof, another user, no hello in time, a protocol
+     * error, too much unfinished memory, the connection limit, a peer gone in the middle of a
+     * message). A bound end never reports such a peer by throwing from {@code receive}; it
+     * counts it ({@link MessageChannel#peersDropped()}) and calls this, from the thread that
+     * noticed (a receiving thread, or the thread that greets new peers). It must not block;
+     * what it throws is ignored.
+     */
+    public ChannelOptions onPeerDropped(Consumer<IpcException> listener) {
+        ChannelOptions c = copy();
+        c.onPeerDropped = Objects.requireNonNull(listener, "listener");
+        return c;
     }
 
     /**
@@ -125,8 +273,9 @@ public final class ChannelOptions {
         Objects.requireNonNull(transportOptions, "transportOptions");
         Map<Class<? extends TransportOptions>, TransportOptions> more = new LinkedHashMap<>(transports);
         more.put(transportOptions.getClass(), transportOptions);
-        return new ChannelOptions(maxMessageSize, capacity, connectTimeout, permissions,
-                Collections.unmodifiableMap(more));
+        ChannelOptions c = copy();
+        c.transports = Collections.unmodifiableMap(more);
+        return c;
     }
 
     /** {@return the settings of class {@code type} given to {@link #with(TransportOptions)}, if any} */
@@ -154,6 +303,52 @@ public final class ChannelOptions {
         return permissions;
     }
 
+    /** {@return the connection limit of a bound stream end} */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    /** {@return how long a new peer of a bound stream end has for its hello} */
+    public Duration helloTimeout() {
+        return helloTimeout;
+    }
+
+    /** {@return whether a secret is set (the secret itself is not given out)} */
+    public boolean hasSecret() {
+        return secret != null;
+    }
+
+    /** {@return whether a non-loopback {@code tcp:} bind without a secret is allowed} */
+    public boolean insecure() {
+        return insecure;
+    }
+
+    /** {@return whether a bound {@code unix:} end accepts peers of other users} */
+    public boolean allowOtherUsers() {
+        return allowOtherUsers;
+    }
+
+    byte[] secretBytes() {
+        return secret;
+    }
+
+    Consumer<IpcException> peerDroppedListener() {
+        return onPeerDropped;
+    }
+
+    /** {@return the unfinished-frame memory cap for a channel of {@code maxMessageSize}} */
+    long maxUnfinishedBytesFor(int maxMessageSize) {
+        if (maxUnfinishedBytes > 0) {
+            return maxUnfinishedBytes;
+        }
+        return Math.max(16L << 20, 4 * ((long) maxMessageSize + FrameDescriptor.HEADER_LENGTH));
+    }
+
+    /** {@return the most a connecting stream end takes: the size asked for, else the default} */
+    int streamCapOrDefault() {
+        return maxMessageSizeOrDefault();
+    }
+
     /** {@return the maximum message size to bind with: the one asked for, else the default} */
     int maxMessageSizeOrDefault() {
         return maxMessageSize > 0 ? maxMessageSize : DEFAULT_MAX_MESSAGE_SIZE;
@@ -163,6 +358,9 @@ public final class ChannelOptions {
     public String toString() {
         return "ChannelOptions[maxMessageSize " + (maxMessageSize > 0 ? maxMessageSize : "default") + ", capacity "
                 + (capacity > 0 ? capacity : "default") + ", connectTimeout " + connectTimeout + ", permissions 0"
-                + Integer.toOctalString(permissions) + (transports.isEmpty() ? "" : ", " + transports.values()) + "]";
+                + Integer.toOctalString(permissions) + ", maxConnections " + maxConnections + ", helloTimeout "
+                + helloTimeout + (secret != null ? ", secret set" : "") + (insecure ? ", insecure" : "")
+                + (allowOtherUsers ? ", other users allowed" : "")
+                + (transports.isEmpty() ? "" : ", " + transports.values()) + "]";
     }
 }

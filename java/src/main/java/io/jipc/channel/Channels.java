@@ -2,7 +2,7 @@ package io.jipc.channel;
 
 import io.jipc.IpcException;
 import io.jipc.pipe.Pipe;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
 
 import java.io.IOException;
 import java.net.URI;
@@ -220,7 +220,7 @@ public final class Channels {
             StreamChannel here = new StreamChannel(address, max, new PipeLink(fromPeer.readEnd(), toPeer.writeEnd()),
                     false, true);
             // Twelve bytes into an empty pipe: never waits.
-            here.sendHello(Posix.toNanos(options.connectTimeout()));
+            here.sendHello(Clocks.toNanos(options.connectTimeout()));
             ChannelPair pair = new ChannelPair(here, toPeer.readEnd(), fromPeer.writeEnd(), options);
             ok = true;
             return pair;
@@ -237,8 +237,9 @@ public final class Channels {
             throws IOException {
         PipeLink link = new PipeLink(in, out);
         long start = System.nanoTime();
-        int max = Sockets.handshake(link, options.maxMessageSize(), start, Posix.toNanos(options.connectTimeout()),
-                address.toString());
+        // The creator handed these descriptors down: its size is adopted (pipes have no strangers).
+        int max = Handshake.connect(link, ChannelOptions.MAX_MESSAGE_SIZE_LIMIT, null, start,
+                Clocks.toNanos(options.connectTimeout()), address.toString());
         Sockets.requireSize(address.toString(), max, options);
         return new StreamChannel(address, max, link, true, false);
     }

@@ -9,9 +9,17 @@ import java.nio.ByteBuffer;
  *
  * <p>Each side of a connection first writes one {@linkplain #HELLO_LENGTH hello}, then any
  * number of {@linkplain #HEADER_LENGTH frames}. A side reads its peer's hello before any
- * frame and refuses the connection if the magic or version differ. The binding side's hello
- * carries the maximum message size of the channel, which the connecting side adopts; the
- * connecting side's hello carries the least maximum it asked for (0: any), for the record.
+ * frame and refuses the connection if the magic or version differ. Each hello carries the
+ * most its sender takes; the connection carries the lesser of the two, each side checking
+ * the other's announcement against its own (an announcement is never believed beyond that).
+ *
+ * <p>Authentication ({@code tcp:} with a secret): the binding side sets {@link #FLAG_PROOF} in
+ * its hello. The connecting side, after both hellos, writes a {@linkplain #PROOF_LENGTH proof}
+ * {@code HMAC-SHA256(secret, "jipc client proof" || binder's hello || connector's hello)}; the
+ * binding side checks it and answers with its own proof, labelled {@code "jipc server proof"},
+ * which the connecting side checks before any frame. The nonces in the hellos make each proof
+ * good for one connection only, and the labels keep one side's proof from serving as the
+ * other's. A connecting side that has a secret refuses a binder that does not ask for proof.
  *
  * <p>Frames are written by one sender at a time per connection, so they never interleave;
  * a frame whose length field exceeds the agreed maximum is refused as soon as its header is
@@ -24,7 +32,7 @@ final class FrameDescriptor {
     /** 'J' 'I' 'P' 'C' read as a big-endian int. */
     static final int MAGIC = 0x4A495043;
     /** Bumped on any change to this layout; peers with another version are refused. */
-    static final int VERSION = 1;
+    static final int VERSION = 2;
 
     /** Offset of the magic word in a hello. */
     static final int MAGIC_OFFSET = 0;
@@ -32,6 +40,16 @@ final class FrameDescriptor {
     static final int VERSION_OFFSET = MAGIC_OFFSET + Integer.BYTES;
     /** Offset of the maximum message size in a hello. */
     static final int MAX_MESSAGE_SIZE_OFFSET = VERSION_OFFSET + Integer.BYTES;
+    /** Offset of the flags in a hello. */
+    static final int FLAGS_OFFSET = MAX_MESSAGE_SIZE_OFFSET + Integer.BYTES;
+    /** Offset of the sender's random nonce in a hello. */
+    static final int NONCE_OFFSET = FLAGS_OFFSET + Integer.BYTES;
+    /** Length of the nonce. */
+    static final int NONCE_LENGTH = 16;
+    /** Flag of a binder's hello: the connecting side must prove it knows the shared secret. */
+    static final int FLAG_PROOF = 1;
+    /** Length of a proof: an HMAC-SHA256. */
+    static final int PROOF_LENGTH = 32;
 
     /**
      * Length of the hello each side writes once, first.
@@ -42,14 +60,20 @@ final class FrameDescriptor {
      * +-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+-+
      * |                     magic 0x4A495043 "JIPC"                   |
      * +---------------------------------------------------------------+
-     * |                          version (1)                          |
+     * |                          version (2)                          |
      * +---------------------------------------------------------------+
-     * |   maximum message size in bytes (binder: the channel's;       |
-     * |   connector: the least it requires, 0 for any)                |
+     * |        maximum message size in bytes that this side takes     |
+     * +---------------------------------------------------------------+
+     * |                 flags (bit 0: FLAG_PROOF)                     |
+     * +---------------------------------------------------------------+
+     * |                                                               |
+     * |             nonce: 16 random bytes (zero if unused)           |
+     * |                                                               |
+     * |                                                               |
      * +---------------------------------------------------------------+
      * </pre>
      */
-    static final int HELLO_LENGTH = MAX_MESSAGE_SIZE_OFFSET + Integer.BYTES;
+    static final int HELLO_LENGTH = NONCE_OFFSET + NONCE_LENGTH;
 
     /** Offset of the payload length in a frame. */
     static final int LENGTH_OFFSET = 0;
@@ -72,8 +96,18 @@ final class FrameDescriptor {
     static final int HEADER_LENGTH = LENGTH_OFFSET + Integer.BYTES;
 
     /** Writes a hello at the buffer's position, which advances by {@link #HELLO_LENGTH}. */
+    static void putHello(ByteBuffer b, int maxMessageSize, int flags, byte[] nonce) {
+        b.putInt(MAGIC).putInt(VERSION).putInt(maxMessageSize).putInt(flags);
+        if (nonce == null) {
+            b.put(new byte[NONCE_LENGTH]);
+        } else {
+            b.put(nonce, 0, NONCE_LENGTH);
+        }
+    }
+
+    /** Writes a hello without proof or nonce (pipes). */
     static void putHello(ByteBuffer b, int maxMessageSize) {
-        b.putInt(MAGIC).putInt(VERSION).putInt(maxMessageSize);
+        putHello(b, maxMessageSize, 0, null);
     }
 
     /**
@@ -90,8 +124,12 @@ final class FrameDescriptor {
         if (version != VERSION) {
             return "the peer speaks version " + version + " of the jipc channel protocol; this is version " + VERSION;
         }
-        if (b.getInt(offset + MAX_MESSAGE_SIZE_OFFSET) < 0) {
-            return "the peer announced a negative maximum message size";
+        if (b.getInt(offset + MAX_MESSAGE_SIZE_OFFSET) <= 0) {
+            return "the peer announced a maximum message size of " + b.getInt(offset + MAX_MESSAGE_SIZE_OFFSET)
+                    + " bytes";
+        }
+        if ((b.getInt(offset + FLAGS_OFFSET) & ~FLAG_PROOF) != 0) {
+            return String.format("the peer's hello has unknown flags 0x%08x", b.getInt(offset + FLAGS_OFFSET));
         }
         return null;
     }
@@ -99,5 +137,10 @@ final class FrameDescriptor {
     /** {@return the maximum message size of the hello at {@code offset}} */
     static int helloMaxMessageSize(ByteBuffer b, int offset) {
         return b.getInt(offset + MAX_MESSAGE_SIZE_OFFSET);
+    }
+
+    /** {@return the flags of the hello at {@code offset}} */
+    static int helloFlags(ByteBuffer b, int offset) {
+        return b.getInt(offset + FLAGS_OFFSET);
     }
 }

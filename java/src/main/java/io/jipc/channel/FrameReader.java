@@ -11,36 +11,69 @@ import static io.jipc.channel.FrameDescriptor.HELLO_LENGTH;
 import static io.jipc.channel.FrameDescriptor.LENGTH_OFFSET;
 
 /**
- * Cuts a byte stream into frames ({@link FrameDescriptor}): the peer's hello first, then
- * messages. Bytes are read in bulk into one native buffer, so a read may bring several small
- * frames at once; a frame is handed out as a slice of that buffer.
+ * Cuts a byte stream into frames ({@link FrameDescriptor}): the peer's hello first (unless a
+ * handshake took it), then messages. Bytes are read in bulk into one native buffer, so a read
+ * may bring several small frames at once; a frame is handed out as a slice of that buffer.
  *
- * <p>The buffer starts at {@link #INITIAL_CAPACITY} (or the largest frame, if smaller) and
- * grows only when a frame header announces a longer frame, to exactly that frame, after the
- * length has been checked against the maximum: a peer cannot make this side allocate more
- * than {@code maxMessageSize + HEADER_LENGTH} bytes, and never before it has said how much.
+ * <p>Memory follows what arrives, never what is announced or allowed: there is no buffer
+ * until the first read, then {@link #INITIAL_CAPACITY} bytes (or the largest frame, if
+ * smaller), and the buffer doubles only when it is full of one unfinished hello or frame,
+ * never past that frame. So a peer that announced 8 MiB and sent 13 bytes holds
+ * {@link #INITIAL_CAPACITY}, and one that sent {@code n} bytes of a frame at most
+ * {@code 2n}. A buffer grown past {@link #KEEP_CAPACITY} is given back once it is empty.
+ * Growth asks a {@link Budget} first, so that all connections of a listener together stay
+ * under a cap. Lengths are checked against the maximum as soon as a header is complete, in
+ * arithmetic that cannot overflow.
  *
  * <p>Not thread-safe: the channel's receive lock guards it.
  */
 final class FrameReader {
-    static final int INITIAL_CAPACITY = 64 * 1024;
+    static final int INITIAL_CAPACITY = 4 * 1024;
+    /** A buffer up to this size is kept for the connection's life; a larger one goes when empty. */
+    static final int KEEP_CAPACITY = 64 * 1024;
+
+    /** Memory shared by several readers; asked before a buffer grows, told when one shrinks. */
+    interface Budget {
+        /** {@return whether {@code bytes} more may be held} If so, they are counted as held. */
+        boolean reserve(long bytes);
+
+        /** Gives back {@code bytes} that {@link #reserve} counted. */
+        void release(long bytes);
+
+        Budget UNLIMITED = new Budget() {
+            @Override
+            public boolean reserve(long bytes) {
+                return true;
+            }
+
+            @Override
+            public void release(long bytes) {
+            }
+        };
+    }
 
     private final int maxMessageSize;
+    private final Budget budget;
     private Arena arena;
     private MemorySegment memory;
-    /** Unconsumed bytes are [start, buffer.position()); the buffer is always in "fill" mode. */
+    /** Unconsumed bytes are [start, buffer.position()); the buffer is always in "fill" mode. Null: none yet. */
     private ByteBuffer buffer;
     private int start;
     private boolean helloSeen;
 
     /** @param helloSeen whether the peer's hello was already taken off the stream (by a handshake) */
     FrameReader(int maxMessageSize, boolean helloSeen) {
-        this.maxMessageSize = maxMessageSize;
-        this.helloSeen = helloSeen;
-        allocate((int) Math.max(HELLO_LENGTH, Math.min(INITIAL_CAPACITY, (long) maxMessageSize + HEADER_LENGTH)));
+        this(maxMessageSize, helloSeen, Budget.UNLIMITED);
     }
 
-    private void allocate(int capacity) {
+    FrameReader(int maxMessageSize, boolean helloSeen, Budget budget) {
+        this.maxMessageSize = maxMessageSize;
+        this.helloSeen = helloSeen;
+        this.budget = budget;
+    }
+
+    /** Moves the unconsumed bytes into a new buffer of {@code capacity}; the caller reserved it. */
+    private void reallocate(int capacity) {
         // Shared: receives may come from any thread, one at a time.
         Arena a = Arena.ofShared();
         MemorySegment m = a.allocate(capacity, 64);
@@ -49,9 +82,10 @@ final class FrameReader {
             int n = buffer.position() - start;
             MemorySegment.copy(memory, start, m, 0, n);
             b.position(n);
-            start = 0;
+            budget.release(buffer.capacity());
             arena.close();
         }
+        start = 0;
         arena = a;
         memory = m;
         buffer = b;
@@ -67,6 +101,9 @@ final class FrameReader {
      *                      {@code INVALID_ARGUMENT} for a length above the maximum (or negative)
      */
     int next(String who) throws IpcException {
+        if (buffer == null) {
+            return -1;
+        }
         int available = buffer.position() - start;
         if (!helloSeen) {
             if (available < HELLO_LENGTH) {
@@ -103,6 +140,16 @@ final class FrameReader {
         return memory.asSlice(start + HEADER_LENGTH, length);
     }
 
+    /** {@return where the complete frame's payload starts in {@link #memory()}} */
+    long payloadOffset() {
+        return start + HEADER_LENGTH;
+    }
+
+    /** {@return the whole buffer, for copies without a slice} */
+    MemorySegment memory() {
+        return memory;
+    }
+
     /** Drops the frame {@link #next} found. Its bytes stay in place until the next {@link #room()}. */
     void consume(int length) {
         consumeBytes(HEADER_LENGTH + length);
@@ -118,38 +165,76 @@ final class FrameReader {
 
     /** {@return the size of the buffer, for tests of what a peer can make this side allocate} */
     int capacity() {
-        return buffer.capacity();
+        return buffer == null ? 0 : buffer.capacity();
     }
 
     /** {@return the bytes buffered and not yet handed out} */
     int buffered() {
-        return buffer.position() - start;
+        return buffer == null ? 0 : buffer.position() - start;
     }
 
     /**
-     * {@return the buffer to read into, with room for at least the rest of the hello or frame
-     * that is due} Call only when {@link #next} returned -1.
+     * Gives back a buffer that grew past {@link #KEEP_CAPACITY} once nothing is left in it;
+     * call when no slice handed out is in use any more.
+     */
+    void trim() {
+        if (buffer != null && buffer.capacity() > KEEP_CAPACITY && buffer.position() == start) {
+            budget.release(buffer.capacity());
+            arena.close();
+            arena = null;
+            memory = null;
+            buffer = null;
+            start = 0;
+        }
+    }
+
+    /**
+     * {@return the buffer to read into, with room for at least one more byte of the hello or
+     * frame that is due, or null if the budget allows no more} Call only when {@link #next}
+     * returned -1.
      */
     ByteBuffer room() {
-        int available = buffer.position() - start;
-        long need;
-        if (!helloSeen) {
-            need = HELLO_LENGTH;
-        } else if (available >= HEADER_LENGTH) {
-            need = HEADER_LENGTH + (long) buffer.getInt(start + LENGTH_OFFSET);
-        } else {
-            need = HEADER_LENGTH;
-        }
-        if (start + need > buffer.capacity()) {
-            if (need <= buffer.capacity()) {
-                MemorySegment.copy(memory, start, memory, 0, available);
-                buffer.position(available);
-                start = 0;
-            } else {
-                allocate((int) need);
+        long need = need();
+        if (buffer == null) {
+            int first = (int) Math.min(INITIAL_CAPACITY, Math.max(need, (long) maxMessageSize + HEADER_LENGTH));
+            first = Math.max(first, HELLO_LENGTH);
+            if (!budget.reserve(first)) {
+                return null;
             }
+            reallocate(first);
+            return buffer;
         }
+        if (buffer.hasRemaining()) {
+            return buffer;
+        }
+        int available = buffer.position() - start;
+        if (start > 0) {
+            // Full, but of consumed bytes in front: move the unfinished unit to the start.
+            MemorySegment.copy(memory, start, memory, 0, available);
+            buffer.position(available);
+            start = 0;
+            return buffer;
+        }
+        // Full of one unfinished unit: double, never past it (need > capacity here, need fits an int).
+        long grown = Math.min(need, 2L * buffer.capacity());
+        if (!budget.reserve(grown)) {
+            return null;
+        }
+        reallocate((int) grown);
         return buffer;
+    }
+
+    /** The bytes the hello or frame that is due takes, header included; at most max + header. */
+    private long need() {
+        int available = buffered();
+        if (!helloSeen) {
+            return HELLO_LENGTH;
+        }
+        if (available < HEADER_LENGTH) {
+            return HEADER_LENGTH;
+        }
+        // next() has checked this length against the maximum.
+        return HEADER_LENGTH + (long) buffer.getInt(start + LENGTH_OFFSET);
     }
 
     /** For an error message: how far the unfinished hello or frame got. */
@@ -168,8 +253,11 @@ final class FrameReader {
     /** Frees the buffer; the reader is unusable afterwards. Idempotent. */
     void free() {
         if (arena != null) {
+            budget.release(buffer.capacity());
             arena.close();
             arena = null;
+            memory = null;
+            buffer = null;
         }
     }
 }

@@ -15,7 +15,8 @@ import static io.jipc.channel.FrameDescriptor.HEADER_LENGTH;
  *
  * <p>A frame up to {@link #STAGE_CAPACITY} bytes is copied behind its header into one native
  * buffer and goes out in one write; a longer one is written as header, then payload, straight
- * from the caller's memory.
+ * from the caller's memory. The buffers are made at the first send, so a peer that never gets
+ * a reply costs none.
  *
  * <p>A stream may take part of a frame and then have no room. A blocking send waits for the
  * rest. A non-blocking or timed send cannot take back what is already written, and must not
@@ -29,11 +30,12 @@ import static io.jipc.channel.FrameDescriptor.HEADER_LENGTH;
 final class FrameWriter {
     static final int STAGE_CAPACITY = 64 * 1024;
 
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment stageMemory;
-    private final ByteBuffer stage;
-    private final ByteBuffer header;
     private final int maxMessageSize;
+    private final int stageCapacity;
+    private Arena arena;
+    private MemorySegment stageMemory;
+    private ByteBuffer stage;
+    private ByteBuffer header;
     /** Holds the tail of a long frame; allocated on first need, to the maximum frame. */
     private Arena tailArena;
     private MemorySegment tailMemory;
@@ -42,15 +44,22 @@ final class FrameWriter {
 
     FrameWriter(int maxMessageSize) {
         this.maxMessageSize = maxMessageSize;
-        int capacity = (int) Math.max(FrameDescriptor.HELLO_LENGTH,
+        stageCapacity = (int) Math.max(FrameDescriptor.HELLO_LENGTH,
                 Math.min(STAGE_CAPACITY, (long) maxMessageSize + HEADER_LENGTH));
-        stageMemory = arena.allocate(capacity, 64);
-        stage = stageMemory.asByteBuffer();
-        header = arena.allocate(HEADER_LENGTH).asByteBuffer();
+    }
+
+    private void allocate() {
+        if (arena == null) {
+            arena = Arena.ofShared();
+            stageMemory = arena.allocate(stageCapacity, 64);
+            stage = stageMemory.asByteBuffer();
+            header = arena.allocate(HEADER_LENGTH).asByteBuffer();
+        }
     }
 
     /** Makes the hello the first thing this writer sends. */
     void queueHello(int maxMessageSize) {
+        allocate();
         stage.clear();
         FrameDescriptor.putHello(stage, maxMessageSize);
         stage.flip();
@@ -95,6 +104,7 @@ final class FrameWriter {
         if (!flush(link, channel, start, timeoutNanos)) {
             return false;
         }
+        allocate();
         int length = (int) message.byteSize();
         if (HEADER_LENGTH + length <= stage.capacity()) {
             stage.clear();
@@ -160,7 +170,7 @@ final class FrameWriter {
 
     /** Frees the buffers; the writer is unusable afterwards. Idempotent. */
     void free() {
-        if (arena.scope().isAlive()) {
+        if (arena != null && arena.scope().isAlive()) {
             arena.close();
         }
         if (tailArena != null && tailArena.scope().isAlive()) {

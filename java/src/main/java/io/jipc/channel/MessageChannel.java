@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * One end of a message channel: whole messages in, whole messages out, over any transport.
@@ -55,15 +56,27 @@ public interface MessageChannel extends AutoCloseable {
     /** {@return whether this end is open (not yet {@linkplain #close() closed} in this process)} */
     boolean isOpen();
 
+    /**
+     * {@return how many peers this end has dropped since it was made} Only a bound
+     * {@code unix:} or {@code tcp:} end drops peers: one that fails its hello, its proof of
+     * the secret or the credential check, sends nothing in time, breaks the protocol, stops in
+     * the middle of a message, needs more memory for unfinished messages than allowed, or
+     * comes over the connection limit. It never throws from a receive for such a peer; see
+     * {@link ChannelOptions#onPeerDropped} for the reasons. Every other end returns 0.
+     */
+    default long peersDropped() {
+        return 0;
+    }
+
     // ---- sending ----
 
     /**
      * Blocking: sends {@code message}, waiting as long as the transport has no room.
      *
      * @throws IllegalArgumentException      if the message is longer than {@link #maxMessageSize()}
-     * @throws UnsupportedOperationException if this end cannot send ({@link #canSend()})
-     * @throws IllegalStateException         if this channel is closed, or it is a bound stream
-     *                                       channel that has not received any message to reply to
+     * @throws UnsupportedOperationException if this end cannot send ({@link #canSend()}; a bound
+     *                                       {@code unix:} or {@code tcp:} end replies through a {@link Peer})
+     * @throws IllegalStateException         if this channel is closed
      * @throws ChannelClosedException        if the peer is gone
      * @throws AsynchronousCloseException    if another thread closed this channel while the send waited
      * @throws IpcException                  if the transport fails otherwise
@@ -86,7 +99,7 @@ public interface MessageChannel extends AutoCloseable {
      *         of it was sent)
      * @throws IllegalArgumentException      if the message is longer than {@link #maxMessageSize()}
      * @throws UnsupportedOperationException if this end cannot send
-     * @throws IllegalStateException         if this channel is closed (or has nobody to reply to)
+     * @throws IllegalStateException         if this channel is closed
      * @throws ChannelClosedException        if the peer is gone
      * @throws IpcException                  if the transport fails otherwise
      */
@@ -109,7 +122,7 @@ public interface MessageChannel extends AutoCloseable {
      *         (nothing of it was sent)
      * @throws IllegalArgumentException      if the message is longer than {@link #maxMessageSize()}
      * @throws UnsupportedOperationException if this end cannot send
-     * @throws IllegalStateException         if this channel is closed (or has nobody to reply to)
+     * @throws IllegalStateException         if this channel is closed
      * @throws ChannelClosedException        if the peer is gone
      * @throws AsynchronousCloseException    if another thread closed this channel while the send waited
      * @throws IpcException                  if the transport fails otherwise
@@ -192,6 +205,59 @@ public interface MessageChannel extends AutoCloseable {
      * @return {@code true} if a message was handled, {@code false} if none came in time
      */
     boolean receive(MessageHandler handler, Duration timeout) throws IOException;
+
+    // ---- receiving with the way back ----
+
+    /**
+     * Blocking: as {@link #receive(MemorySegment)}, and fills {@code from} in with the
+     * message's sender, the way to reply to it (see {@link Peer}). A bound {@code unix:} or
+     * {@code tcp:} end replies only this way.
+     */
+    default int receive(MemorySegment into, Peer from) throws IOException {
+        int n = receive(into);
+        Objects.requireNonNull(from, "from").setOnly(this);
+        return n;
+    }
+
+    /** Non-blocking: as {@link #tryReceive(MemorySegment)}, filling {@code from} in if a message came. */
+    default int tryReceive(MemorySegment into, Peer from) throws IOException {
+        int n = tryReceive(into);
+        if (n != NOTHING) {
+            Objects.requireNonNull(from, "from").setOnly(this);
+        }
+        return n;
+    }
+
+    /** Timed: as {@link #receive(MemorySegment, Duration)}, filling {@code from} in if a message came. */
+    default int receive(MemorySegment into, Peer from, Duration timeout) throws IOException {
+        int n = receive(into, timeout);
+        if (n != NOTHING) {
+            Objects.requireNonNull(from, "from").setOnly(this);
+        }
+        return n;
+    }
+
+    /**
+     * Blocking: as {@link #receive(MessageHandler)}, with {@code from} filled in with the
+     * message's sender before {@code handler} is called, so that the handler can reply
+     * through it.
+     */
+    default void receive(MessageHandler handler, Peer from) throws IOException {
+        Objects.requireNonNull(from, "from").setOnly(this);
+        receive(handler);
+    }
+
+    /** Non-blocking: as {@link #tryReceive(MessageHandler)}, with {@code from} filled in for the handler. */
+    default boolean tryReceive(MessageHandler handler, Peer from) throws IOException {
+        Objects.requireNonNull(from, "from").setOnly(this);
+        return tryReceive(handler);
+    }
+
+    /** Timed: as {@link #receive(MessageHandler, Duration)}, with {@code from} filled in for the handler. */
+    default boolean receive(MessageHandler handler, Peer from, Duration timeout) throws IOException {
+        Objects.requireNonNull(from, "from").setOnly(this);
+        return receive(handler, timeout);
+    }
 
     /**
      * Closes this end in this process; idempotent, never fails. It does not wait for other

@@ -3,13 +3,12 @@ package io.jipc.channel;
 import io.jipc.IpcException;
 import io.jipc.mq.MessageQueue;
 import io.jipc.mq.Received;
+import io.jipc.posix.Sysctl;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,9 +53,9 @@ final class MqChannel extends AbstractChannel {
     static MqChannel bind(URI uri, ChannelOptions options) throws IpcException {
         String name = queueName(uri);
         int size = options.maxMessageSize() > 0 ? options.maxMessageSize()
-                : (int) Math.min(ChannelOptions.DEFAULT_MAX_MESSAGE_SIZE, kernelLimit("msgsize_max"));
+                : (int) Math.min(ChannelOptions.DEFAULT_MAX_MESSAGE_SIZE, kernelLimit(Sysctl.MQ_MSGSIZE_MAX));
         int count = options.capacity() > 0 ? options.capacity()
-                : (int) Math.min(ChannelOptions.DEFAULT_CAPACITY, kernelLimit("msg_max"));
+                : (int) Math.min(ChannelOptions.DEFAULT_CAPACITY, kernelLimit(Sysctl.MQ_MSG_MAX));
         MessageQueue q = MessageQueue.builder(name).maxMessages(count).maxMessageSize(size)
                 .mode(options.permissions()).create();
         return new MqChannel(uri, q, true);
@@ -74,15 +73,9 @@ final class MqChannel extends AbstractChannel {
     }
 
     /** A /proc/sys/fs/mqueue limit, which unprivileged creators may not exceed; huge if unreadable. */
-    private static long kernelLimit(String file) {
-        // One read from offset 0: a sysctl file answers Files.readString's probing reads with "8" of "8192".
-        try (InputStream in = Files.newInputStream(Path.of("/proc/sys/fs/mqueue", file))) {
-            byte[] buf = new byte[32];
-            int n = in.read(buf);
-            return Long.parseLong(new String(buf, 0, Math.max(n, 0), StandardCharsets.US_ASCII).trim());
-        } catch (IOException | NumberFormatException e) {
-            return Integer.MAX_VALUE;
-        }
+    private static long kernelLimit(Path file) {
+        long limit = Sysctl.read(file);
+        return limit < 0 ? Integer.MAX_VALUE : limit;
     }
 
     @Override
@@ -136,19 +129,24 @@ final class MqChannel extends AbstractChannel {
     }
 
     @Override
-    int receive0(MemorySegment into, long timeoutNanos) throws IOException {
+    int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
         long r = receivePacked(into, timeoutNanos);
-        return r == Received.NOTHING ? NOTHING : Received.length(r);
+        if (r == Received.NOTHING) {
+            return NOTHING;
+        }
+        fill(from);
+        return Received.length(r);
     }
 
     @Override
-    boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException {
+    boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
         MemorySegment buffer = takeBuffer();
         try {
             long r = receivePacked(buffer, timeoutNanos);
             if (r == Received.NOTHING) {
                 return false;
             }
+            fill(from);
             deliver(handler, buffer.asSlice(0, Received.length(r)));
             return true;
         } finally {

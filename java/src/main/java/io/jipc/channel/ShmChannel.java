@@ -249,19 +249,23 @@ final class ShmChannel extends AbstractChannel {
     // ---- receiving: in place, released after the handler ----
 
     @Override
-    int receive0(MemorySegment into, long timeoutNanos) throws IOException {
+    int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
         int[] length = {NOTHING};
         receive(timeoutNanos, (type, message) -> {
             MemorySegment.copy(message, 0, into, 0, message.byteSize());
             length[0] = (int) message.byteSize();
         });
+        if (length[0] != NOTHING) {
+            fill(from);
+        }
         return length[0];
     }
 
     @Override
-    boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException {
+    boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
         return receive(timeoutNanos, (type, message) -> {
             try {
+                fill(from);
                 deliver(handler, message);
             } catch (IOException e) {
                 throw new HandlerFailed(e);

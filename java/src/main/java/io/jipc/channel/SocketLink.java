@@ -1,6 +1,6 @@
 package io.jipc.channel;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Poll;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -62,11 +62,11 @@ final class SocketLink implements ByteLink {
     public int read(ByteBuffer dst, long waitNanos) throws IOException {
         boolean mayWait = waitNanos > 0 && readSelector != null;
         if (mayWait && lastReadEmpty) {
-            readSelector.select(IGNORE, Posix.pollMillis(waitNanos));
+            readSelector.select(IGNORE, Poll.millis(waitNanos));
         }
         int n = socket.read(dst);
         if (n == 0 && mayWait && !lastReadEmpty) {
-            readSelector.select(IGNORE, Posix.pollMillis(waitNanos));
+            readSelector.select(IGNORE, Poll.millis(waitNanos));
             n = socket.read(dst);
         }
         lastReadEmpty = n == 0;
@@ -80,7 +80,7 @@ final class SocketLink implements ByteLink {
             return n;
         }
         Selector s = writeSelector();
-        s.select(IGNORE, Posix.pollMillis(waitNanos));
+        s.select(IGNORE, Poll.millis(waitNanos));
         return n + socket.write(src);
     }
 

@@ -1,10 +1,14 @@
 package io.jipc.channel;
 
+import io.jipc.posix.Clocks;
+
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Poll;
+import jdk.net.ExtendedSocketOptions;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
@@ -21,25 +25,36 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.UserPrincipal;
 import java.util.ArrayDeque;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 
 /**
  * The binding end of {@code unix:} and {@code tcp:}: a listening socket and every connection
  * accepted from it, received from as one channel.
  *
- * <p>A virtual thread per listener accepts connections and writes the hello into each at
- * once, so that a peer's {@code connect} completes whether or not this end is inside a receive
- * (a thread that binds and then connects to itself must not wait for its own receive). It
- * hands each connection over through a queue and wakes the selector; it ends when the
- * listening socket is closed.
+ * <p>A virtual thread per listener accepts connections; over {@link ChannelOptions#maxConnections}
+ * it closes them at once. A virtual thread per new connection checks its credentials
+ * ({@code unix:}: {@code SO_PEERCRED}), greets it, reads its hello (and proof of the secret)
+ * within {@link ChannelOptions#helloTimeout}, and only then hands it over through a queue and
+ * wakes the selector: nothing a stranger sends is buffered beyond its hello, and a peer's
+ * {@code connect} completes whether or not this end is inside a receive (a thread that binds
+ * and then connects to itself must not wait for its own receive).
  *
  * <p>One selector watches all connections; it is used only by the thread that holds the
  * receive lock, so reading and framing happen inside receive calls. Fairness: a connection with a whole frame buffered is <em>ready</em>; receives take
@@ -49,11 +64,15 @@ import java.util.concurrent.locks.ReentrantLock;
  * is not read further until its buffered frames are taken, which leaves the kernel's flow
  * control to slow it down.
  *
- * <p>A connection that breaks the protocol or stops inside a frame is dropped alone; the next
- * receive reports it with an {@link IpcException} naming the peer, and the channel goes on.
+ * <p>A connection that breaks the protocol, stops inside a frame, or would need more memory
+ * than {@link ChannelOptions#maxUnfinishedBytes} allows for all unfinished frames together is
+ * dropped alone, counted and reported to {@link ChannelOptions#onPeerDropped}; receives never
+ * see it, and the channel goes on. Read buffers grow with what arrives ({@link FrameReader}).
  *
- * <p>Sends reply: they go to the connection the last message came from, each connection with
- * its own send lock and, when a write has to wait, its own write selector.
+ * <p>This end cannot send on its own: a receive fills a {@link Peer} in with the connection
+ * the message came from, and replies go through it, each connection with its own send lock
+ * and, when a write has to wait, its own write selector. (An implicit "reply to the last
+ * sender" would send one thread's answer to another thread's client.)
  */
 final class SocketListenerChannel extends AbstractChannel {
     private static final int BACKLOG = 128;
@@ -68,24 +87,36 @@ final class SocketListenerChannel extends AbstractChannel {
     private final boolean tcp;
     private final Path socketFile;
     private final Object socketFileKey;
+    /** Whom a {@code unix:} peer must be, or null for anyone the file's permissions let in. */
+    private final UserPrincipal onlyUser;
+    private final byte[] secret;
+    private final int maxConnections;
+    private final long helloTimeoutNanos;
+    private final Consumer<IpcException> onDropped;
+    /** Memory for unfinished frames, all connections together; changed under the receive lock. */
+    private final Budget budget;
+    /** Connections accepted and not yet closed, those saying hello included. */
+    private final AtomicInteger live = new AtomicInteger();
+    private final AtomicLong dropped = new AtomicLong();
+    /** Connections saying hello, each with the thread greeting it; closing ends them. */
+    private final Map<SocketChannel, Thread> greeting = new ConcurrentHashMap<>();
     private final ReentrantLock receiveLock = new ReentrantLock();
     /** Every live connection; read by close() from any thread, changed under the receive lock. */
     private final List<Connection> connections = new CopyOnWriteArrayList<>();
     private final ArrayDeque<Connection> ready = new ArrayDeque<>();
-    /** Reported by the next receive; the accepting thread adds to it too. */
-    private final Queue<IpcException> failures = new ConcurrentLinkedQueue<>();
     /** Accepted, greeted, not yet watched by the selector. */
     private final Queue<Connection> arrivals = new ConcurrentLinkedQueue<>();
     private final Thread acceptor;
-    private volatile Connection lastPeer;
-    private int accepted;
+    private final AtomicInteger accepted = new AtomicInteger();
 
     /** One accepted connection. */
     private final class Connection {
         final SocketLink link;
         final String peer;
-        final FrameReader reader = new FrameReader(maxMessageSize, false);
-        final FrameWriter writer = new FrameWriter(maxMessageSize);
+        /** The lesser of this end's maximum and the peer's: what either may send on this connection. */
+        final int maxMessageSize;
+        final FrameReader reader;
+        final FrameWriter writer;
         final ReentrantLock sendLock = new ReentrantLock();
         SelectionKey key;
         boolean inReady;
@@ -93,22 +124,29 @@ final class SocketListenerChannel extends AbstractChannel {
         IOException eofCause;
         volatile boolean closed;
 
-        Connection(SocketChannel socket) throws IOException {
+        Connection(SocketChannel socket, String peer, int maxMessageSize) throws IOException {
+            this.peer = peer;
+            this.maxMessageSize = maxMessageSize;
+            this.reader = new FrameReader(maxMessageSize, true, budget);
+            this.writer = new FrameWriter(maxMessageSize);
             this.link = new SocketLink(socket, false);
-            SocketAddress remote = socket.getRemoteAddress();
-            accepted++;
-            this.peer = name + " (peer " + (remote instanceof InetSocketAddress i
-                    ? i.getAddress().getHostAddress() + ":" + i.getPort() : "#" + accepted) + ")";
         }
     }
 
     private SocketListenerChannel(URI address, int maxMessageSize, ServerSocketChannel server, boolean tcp,
-                                  Path socketFile, Object socketFileKey) throws IOException {
+                                  Path socketFile, Object socketFileKey, UserPrincipal onlyUser,
+                                  ChannelOptions options) throws IOException {
         super(address, maxMessageSize);
         this.server = server;
         this.tcp = tcp;
         this.socketFile = socketFile;
         this.socketFileKey = socketFileKey;
+        this.onlyUser = onlyUser;
+        this.secret = options.secretBytes();
+        this.maxConnections = options.maxConnections();
+        this.helloTimeoutNanos = Clocks.toNanos(options.helloTimeout());
+        this.onDropped = options.peerDroppedListener();
+        this.budget = new Budget(options.maxUnfinishedBytesFor(maxMessageSize));
         selector = Selector.open();
         acceptor = Thread.ofVirtual().name("jipc accept " + name).unstarted(this::acceptLoop);
     }
@@ -118,6 +156,12 @@ final class SocketListenerChannel extends AbstractChannel {
     static SocketListenerChannel bind(URI uri, Sockets.Endpoint endpoint, ChannelOptions options) throws IOException {
         int max = options.maxMessageSizeOrDefault();
         String who = uri.toString();
+        if (endpoint.tcp() && options.secretBytes() == null && !options.insecure()
+                && !((InetSocketAddress) endpoint.address()).getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("binding " + uri + " without a secret would let anyone who can reach "
+                    + "it send messages and read replies: set ChannelOptions.secret(...), or insecure(true) to say "
+                    + "that this is meant");
+        }
         Path file = null;
         if (!endpoint.tcp()) {
             file = ((UnixDomainSocketAddress) endpoint.address()).getPath();
@@ -138,14 +182,18 @@ final class SocketListenerChannel extends AbstractChannel {
             }
             URI address = uri;
             Object key = null;
+            UserPrincipal only = null;
             if (file != null) {
                 // Owner-only (or as asked) right away: connecting needs write permission on the file.
                 Files.setPosixFilePermissions(file, permissions(options.permissions()));
                 key = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+                // The file is this process's: its owner is this process's effective user.
+                only = options.allowOtherUsers() ? null : Files.getOwner(file, LinkOption.NOFOLLOW_LINKS);
             } else {
                 address = Sockets.tcpUri((InetSocketAddress) server.getLocalAddress());
             }
-            SocketListenerChannel channel = new SocketListenerChannel(address, max, server, endpoint.tcp(), file, key);
+            SocketListenerChannel channel = new SocketListenerChannel(address, max, server, endpoint.tcp(), file, key,
+                    only, options);
             channel.acceptor.start();
             ok = true;
             return channel;
@@ -195,9 +243,10 @@ final class SocketListenerChannel extends AbstractChannel {
         return s;
     }
 
+    /** A bound end talks to many peers: it replies through the {@link Peer} a receive filled in. */
     @Override
     public boolean canSend() {
-        return true;
+        return false;
     }
 
     @Override
@@ -205,15 +254,27 @@ final class SocketListenerChannel extends AbstractChannel {
         return true;
     }
 
-    // ---- sending: replies ----
+    @Override
+    String directionNote() {
+        return "a bound unix: or tcp: end talks to many peers; reply through the Peer that a receive filled in, "
+                + "as in receive(buffer, from) then from.send(reply)";
+    }
 
     @Override
-    boolean send0(MemorySegment message, long timeoutNanos) throws IOException {
-        Connection c = lastPeer;
-        if (c == null) {
-            throw new IllegalStateException(name + ": a bound channel sends replies, to the peer of the last message "
-                    + "it received, and it has received none yet");
-        }
+    String peerName(Object sender) {
+        return ((Connection) sender).peer;
+    }
+
+    // ---- sending: replies to one connection ----
+
+    @Override
+    boolean send0(MemorySegment message, long timeoutNanos) {
+        throw new AssertionError("canSend() is false");
+    }
+
+    @Override
+    boolean reply0(Object sender, MemorySegment message, long timeoutNanos) throws IOException {
+        Connection c = (Connection) sender;
         long start = System.nanoTime();
         checkAlive(c);
         if (!awaitLock(c.sendLock, start, timeoutNanos)) {
@@ -239,14 +300,14 @@ final class SocketListenerChannel extends AbstractChannel {
 
     private static void checkAlive(Connection c) throws ChannelClosedException {
         if (c.closed) {
-            throw new ChannelClosedException("send", c.peer, "the peer of the last message received is gone");
+            throw new ChannelClosedException("send", c.peer, "the peer is gone");
         }
     }
 
     // ---- receiving ----
 
     @Override
-    int receive0(MemorySegment into, long timeoutNanos) throws IOException {
+    int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
         long start = System.nanoTime();
         if (!awaitLock(receiveLock, start, timeoutNanos)) {
             return NOTHING;
@@ -257,9 +318,11 @@ final class SocketListenerChannel extends AbstractChannel {
                 return NOTHING;
             }
             int length = c.reader.next(c.peer);
-            MemorySegment.copy(c.reader.payload(length), 0, into, 0, length);
+            MemorySegment.copy(c.reader.memory(), c.reader.payloadOffset(), into, 0, length);
             c.reader.consume(length);
-            lastPeer = c;
+            if (from != null) {
+                from.set(this, c, c.maxMessageSize);
+            }
             settle(c);
             return length;
         } finally {
@@ -268,7 +331,7 @@ final class SocketListenerChannel extends AbstractChannel {
     }
 
     @Override
-    boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException {
+    boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
         long start = System.nanoTime();
         if (!awaitLock(receiveLock, start, timeoutNanos)) {
             return false;
@@ -279,11 +342,13 @@ final class SocketListenerChannel extends AbstractChannel {
                 return false;
             }
             int length = c.reader.next(c.peer);
-            MemorySegment payload = c.reader.payload(length);
+            long offset = c.reader.payloadOffset();
             c.reader.consume(length);
-            lastPeer = c;
+            if (from != null) {
+                from.set(this, c, c.maxMessageSize);
+            }
             try {
-                deliver(handler, payload);
+                deliver(handler, c.reader.memory(), offset, length);
             } finally {
                 // Only now: settling may drop the connection and free the buffer the payload lies in.
                 settle(c);
@@ -299,18 +364,17 @@ final class SocketListenerChannel extends AbstractChannel {
         boolean interrupted = false;
         try {
             while (true) {
-                IpcException failure = failures.poll();
-                if (failure != null) {
-                    throw failure;
-                }
                 admitArrivals();
                 if (!ready.isEmpty()) {
                     if (connections.size() > ready.size()) {
                         pump(0);
                     }
                     Connection c = ready.poll();
-                    c.inReady = false;
-                    return c;
+                    if (c != null) {
+                        c.inReady = false;
+                        return c;
+                    }
+                    continue;
                 }
                 if (isClosing()) {
                     throw closedWhileWaiting();
@@ -326,7 +390,7 @@ final class SocketListenerChannel extends AbstractChannel {
                     admitArrivals();
                     pump(0);
                 }
-                if (ready.isEmpty() && failures.isEmpty()) {
+                if (ready.isEmpty()) {
                     if (isClosing()) {
                         throw closedWhileWaiting();
                     }
@@ -346,7 +410,7 @@ final class SocketListenerChannel extends AbstractChannel {
     private void pump(long waitNanos) throws IOException {
         try {
             if (waitNanos > 0) {
-                selector.select(this::onReady, Posix.pollMillis(waitNanos));
+                selector.select(this::onReady, Poll.millis(waitNanos));
             } else {
                 selector.selectNow(this::onReady);
             }
@@ -361,7 +425,9 @@ final class SocketListenerChannel extends AbstractChannel {
         }
     }
 
-    /** The accepting thread: accept, greet, hand over, until the listening socket closes. */
+    // ---- the door: accepting and greeting ----
+
+    /** The accepting thread: accept, count, hand to a greeter, until the listening socket closes. */
     private void acceptLoop() {
         while (server.isOpen()) {
             SocketChannel socket;
@@ -371,8 +437,8 @@ final class SocketListenerChannel extends AbstractChannel {
                 if (!server.isOpen()) {
                     return;
                 }
-                failures.add(Sockets.failure("accept", name, e));
-                selector.wakeup();
+                // Out of descriptors, say: the peer never got in; pause so as not to spin.
+                peerDropped(Sockets.failure("accept", name, e));
                 try {
                     Thread.sleep(ACCEPT_BACKOFF_MILLIS);
                 } catch (InterruptedException stop) {
@@ -380,28 +446,80 @@ final class SocketListenerChannel extends AbstractChannel {
                 }
                 continue;
             }
-            Connection c = null;
-            try {
-                if (tcp) {
-                    socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            String peer = peerName(socket, accepted.incrementAndGet());
+            if (live.incrementAndGet() > maxConnections) {
+                live.decrementAndGet();
+                SocketLink.closeQuietly(socket);
+                peerDropped(new IpcException("accept", peer, 0, null, "the limit of " + maxConnections
+                        + " connections is reached; connection closed", IpcException.Reason.LIMIT_EXCEEDED));
+                continue;
+            }
+            Thread greeter = Thread.ofVirtual().name("jipc hello " + peer).unstarted(() -> greet(socket, peer));
+            greeting.put(socket, greeter);
+            greeter.start();
+        }
+    }
+
+    private String peerName(SocketChannel socket, int number) {
+        SocketAddress remote;
+        try {
+            remote = socket.getRemoteAddress();
+        } catch (IOException e) {
+            remote = null;
+        }
+        return name + " (peer " + (remote instanceof InetSocketAddress i
+                ? i.getAddress().getHostAddress() + ":" + i.getPort() : "#" + number) + ")";
+    }
+
+    /** A greeter: checks who the peer is and what it says, within the hello timeout, then hands it over. */
+    private void greet(SocketChannel socket, String peer) {
+        long deadline = System.nanoTime() + helloTimeoutNanos;
+        // At the deadline, the watchdog closes the socket unless the greeting is over: that ends a blocked read.
+        AtomicBoolean over = new AtomicBoolean();
+        // Run by the JDK's delay thread itself, not the common pool, which a user's tasks may hold.
+        CompletableFuture.delayedExecutor(helloTimeoutNanos, TimeUnit.NANOSECONDS, Runnable::run).execute(() -> {
+            if (over.compareAndSet(false, true)) {
+                SocketLink.closeQuietly(socket);
+            }
+        });
+        boolean handed = false;
+        try {
+            if (onlyUser != null) {
+                UserPrincipal user = socket.getOption(ExtendedSocketOptions.SO_PEERCRED).user();
+                if (!onlyUser.equals(user)) {
+                    throw new IpcException("accept", peer, 0, null, "the peer runs as user " + user.getName()
+                            + ", not " + onlyUser.getName() + " (see ChannelOptions.allowOtherUsers)",
+                            IpcException.Reason.PERMISSION_DENIED);
                 }
-                c = new Connection(socket);
-                c.writer.queueHello(maxMessageSize);
-                // Twelve bytes into a new socket's empty buffer: taken at once, or held and retried.
-                c.writer.flush(c.link, this, System.nanoTime(), 0);
-                arrivals.add(c);
-                selector.wakeup();
-            } catch (IOException | RuntimeException e) {
-                if (c != null) {
-                    c.reader.free();
-                    c.writer.free();
-                }
+            }
+            if (tcp) {
+                socket.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            }
+            int max = Handshake.accept(socket, maxMessageSize, secret, deadline, peer);
+            if (!over.compareAndSet(false, true)) {
+                throw new IpcException("accept", peer, 0, null, "no hello from the peer in time; connection closed",
+                        IpcException.Reason.OTHER);
+            }
+            Connection c = new Connection(socket, peer, max);
+            arrivals.add(c);
+            handed = true;
+            selector.wakeup();
+        } catch (IOException | RuntimeException e) {
+            if (server.isOpen()) {
+                peerDropped(e instanceof IpcException x ? x : Sockets.failure("accept", peer,
+                        e instanceof IOException io ? io : new IOException(e)));
+            }
+        } finally {
+            over.set(true);
+            greeting.remove(socket);
+            if (!handed) {
+                live.decrementAndGet();
                 SocketLink.closeQuietly(socket);
             }
         }
     }
 
-    /** Lets the selector watch the connections the accepting thread handed over. Under the receive lock. */
+    /** Lets the selector watch the connections the greeters handed over. Under the receive lock. */
     private void admitArrivals() {
         Connection c;
         while ((c = arrivals.poll()) != null) {
@@ -409,17 +527,53 @@ final class SocketListenerChannel extends AbstractChannel {
                 c.key = c.link.socket().register(selector, SelectionKey.OP_READ, c);
                 connections.add(c);
             } catch (IOException | RuntimeException e) {
+                live.decrementAndGet();
                 c.link.close();
-                c.reader.free();
-                c.writer.free();
             }
         }
     }
 
+    /** Counts a dropped peer and tells the listener the user gave, which must not break the caller. */
+    private void peerDropped(IpcException why) {
+        dropped.incrementAndGet();
+        if (onDropped != null) {
+            try {
+                onDropped.accept(why);
+            } catch (RuntimeException | Error e) {
+                // The listener's trouble is not the channel's.
+            }
+        }
+    }
+
+    @Override
+    public long peersDropped() {
+        return dropped.get();
+    }
+
+    /** For tests: connections the receive side watches. */
+    int connectionCount() {
+        return connections.size();
+    }
+
+    /** For tests: memory held for unfinished frames now; read it from the thread that receives. */
+    long unfinishedBytes() {
+        return budget.held;
+    }
+
+    // ---- reading and dropping ----
+
     private void readFrom(Connection c) {
+        ByteBuffer room = c.reader.room();
+        if (room == null) {
+            peerDropped(new IpcException("receive", c.peer, 0, null, "the peer's unfinished message ("
+                    + c.reader.partial() + ") would take the memory for unfinished messages past its cap of "
+                    + budget.cap + " bytes; connection dropped", IpcException.Reason.LIMIT_EXCEEDED));
+            drop(c);
+            return;
+        }
         int n;
         try {
-            n = c.link.read(c.reader.room(), 0);
+            n = c.link.read(room, 0);
         } catch (IOException e) {
             c.eofCause = e;
             n = -1;
@@ -436,7 +590,7 @@ final class SocketListenerChannel extends AbstractChannel {
         try {
             length = c.reader.next(c.peer);
         } catch (IpcException e) {
-            failures.add(e);
+            peerDropped(e);
             drop(c);
             return;
         }
@@ -448,8 +602,9 @@ final class SocketListenerChannel extends AbstractChannel {
             }
             return;
         }
+        c.reader.trim();
         if (c.eof) {
-            // A peer that closes between messages just leaves; one that stops inside a message is an error.
+            // A peer that closes between messages just leaves; one that stops inside a message is dropped.
             if (c.reader.buffered() > 0) {
                 IpcException e = new IpcException("receive", c.peer, 0, null, "the peer closed the connection after "
                         + c.reader.partial() + (c.eofCause == null ? "" : " (" + c.eofCause.getMessage() + ")")
@@ -457,7 +612,7 @@ final class SocketListenerChannel extends AbstractChannel {
                 if (c.eofCause != null) {
                     e.initCause(c.eofCause);
                 }
-                failures.add(e);
+                peerDropped(e);
             }
             drop(c);
             return;
@@ -468,7 +623,9 @@ final class SocketListenerChannel extends AbstractChannel {
     /** Closes one connection; the caller holds the receive lock and no slice of its buffer is in use. */
     private void drop(Connection c) {
         c.closed = true;
-        connections.remove(c);
+        if (connections.remove(c)) {
+            live.decrementAndGet();
+        }
         ready.remove(c);
         c.inReady = false;
         if (c.key != null) {
@@ -508,6 +665,30 @@ final class SocketListenerChannel extends AbstractChannel {
         return held;
     }
 
+    /** The cap on memory for unfinished frames; only the receiving thread (under the lock) and release use it. */
+    private static final class Budget implements FrameReader.Budget {
+        final long cap;
+        long held;
+
+        Budget(long cap) {
+            this.cap = cap;
+        }
+
+        @Override
+        public boolean reserve(long bytes) {
+            if (bytes > cap - held) {
+                return false;
+            }
+            held += bytes;
+            return true;
+        }
+
+        @Override
+        public void release(long bytes) {
+            held -= bytes;
+        }
+    }
+
     // ---- closing ----
 
     @Override
@@ -522,17 +703,11 @@ final class SocketListenerChannel extends AbstractChannel {
     void release() {
         // Closing the listening socket ends the accepting thread's accept; after it, nothing arrives.
         SocketLink.closeQuietly(server);
-        boolean interrupted = false;
-        while (true) {
-            try {
-                acceptor.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        boolean interrupted = join(acceptor);
+        // Closing a greeter's socket ends its hello; then it hands nothing over.
+        for (Map.Entry<SocketChannel, Thread> g : greeting.entrySet()) {
+            SocketLink.closeQuietly(g.getKey());
+            interrupted |= join(g.getValue());
         }
         admitArrivals();
         long start = System.nanoTime();
@@ -550,6 +725,9 @@ final class SocketListenerChannel extends AbstractChannel {
         }
         connections.clear();
         SocketLink.closeQuietly(selector);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
         if (socketFile != null) {
             try {
                 Object key = Files.readAttributes(socketFile, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
@@ -560,6 +738,19 @@ final class SocketListenerChannel extends AbstractChannel {
                 }
             } catch (IOException e) {
                 // Already gone.
+            }
+        }
+    }
+
+    /** Joins {@code t} whatever interrupts come. {@return whether one came} */
+    private static boolean join(Thread t) {
+        boolean interrupted = false;
+        while (true) {
+            try {
+                t.join();
+                return interrupted;
+            } catch (InterruptedException e) {
+                interrupted = true;
             }
         }
     }

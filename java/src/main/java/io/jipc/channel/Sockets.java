@@ -1,7 +1,8 @@
 package io.jipc.channel;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Poll;
 
 import java.io.IOException;
 import java.net.BindException;
@@ -17,7 +18,6 @@ import java.net.StandardSocketOptions;
 import java.net.URI;
 import java.net.UnixDomainSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
@@ -25,7 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 import static io.jipc.channel.AbstractChannel.left;
-import static io.jipc.channel.FrameDescriptor.HELLO_LENGTH;
 
 /**
  * Addresses and connections for {@code unix:} and {@code tcp:}: parsing, connecting with a
@@ -141,7 +140,7 @@ final class Sockets {
     /** Connects, exchanges hellos and makes the channel; all within the connect timeout. */
     static StreamChannel connect(URI uri, Endpoint endpoint, ChannelOptions options) throws IOException {
         long start = System.nanoTime();
-        long budget = Posix.toNanos(options.connectTimeout());
+        long budget = Clocks.toNanos(options.connectTimeout());
         String who = uri.toString();
         SocketChannel socket;
         try {
@@ -165,12 +164,13 @@ final class Sockets {
                             throw new IpcException("connect", who, 0, null, "no answer within "
                                     + options.connectTimeout().toMillis() + " ms", IpcException.Reason.OTHER);
                         }
-                        s.select(SocketLink.IGNORE, Posix.pollMillis(wait));
+                        s.select(SocketLink.IGNORE, Poll.millis(wait));
                     }
                 }
             }
             link = new SocketLink(socket, true);
-            int max = handshake(link, options.maxMessageSize(), start, budget, who);
+            int max = Handshake.connect(link, options.streamCapOrDefault(), options.secretBytes(), start, budget,
+                    who);
             requireSize(who, max, options);
             StreamChannel channel = new StreamChannel(uri, max, link, true, false);
             ok = true;
@@ -188,43 +188,6 @@ final class Sockets {
                 }
             }
         }
-    }
-
-    /**
-     * Sends this side's hello and reads exactly the peer's, no byte further.
-     *
-     * @return the maximum message size the peer announced
-     */
-    static int handshake(ByteLink link, int ourMax, long start, long budget, String who) throws IOException {
-        ByteBuffer out = ByteBuffer.allocateDirect(HELLO_LENGTH);
-        FrameDescriptor.putHello(out, ourMax);
-        out.flip();
-        while (out.hasRemaining()) {
-            long wait = Math.max(0, left(start, budget));
-            if (link.write(out, Math.min(wait, AbstractChannel.SLICE_NANOS)) == 0 && wait == 0) {
-                throw new IpcException("connect", who, 0, null, "the peer took none of the hello in time",
-                        IpcException.Reason.OTHER);
-            }
-        }
-        ByteBuffer in = ByteBuffer.allocateDirect(HELLO_LENGTH);
-        while (in.hasRemaining()) {
-            long wait = Math.max(0, left(start, budget));
-            int n = link.read(in, Math.min(wait, AbstractChannel.SLICE_NANOS));
-            if (n < 0) {
-                throw new IpcException("connect", who, 0, null, "the peer closed the connection after "
-                        + in.position() + " of the " + HELLO_LENGTH + " bytes of its hello: is it a jipc channel?",
-                        IpcException.Reason.INCOMPATIBLE_LAYOUT);
-            }
-            if (n == 0 && wait == 0) {
-                throw new IpcException("connect", who, 0, null, "no hello from the peer in time: is it a jipc channel?",
-                        IpcException.Reason.OTHER);
-            }
-        }
-        String bad = FrameDescriptor.checkHello(in, 0);
-        if (bad != null) {
-            throw new IpcException("connect", who, 0, null, bad, IpcException.Reason.INCOMPATIBLE_LAYOUT);
-        }
-        return FrameDescriptor.helloMaxMessageSize(in, 0);
     }
 
     /** A connecting side's size option is a minimum: the channel it reaches must be at least that. */

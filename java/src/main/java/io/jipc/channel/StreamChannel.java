@@ -129,7 +129,7 @@ final class StreamChannel extends AbstractChannel {
     // ---- receiving ----
 
     @Override
-    int receive0(MemorySegment into, long timeoutNanos) throws IOException {
+    int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
         long start = System.nanoTime();
         if (!awaitLock(receiveLock, start, timeoutNanos)) {
             return NOTHING;
@@ -139,8 +139,10 @@ final class StreamChannel extends AbstractChannel {
             if (length < 0) {
                 return NOTHING;
             }
-            MemorySegment.copy(reader.payload(length), 0, into, 0, length);
+            MemorySegment.copy(reader.memory(), reader.payloadOffset(), into, 0, length);
             reader.consume(length);
+            reader.trim();
+            fill(from);
             return length;
         } finally {
             receiveLock.unlock();
@@ -148,7 +150,7 @@ final class StreamChannel extends AbstractChannel {
     }
 
     @Override
-    boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException {
+    boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
         long start = System.nanoTime();
         if (!awaitLock(receiveLock, start, timeoutNanos)) {
             return false;
@@ -158,10 +160,15 @@ final class StreamChannel extends AbstractChannel {
             if (length < 0) {
                 return false;
             }
-            MemorySegment payload = reader.payload(length);
+            long offset = reader.payloadOffset();
             // Received once handed out, even if the handler throws; the bytes stay put until the next read.
             reader.consume(length);
-            deliver(handler, payload);
+            fill(from);
+            try {
+                deliver(handler, reader.memory(), offset, length);
+            } finally {
+                reader.trim();
+            }
             return true;
         } finally {
             receiveLock.unlock();

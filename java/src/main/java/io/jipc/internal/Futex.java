@@ -1,6 +1,7 @@
 package io.jipc.internal;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -10,10 +11,20 @@ import java.lang.foreign.MemorySegment;
  * lives in a per-thread timespec (only platform threads sleep in the kernel, and they are
  * few), and the outcomes every waiter treats alike (woken, value changed, timed out, signal)
  * are folded into a plain return.
+ *
+ * <p>The kernel gets the word's raw address, not the segment: a downcall holding a segment
+ * keeps its arena from closing, and a sleeper must not make
+ * {@code SharedMemory.close()} fail. The caller has just read the word through the segment
+ * (so it was mapped); if it is unmapped by the time the kernel looks, futex reports
+ * {@code EFAULT}, taken here as a wake-up, and the caller's next look through the segment
+ * throws {@link IllegalStateException} as any use of closed memory does.
  */
 public final class Futex {
     private static final ThreadLocal<MemorySegment> TIMEOUT =
-            ThreadLocal.withInitial(() -> Posix.timespec(Arena.ofAuto(), 0));
+            ThreadLocal.withInitial(() -> Clocks.timespec(Arena.ofAuto()));
+
+    /** Linux's EFAULT (the bindings do not export it). */
+    private static final int EFAULT = 14;
 
     private Futex() {
     }
@@ -26,20 +37,20 @@ public final class Futex {
      */
     public static void await(MemorySegment word, int expected, long nanos) {
         MemorySegment ts = TIMEOUT.get();
-        Posix.setTimespec(ts, nanos);
-        int r = Posix.futexWait(word, expected, ts);
-        if (r < 0 && r != -Posix.EAGAIN && r != -Posix.EINTR && r != -Posix.ETIMEDOUT) {
-            throw new IllegalStateException(Posix.error("futex(FUTEX_WAIT)", null, -r).getMessage());
+        Clocks.setTimespec(ts, nanos);
+        int r = io.jipc.posix.Futex.await(MemorySegment.ofAddress(word.address()), expected, ts);
+        if (r < 0 && r != -Errno.EAGAIN && r != -Errno.EINTR && r != -Errno.ETIMEDOUT && r != -EFAULT) {
+            throw new IllegalStateException(Errno.exception("futex(FUTEX_WAIT)", null, -r).getMessage());
         }
     }
 
     /** Wakes up to {@code count} sleepers on {@code word}. */
     public static void wake(MemorySegment word, int count) {
-        Posix.futexWake(word, count);
+        io.jipc.posix.Futex.wake(MemorySegment.ofAddress(word.address()), count);
     }
 
     /** Wakes every sleeper on {@code word}. */
     public static void wakeAll(MemorySegment word) {
-        Posix.futexWake(word, Integer.MAX_VALUE);
+        wake(word, Integer.MAX_VALUE);
     }
 }

@@ -1,11 +1,21 @@
 package io.jipc.mq;
 
+import io.jipc.posix.Poll;
+import io.jipc.posix.Mqueue;
+import io.jipc.posix.Sysctl;
+
 import io.jipc.IpcException;
 import io.jipc.Pollable;
 import io.jipc.posix.Creation;
 import io.jipc.posix.Names;
-import io.jipc.posix.Posix;
-import io.jipc.posix.UseCount;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.DescriptorBlocker;
+import io.jipc.internal.Lifetime;
+import io.jipc.internal.Wait;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,6 +23,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,9 +56,16 @@ import java.util.Optional;
  * <p>This object owns one queue descriptor, close-on-exec. {@link #close()} releases it;
  * the queue and its messages live on until {@link #unlink(String)} removes the name and
  * the last descriptor is closed. All methods may be called from any thread, concurrently.
- * {@code close()} throws {@link IllegalStateException} while other threads are inside
- * operations on this object (blocked in a receive, say): closing the descriptor under them
- * would let the number be reused for another file.
+ * {@code close()} never waits and never fails: calls blocked on this object end with
+ * {@link AsynchronousCloseException}, and the descriptor is closed when the last of them
+ * has left, so no call ever finds its number reused for another file.
+ *
+ * <p>Waiting: a blocking or timed call tries the kernel at once and, if the queue is empty
+ * (full), sleeps in {@code poll} on the queue descriptor until it may succeed. A virtual
+ * thread parks instead, and a jipc platform thread polls for it, so waiting virtual threads
+ * never hold their carriers. {@code receive}/{@code send} ignore interrupts like
+ * {@code java.util.concurrent}'s uninterruptible methods; {@link #receiveInterruptibly()}
+ * and {@link #sendInterruptibly(byte[], int)} end on one with {@link InterruptedException}.
  *
  * <pre>{@code
  * try (MessageQueue q = MessageQueue.create("/jobs", 10, 1024)) {
@@ -72,24 +90,41 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     private static final String MSG_MAX_FILE = "/proc/sys/fs/mqueue/msg_max";
     private static final String MSGSIZE_MAX_FILE = "/proc/sys/fs/mqueue/msgsize_max";
     private static final String QUEUES_MAX_FILE = "/proc/sys/fs/mqueue/queues_max";
-    /** Timeout argument meaning "no limit"; 0 means "do not wait"; positive is a limit. */
-    private static final long FOREVER = -1;
+    /**
+     * A queue operation is a system call: spinning on it would burn a core on syscalls, so a
+     * waiter sleeps in poll at once (the latency of the old blocking call).
+     */
+    private static final WaitStrategy WAIT = WaitStrategy.spinThenSleep(0, 0);
     /** An absolute deadline long past: the kernel then reports a full or empty queue at once. */
-    private static final MemorySegment EPOCH = Posix.timespec(Arena.global(), 0);
+    private static final MemorySegment EPOCH = Clocks.timespec(Arena.global());
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final String name;
     private final int mqd;
     private final int maxMessages;
     private final int maxMessageSize;
-    private final UseCount use;
+    private final Lifetime use;
+    private final DescriptorBlocker readable;
+    private final DescriptorBlocker writable;
 
     private MessageQueue(String name, int mqd, int maxMessages, int maxMessageSize) {
         this.name = name;
         this.mqd = mqd;
         this.maxMessages = maxMessages;
         this.maxMessageSize = maxMessageSize;
-        this.use = new UseCount("MessageQueue[" + name + "]");
+        this.use = new Lifetime("MessageQueue[" + name + "]", this::wakeAll, this::release);
+        this.readable = new DescriptorBlocker(use, mqd, Poll.POLLIN);
+        this.writable = readable.sharing(Poll.POLLOUT);
+    }
+
+    private void wakeAll() {
+        readable.wake();
+        writable.wake();
+    }
+
+    private void release() {
+        Mqueue.close(mqd);
+        readable.close();
     }
 
     /**
@@ -98,7 +133,6 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * receives allocate nothing but the result they return.
      */
     private static final class Scratch {
-        final MemorySegment deadline = Posix.allocateTimespec(Arena.ofAuto());
         final MemorySegment priority = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
         MemorySegment buffer = MemorySegment.NULL;
 
@@ -171,11 +205,11 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     public static boolean unlink(String name) throws IpcException {
         Names.check(KIND, name, MAX_NAME_BYTES);
         try (Arena a = Arena.ofConfined()) {
-            int r = Posix.mqUnlink(a.allocateFrom(name));
-            if (r == -Posix.ENOENT) {
+            int r = Mqueue.unlink(a.allocateFrom(name));
+            if (r == -Errno.ENOENT) {
                 return false;
             }
-            Posix.check(r, "mq_unlink", name);
+            Errno.check(r, "mq_unlink", name);
             return true;
         }
     }
@@ -186,7 +220,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     }
 
     private static final class Limits {
-        static final int MAX_PRIORITY = (int) Math.min(Integer.MAX_VALUE, Posix.sysconf(Posix.SC_MQ_PRIO_MAX)) - 1;
+        static final int MAX_PRIORITY = (int) Math.min(Integer.MAX_VALUE, Sysctl.sysconf(Sysctl.SC_MQ_PRIO_MAX)) - 1;
     }
 
     // ---- facts ----
@@ -245,9 +279,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     public Attributes attributes() throws IpcException {
         use.enter();
         try {
-            Posix.MqAttributes a = Posix.mqGetattr(mqd, name);
+            Mqueue.Attributes a = Mqueue.getattr(mqd, name);
             return new Attributes((int) a.maxMessages(), (int) a.messageSize(), (int) a.currentMessages(),
-                    (a.flags() & Posix.O_NONBLOCK) != 0);
+                    (a.flags() & Fds.O_NONBLOCK) != 0);
         } finally {
             use.exit();
         }
@@ -264,9 +298,10 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      *                                  the priority is outside 0…{@link #maxPriority()}
      * @throws IllegalStateException    if closed
      * @throws IpcException             if the kernel refuses the send
+     * @throws AsynchronousCloseException if the queue is closed while this call waits
      */
-    public void send(byte[] message, int priority) throws IpcException {
-        send0(MemorySegment.ofArray(message), priority, FOREVER);
+    public void send(byte[] message, int priority) throws IOException {
+        send0(MemorySegment.ofArray(message), priority, null);
     }
 
     /**
@@ -277,8 +312,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @throws IllegalStateException    if closed
      * @throws IpcException             if the kernel refuses the send
      */
-    public boolean trySend(byte[] message, int priority) throws IpcException {
-        return send0(MemorySegment.ofArray(message), priority, 0);
+    public boolean trySend(byte[] message, int priority) throws IOException {
+        return send0(MemorySegment.ofArray(message), priority, Duration.ZERO);
     }
 
     /**
@@ -289,9 +324,10 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if closed
      * @throws IpcException             if the kernel refuses the send
+     * @throws AsynchronousCloseException if the queue is closed while this call waits
      */
-    public boolean send(byte[] message, int priority, Duration timeout) throws IpcException {
-        return send0(MemorySegment.ofArray(message), priority, Posix.toNanos(timeout));
+    public boolean send(byte[] message, int priority, Duration timeout) throws IOException {
+        return send0(MemorySegment.ofArray(message), priority, Objects.requireNonNull(timeout, "timeout"));
     }
 
     /**
@@ -302,9 +338,10 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if closed
      * @throws IpcException             if the kernel refuses the send
+     * @throws AsynchronousCloseException if the queue is closed while this call waits
      */
-    public void send(ByteBuffer message, int priority) throws IpcException {
-        send0(MemorySegment.ofBuffer(message), priority, FOREVER);
+    public void send(ByteBuffer message, int priority) throws IOException {
+        send0(MemorySegment.ofBuffer(message), priority, null);
         message.position(message.limit());
     }
 
@@ -317,8 +354,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @throws IllegalStateException    if closed
      * @throws IpcException             if the kernel refuses the send
      */
-    public boolean trySend(ByteBuffer message, int priority) throws IpcException {
-        return advanceIf(message, send0(MemorySegment.ofBuffer(message), priority, 0));
+    public boolean trySend(ByteBuffer message, int priority) throws IOException {
+        return advanceIf(message, send0(MemorySegment.ofBuffer(message), priority, Duration.ZERO));
     }
 
     /**
@@ -330,9 +367,10 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if closed
      * @throws IpcException             if the kernel refuses the send
+     * @throws AsynchronousCloseException if the queue is closed while this call waits
      */
-    public boolean send(ByteBuffer message, int priority, Duration timeout) throws IpcException {
-        return advanceIf(message, send0(MemorySegment.ofBuffer(message), priority, Posix.toNanos(timeout)));
+    public boolean send(ByteBuffer message, int priority, Duration timeout) throws IOException {
+        return advanceIf(message, send0(MemorySegment.ofBuffer(message), priority, Objects.requireNonNull(timeout, "timeout")));
     }
 
     /**
@@ -342,9 +380,10 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if this queue or the segment's arena is closed
      * @throws IpcException             if the kernel refuses the send
+     * @throws AsynchronousCloseException if the queue is closed while this call waits
      */
-    public void send(MemorySegment message, int priority) throws IpcException {
-        send0(message, priority, FOREVER);
+    public void send(MemorySegment message, int priority) throws IOException {
+        send0(message, priority, null);
     }
 
     /**
@@ -355,8 +394,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @throws IllegalStateException    if this queue or the segment's arena is closed
      * @throws IpcException             if the kernel refuses the send
      */
-    public boolean trySend(MemorySegment message, int priority) throws IpcException {
-        return send0(message, priority, 0);
+    public boolean trySend(MemorySegment message, int priority) throws IOException {
+        return send0(message, priority, Duration.ZERO);
     }
 
     /**
@@ -366,9 +405,10 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if this queue or the segment's arena is closed
      * @throws IpcException             if the kernel refuses the send
+     * @throws AsynchronousCloseException if the queue is closed while this call waits
      */
-    public boolean send(MemorySegment message, int priority, Duration timeout) throws IpcException {
-        return send0(message, priority, Posix.toNanos(timeout));
+    public boolean send(MemorySegment message, int priority, Duration timeout) throws IOException {
+        return send0(message, priority, Objects.requireNonNull(timeout, "timeout"));
     }
 
     private static boolean advanceIf(ByteBuffer message, boolean sent) {
@@ -382,14 +422,16 @@ public final class MessageQueue implements AutoCloseable, Pollable {
 
     /**
      * Blocking: takes the oldest message of the highest priority, waiting while the queue is
-     * empty. Not interruptible: {@link Thread#interrupt()} does not end the wait.
+     * empty. Not interruptible: {@link Thread#interrupt()} does not end the wait (see
+     * {@link #receiveInterruptibly()}).
      *
      * @return the message, in a new array
      * @throws IllegalStateException if closed
      * @throws IpcException          if the kernel refuses the receive
+     * @throws AsynchronousCloseException if the queue is closed while this call waits
      */
-    public Message receive() throws IpcException {
-        return toMessage(receive0(null, FOREVER));
+    public Message receive() throws IOException {
+        return toMessage(receive0(null, null));
     }
 
     /**
@@ -399,8 +441,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @throws IllegalStateException if closed
      * @throws IpcException          if the kernel refuses the receive
      */
-    public Optional<Message> tryReceive() throws IpcException {
-        return Optional.ofNullable(toMessage(receive0(null, 0)));
+    public Optional<Message> tryReceive() throws IOException {
+        return Optional.ofNullable(toMessage(receive0(null, Duration.ZERO)));
     }
 
     /**
@@ -410,9 +452,10 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @return the message, or empty if none came before the timeout
      * @throws IllegalStateException if closed
      * @throws IpcException          if the kernel refuses the receive
+     * @throws AsynchronousCloseException if the queue is closed while this call waits
      */
-    public Optional<Message> receive(Duration timeout) throws IpcException {
-        return Optional.ofNullable(toMessage(receive0(null, Posix.toNanos(timeout))));
+    public Optional<Message> receive(Duration timeout) throws IOException {
+        return Optional.ofNullable(toMessage(receive0(null, Objects.requireNonNull(timeout, "timeout"))));
     }
 
     /**
@@ -427,9 +470,10 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @throws IllegalArgumentException if {@code into} is read-only or smaller than {@link #maxMessageSize()}
      * @throws IllegalStateException    if this queue or the segment's arena is closed
      * @throws IpcException             if the kernel refuses the receive
+     * @throws AsynchronousCloseException if the queue is closed while this call waits
      */
-    public long receive(MemorySegment into) throws IpcException {
-        return receive0(checkInto(into), FOREVER);
+    public long receive(MemorySegment into) throws IOException {
+        return receive0(checkInto(into), null);
     }
 
     /**
@@ -442,8 +486,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @throws IllegalStateException    if this queue or the segment's arena is closed
      * @throws IpcException             if the kernel refuses the receive
      */
-    public long tryReceive(MemorySegment into) throws IpcException {
-        return receive0(checkInto(into), 0);
+    public long tryReceive(MemorySegment into) throws IOException {
+        return receive0(checkInto(into), Duration.ZERO);
     }
 
     /**
@@ -455,9 +499,51 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @throws IllegalArgumentException if {@code into} is read-only or smaller than {@link #maxMessageSize()}
      * @throws IllegalStateException    if this queue or the segment's arena is closed
      * @throws IpcException             if the kernel refuses the receive
+     * @throws AsynchronousCloseException if the queue is closed while this call waits
      */
-    public long receive(MemorySegment into, Duration timeout) throws IpcException {
-        return receive0(checkInto(into), Posix.toNanos(timeout));
+    public long receive(MemorySegment into, Duration timeout) throws IOException {
+        return receive0(checkInto(into), Objects.requireNonNull(timeout, "timeout"));
+    }
+
+    /**
+     * Blocking, interruptible: as {@link #receive()}, but an interrupt ends the wait.
+     *
+     * @return the message, in a new array
+     * @throws InterruptedException       if the thread is interrupted while waiting (the flag is cleared)
+     * @throws AsynchronousCloseException if the queue is closed while this call waits
+     * @throws IllegalStateException      if closed
+     * @throws IpcException               if the kernel refuses the receive
+     */
+    public Message receiveInterruptibly() throws IOException, InterruptedException {
+        return toMessage(receive0(null, null, Wait.Interrupts.THROW));
+    }
+
+    /**
+     * Blocking, interruptible: as {@link #receive(MemorySegment)}, but an interrupt ends the wait.
+     *
+     * @return the packed length and priority (see {@link Received})
+     * @throws InterruptedException       if the thread is interrupted while waiting (the flag is cleared)
+     * @throws AsynchronousCloseException if the queue is closed while this call waits
+     * @throws IllegalArgumentException   if {@code into} is read-only or smaller than {@link #maxMessageSize()}
+     * @throws IllegalStateException      if this queue or the segment's arena is closed
+     * @throws IpcException               if the kernel refuses the receive
+     */
+    public long receiveInterruptibly(MemorySegment into) throws IOException, InterruptedException {
+        return receive0(checkInto(into), null, Wait.Interrupts.THROW);
+    }
+
+    /**
+     * Blocking, interruptible: as {@link #send(byte[], int)}, but an interrupt ends the wait.
+     *
+     * @throws InterruptedException       if the thread is interrupted while waiting (the flag is
+     *                                    cleared); the message was not sent
+     * @throws AsynchronousCloseException if the queue is closed while this call waits
+     * @throws IllegalArgumentException   as {@link #send(byte[], int)}
+     * @throws IllegalStateException      if closed
+     * @throws IpcException               if the kernel refuses the send
+     */
+    public void sendInterruptibly(byte[] message, int priority) throws IOException, InterruptedException {
+        send0(MemorySegment.ofArray(message), priority, null, Wait.Interrupts.THROW);
     }
 
     private MemorySegment checkInto(MemorySegment into) {
@@ -482,18 +568,15 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     }
 
     /**
-     * Closes this process's descriptor; idempotent. The queue, its messages and its name stay
-     * (see {@link #unlink(String)}). Afterwards every method but {@code close}, {@code isOpen},
-     * {@code name} and the size getters throws {@link IllegalStateException}.
-     *
-     * @throws IllegalStateException if other threads are inside operations on this queue,
-     *                               for example blocked in {@link #receive()}; it stays open
+     * Closes this process's descriptor; idempotent, never blocks, never fails. The queue, its
+     * messages and its name stay (see {@link #unlink(String)}). Calls blocked on this object
+     * end with {@link AsynchronousCloseException}; the descriptor is closed when the last of
+     * them has left. Afterwards every method but {@code close}, {@code isOpen}, {@code name}
+     * and the size getters throws {@link IllegalStateException}.
      */
     @Override
     public void close() {
-        if (use.close()) {
-            Posix.mqClose(mqd);
-        }
+        use.close();
     }
 
     @Override
@@ -502,15 +585,35 @@ public final class MessageQueue implements AutoCloseable, Pollable {
                 + (isOpen() ? "" : ", closed") + "]";
     }
 
-    // ---- the two calls everything above goes through ----
+    // ---- the calls everything above goes through ----
+
+    /** An uninterruptible send in any mode. */
+    private boolean send0(MemorySegment message, int priority, Duration timeout) throws IOException {
+        try {
+            return send0(message, priority, timeout, Wait.Interrupts.IGNORE);
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible send was interrupted", e);
+        }
+    }
+
+    /** An uninterruptible receive in any mode. */
+    private long receive0(MemorySegment into, Duration timeout) throws IOException {
+        try {
+            return receive0(into, timeout, Wait.Interrupts.IGNORE);
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible receive was interrupted", e);
+        }
+    }
 
     /**
-     * One send in any mode. {@code timeoutNanos}: {@link #FOREVER}, 0 (try) or a limit.
-     * Timed waits run on CLOCK_REALTIME, as the kernel requires, but the limit is kept on the
-     * monotonic clock: after EINTR, or a time-out that came early because the wall clock was
-     * set forward, the wait resumes for what is left.
+     * One send in any mode ({@code timeout} null: blocking): a try, then (unless the timeout
+     * is not positive) the one wait loop, sleeping in poll for POLLOUT. The deadline is made
+     * after the first try fails, so a call that needs no wait allocates nothing. Every try is an {@code mq_timedsend} with a
+     * deadline long past, so the kernel never blocks this thread itself (and the wall clock,
+     * which its deadlines run on, cannot stretch a wait).
      */
-    private boolean send0(MemorySegment message, int priority, long timeoutNanos) throws IpcException {
+    private boolean send0(MemorySegment message, int priority, Duration timeout, Wait.Interrupts interrupts)
+            throws IOException, InterruptedException {
         long length = message.byteSize();
         if (length > maxMessageSize) {
             throw new IllegalArgumentException("message of " + length + " bytes is longer than " + name
@@ -522,80 +625,86 @@ public final class MessageQueue implements AutoCloseable, Pollable {
         }
         use.enter();
         try {
-            Scratch s = SCRATCH.get();
             MemorySegment src = message;
             if (!message.isNative()) {
-                src = s.buffer(length);
+                src = SCRATCH.get().buffer(length);
                 MemorySegment.copy(message, 0, src, 0, length);
             }
-            long end = System.nanoTime() + timeoutNanos;
-            while (true) {
-                MemorySegment deadline = deadline(timeoutNanos, end, s);
-                int r = Posix.mqTimedsend(mqd, src, length, priority, deadline);
-                if (r == 0) {
-                    return true;
-                }
-                if (r == -Posix.EINTR) {
-                    continue;
-                }
-                if ((r == -Posix.ETIMEDOUT || r == -Posix.EAGAIN) && timeoutNanos != FOREVER) {
-                    if (deadline == EPOCH) {
-                        return false;
-                    }
-                    continue;
-                }
-                throw Posix.error("mq_timedsend", name, -r);
+            if (sendOnce(src, length, priority)) {
+                return true;
             }
+            Deadline deadline = timeout == null ? Deadline.FOREVER : Deadline.after(timeout);
+            if (deadline.isNow()) {
+                return false;
+            }
+            MemorySegment from = src;
+            return Wait.until(() -> sendOnce(from, length, priority) ? Boolean.TRUE : null,
+                    writable, WAIT, deadline, use, interrupts) != null;
         } finally {
             use.exit();
+        }
+    }
+
+    private boolean sendOnce(MemorySegment src, long length, int priority) throws IpcException {
+        while (true) {
+            int r = Mqueue.timedsend(mqd, src, length, priority, EPOCH);
+            if (r == 0) {
+                return true;
+            }
+            if (r == -Errno.ETIMEDOUT || r == -Errno.EAGAIN) {
+                return false;
+            }
+            if (r != -Errno.EINTR) {
+                throw Errno.exception("mq_timedsend", name, -r);
+            }
         }
     }
 
     /**
      * One receive in any mode, into {@code into} or, when null, into this thread's scratch
-     * buffer (which {@link #toMessage} then copies). {@return the packed result or NOTHING}
+     * buffer (which {@link #toMessage} then copies); waits as {@link #send0} does, for POLLIN.
+     * {@return the packed result or NOTHING}
      */
-    private long receive0(MemorySegment into, long timeoutNanos) throws IpcException {
+    private long receive0(MemorySegment into, Duration timeout, Wait.Interrupts interrupts)
+            throws IOException, InterruptedException {
         use.enter();
         try {
-            Scratch s = SCRATCH.get();
-            MemorySegment dst = into != null && into.isNative() ? into : s.buffer(maxMessageSize);
-            long end = System.nanoTime() + timeoutNanos;
-            while (true) {
-                MemorySegment deadline = deadline(timeoutNanos, end, s);
-                long r = Posix.mqTimedreceive(mqd, dst, dst.byteSize(), s.priority, deadline);
-                if (r >= 0) {
-                    if (into != null && dst != into) {
-                        MemorySegment.copy(dst, 0, into, 0, r);
-                    }
-                    return Received.pack(r, s.priority.get(ValueLayout.JAVA_INT, 0));
-                }
-                if (r == -Posix.EINTR) {
-                    continue;
-                }
-                if ((r == -Posix.ETIMEDOUT || r == -Posix.EAGAIN) && timeoutNanos != FOREVER) {
-                    if (deadline == EPOCH) {
-                        return Received.NOTHING;
-                    }
-                    continue;
-                }
-                throw Posix.error("mq_timedreceive", name, (int) -r);
+            MemorySegment dst = into != null && into.isNative() ? into : SCRATCH.get().buffer(maxMessageSize);
+            long r = receiveOnce(into, dst);
+            if (r != Received.NOTHING) {
+                return r;
             }
+            Deadline deadline = timeout == null ? Deadline.FOREVER : Deadline.after(timeout);
+            if (deadline.isNow()) {
+                return r;
+            }
+            Long got = Wait.until(() -> {
+                long once = receiveOnce(into, dst);
+                return once == Received.NOTHING ? null : once;
+            }, readable, WAIT, deadline, use, interrupts);
+            return got == null ? Received.NOTHING : got;
         } finally {
             use.exit();
         }
     }
 
-    /**
-     * The deadline argument for the next attempt: NULL (no limit), {@link #EPOCH} (do not wait:
-     * a try, or a timed wait whose time is up) or now + what is left on CLOCK_REALTIME.
-     */
-    private static MemorySegment deadline(long timeoutNanos, long end, Scratch s) {
-        if (timeoutNanos == FOREVER) {
-            return MemorySegment.NULL;
+    private long receiveOnce(MemorySegment into, MemorySegment dst) throws IpcException {
+        MemorySegment priority = SCRATCH.get().priority;
+        while (true) {
+            long r = Mqueue.timedreceive(mqd, dst, dst.byteSize(), priority, EPOCH);
+            if (r >= 0) {
+                if (into != null && dst != into) {
+                    MemorySegment.copy(dst, 0, into, 0, r);
+                }
+                return Received.pack(r, priority.get(ValueLayout.JAVA_INT, 0));
+            }
+            if (r == -Errno.ETIMEDOUT || r == -Errno.EAGAIN) {
+                return Received.NOTHING;
+            }
+            if (r != -Errno.EINTR) {
+                throw Errno.exception("mq_timedreceive", name, (int) -r);
+            }
         }
-        long left = timeoutNanos == 0 ? 0 : end - System.nanoTime();
-        return left <= 0 ? EPOCH : Posix.deadline(Posix.CLOCK_REALTIME, left, s.deadline);
     }
 
     /**
@@ -663,21 +772,21 @@ public final class MessageQueue implements AutoCloseable, Pollable {
             requireSizes();
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment cname = a.allocateFrom(name);
-                int mqd = Posix.mqOpen(cname, Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_CLOEXEC, mode,
-                        Posix.mqAttr(a, maxMessages, maxMessageSize));
+                int mqd = Mqueue.open(cname, Fds.O_RDWR | Fds.O_CREAT | Fds.O_EXCL | Fds.O_CLOEXEC, mode,
+                        Mqueue.attr(a, maxMessages, maxMessageSize));
                 if (mqd < 0) {
                     throw createError(-mqd);
                 }
                 boolean ok = false;
                 try {
-                    Posix.check(Posix.fchmod(mqd, mode), "fchmod", name);
+                    Errno.check(Fds.fchmod(mqd, mode), "fchmod", name);
                     MessageQueue q = opened(mqd);
                     ok = true;
                     return q;
                 } finally {
                     if (!ok) {
-                        Posix.mqClose(mqd);
-                        Posix.mqUnlink(cname);
+                        Mqueue.close(mqd);
+                        Mqueue.unlink(cname);
                     }
                 }
             }
@@ -691,7 +800,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
          */
         public MessageQueue open() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
-                int mqd = Posix.check(Posix.mqOpen(a.allocateFrom(name), Posix.O_RDWR | Posix.O_CLOEXEC, 0,
+                int mqd = Errno.check(Mqueue.open(a.allocateFrom(name), Fds.O_RDWR | Fds.O_CLOEXEC, 0,
                         MemorySegment.NULL), "mq_open", name);
                 boolean ok = false;
                 try {
@@ -700,7 +809,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
                     return q;
                 } finally {
                     if (!ok) {
-                        Posix.mqClose(mqd);
+                        Mqueue.close(mqd);
                     }
                 }
             }
@@ -726,7 +835,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
 
         /** Reads the sizes the queue really has, and holds them to this builder's minimums. */
         private MessageQueue opened(int mqd) throws IpcException {
-            Posix.MqAttributes at = Posix.mqGetattr(mqd, name);
+            Mqueue.Attributes at = Mqueue.getattr(mqd, name);
             if (at.maxMessages() < maxMessages || at.messageSize() < maxMessageSize) {
                 throw new IpcException("mq_open", name, 0, null, "queue holds " + at.maxMessages() + " messages of "
                         + at.messageSize() + " bytes; at least " + Math.max(maxMessages, 0) + " of "
@@ -742,8 +851,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
          * ENOSPC the system's count of queues.
          */
         private IpcException createError(int errno) {
-            String errnoName = Posix.errnoName(errno);
-            String text = Posix.strerror(errno);
+            String errnoName = Errno.name(errno);
+            String text = Errno.description(errno);
             String limit = null;
             if (errnoName.equals("EINVAL")) {
                 long msgMax = readNumber(MSG_MAX_FILE);
@@ -766,7 +875,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
                         + "), is reached";
             }
             if (limit == null) {
-                return Posix.error("mq_open", name, errno);
+                return Errno.exception("mq_open", name, errno);
             }
             return new IpcException("mq_open", name, errno, errnoName, text + ": " + limit,
                     IpcException.Reason.LIMIT_EXCEEDED);

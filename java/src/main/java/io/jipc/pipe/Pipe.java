@@ -1,8 +1,16 @@
 package io.jipc.pipe;
 
+import io.jipc.posix.Poll;
+
 import io.jipc.IpcException;
 import io.jipc.Pollable;
-import io.jipc.posix.Posix;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.DescriptorBlocker;
+import io.jipc.internal.Lifetime;
+import io.jipc.internal.Wait;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,7 +19,9 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channel;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.InterruptibleChannel;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
@@ -34,7 +44,7 @@ public final class Pipe implements AutoCloseable {
      * Writes of at most this many bytes ({@code PIPE_BUF}) are atomic: never interleaved
      * with bytes of other writers, and in non-blocking mode all or nothing.
      */
-    public static final int ATOMIC_WRITE_BYTES = Posix.PIPE_BUF;
+    public static final int ATOMIC_WRITE_BYTES = Fds.PIPE_BUF;
 
     /** The native buffer heap transfers go through: the default pipe size, one call drains it. */
     static final int SCRATCH_BYTES = 64 * 1024;
@@ -58,7 +68,7 @@ public final class Pipe implements AutoCloseable {
      */
     public static Pipe open() throws IpcException {
         int[] fds = new int[2];
-        Posix.check(Posix.pipe2(fds, Posix.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(fds, Fds.O_CLOEXEC), "pipe2", null);
         return new Pipe(new ReadEnd(fds[0], true), new WriteEnd(fds[1], true));
     }
 
@@ -88,24 +98,32 @@ public final class Pipe implements AutoCloseable {
      * What both ends have: a descriptor, a blocking mode, the pipe's capacity and the
      * closing rules of the {@linkplain io.jipc.pipe package documentation}.
      */
-    public abstract static sealed class End implements Channel, Pollable permits ReadEnd, WriteEnd {
+    public abstract static sealed class End implements InterruptibleChannel, Pollable permits ReadEnd, WriteEnd {
+        /** Each wait is a poll system call: sleep in it at once rather than spin on syscalls. */
+        private static final WaitStrategy WAIT = WaitStrategy.spinThenSleep(0, 0);
+
         final String name;
-        /** Guards {@link #fd}, {@link #open}, {@link #users}; never held across a system call. */
-        private final Object state = new Object();
-        private int fd;
-        private boolean open = true;
-        /** Operations inside a system call on {@link #fd}: its release waits for them. */
-        private int users;
+        private final int fd;
+        /** Operations using {@link #fd}; the last one out after a close closes it. */
+        private final Lifetime life;
+        /** Sleeps in poll on {@link #fd} for this end's direction, beside a wake-up pipe. */
+        private final DescriptorBlocker ready;
         /** One read (or write) at a time; also guards the scratch buffer. */
         final ReentrantLock ioLock = new ReentrantLock();
         private volatile boolean blocking;
         private Arena scratchArena;
         private MemorySegment scratch;
 
-        End(int fd, String role, boolean blocking) {
+        End(int fd, String role, boolean blocking, int events) {
             this.fd = fd;
             this.name = "pipe " + role + ", fd " + fd;
             this.blocking = blocking;
+            this.life = new Lifetime(name, this::wake, this::releaseDescriptor);
+            this.ready = new DescriptorBlocker(life, fd, events);
+        }
+
+        private void wake() {
+            ready.wake();
         }
 
         /**
@@ -116,38 +134,26 @@ public final class Pipe implements AutoCloseable {
          */
         @Override
         public final int fd() {
-            synchronized (state) {
-                if (!open) {
-                    throw new IllegalStateException(name + " is closed");
-                }
-                return fd;
+            if (!life.isOpen()) {
+                throw new IllegalStateException(name + " is closed");
             }
+            return fd;
         }
 
         @Override
         public final boolean isOpen() {
-            synchronized (state) {
-                return open;
-            }
+            return life.isOpen();
         }
 
         /**
-         * Closes this end in this process. Idempotent; never fails. Copies held by children
-         * are not affected. If another thread is blocked on this end, the descriptor is
-         * released when that operation returns (see
-         * <a href="package-summary.html#closing">Closing</a>).
+         * Closes this end in this process. Idempotent; never blocks, never fails. Copies held
+         * by children are not affected. A thread blocked on this end wakes with
+         * {@link AsynchronousCloseException}; the descriptor is released when the last
+         * operation on it has returned (see <a href="package-summary.html#closing">Closing</a>).
          */
         @Override
         public final void close() {
-            synchronized (state) {
-                if (!open) {
-                    return;
-                }
-                open = false;
-                if (users == 0) {
-                    releaseLocked();
-                }
-            }
+            life.close();
         }
 
         /**
@@ -163,10 +169,10 @@ public final class Pipe implements AutoCloseable {
             int d = acquire();
             try {
                 synchronized (this) {
-                    int flags = Posix.check(Posix.fcntl(d, Posix.F_GETFL, 0), "fcntl(F_GETFL)", name);
-                    int wanted = block ? flags & ~Posix.O_NONBLOCK : flags | Posix.O_NONBLOCK;
+                    int flags = Errno.check(Fds.fcntl(d, Fds.F_GETFL, 0), "fcntl(F_GETFL)", name);
+                    int wanted = block ? flags & ~Fds.O_NONBLOCK : flags | Fds.O_NONBLOCK;
                     if (wanted != flags) {
-                        Posix.check(Posix.fcntl(d, Posix.F_SETFL, wanted), "fcntl(F_SETFL)", name);
+                        Errno.check(Fds.fcntl(d, Fds.F_SETFL, wanted), "fcntl(F_SETFL)", name);
                     }
                     blocking = block;
                 }
@@ -188,7 +194,7 @@ public final class Pipe implements AutoCloseable {
         public final int capacity() throws IOException {
             int d = acquire();
             try {
-                return Posix.check(Posix.fcntl(d, Posix.F_GETPIPE_SZ, 0), "fcntl(F_GETPIPE_SZ)", name);
+                return Errno.check(Fds.fcntl(d, Fds.F_GETPIPE_SZ, 0), "fcntl(F_GETPIPE_SZ)", name);
             } finally {
                 release();
             }
@@ -212,16 +218,16 @@ public final class Pipe implements AutoCloseable {
             }
             int d = acquire();
             try {
-                int r = Posix.fcntl(d, Posix.F_SETPIPE_SZ, bytes);
-                if (r == -Posix.EPERM) {
+                int r = Fds.fcntl(d, Fds.F_SETPIPE_SZ, bytes);
+                if (r == -Errno.EPERM) {
                     throw capacityRefused(bytes);
                 }
-                if (r == -Posix.EBUSY) {
-                    throw new IpcException("fcntl(F_SETPIPE_SZ)", name, Posix.EBUSY, "EBUSY",
+                if (r == -Errno.EBUSY) {
+                    throw new IpcException("fcntl(F_SETPIPE_SZ)", name, Errno.EBUSY, "EBUSY",
                             "the pipe holds more than the " + bytes + " bytes asked for; drain it first",
                             IpcException.Reason.LIMIT_EXCEEDED);
                 }
-                return Posix.check(r, "fcntl(F_SETPIPE_SZ)", name);
+                return Errno.check(r, "fcntl(F_SETPIPE_SZ)", name);
             } finally {
                 release();
             }
@@ -234,7 +240,7 @@ public final class Pipe implements AutoCloseable {
                             + ") allows a process without CAP_SYS_RESOURCE"
                     : "this user's pipes already use the pages " + PIPE_USER_PAGES_HARD + " ("
                             + readLimit(PIPE_USER_PAGES_HARD) + ") allows a process without CAP_SYS_RESOURCE";
-            return new IpcException("fcntl(F_SETPIPE_SZ)", name, Posix.EPERM, "EPERM",
+            return new IpcException("fcntl(F_SETPIPE_SZ)", name, Errno.EPERM, "EPERM",
                     "Operation not permitted: " + why, IpcException.Reason.LIMIT_EXCEEDED);
         }
 
@@ -253,38 +259,29 @@ public final class Pipe implements AutoCloseable {
         @Override
         public String toString() {
             String kind = getClass().getSimpleName();
-            synchronized (state) {
-                return open ? kind + "[fd " + fd + (blocking ? ", blocking" : ", non-blocking") + "]"
-                        : kind + "[closed]";
-            }
+            return life.isOpen() ? kind + "[fd " + fd + (blocking ? ", blocking" : ", non-blocking") + "]"
+                    : kind + "[closed]";
         }
 
         // ---- the descriptor's lifetime ----
 
         /** Marks an operation as using the descriptor. {@return the descriptor} */
         final int acquire() throws ClosedChannelException {
-            synchronized (state) {
-                if (!open) {
-                    throw new ClosedChannelException();
-                }
-                users++;
-                return fd;
+            if (!life.tryEnter()) {
+                throw new ClosedChannelException();
             }
+            return fd;
         }
 
         final void release() {
-            synchronized (state) {
-                if (--users == 0 && !open) {
-                    releaseLocked();
-                }
-            }
+            life.exit();
         }
 
-        /** Caller holds {@link #state}, the end is closed and nobody uses the descriptor. */
-        private void releaseLocked() {
+        /** The lifetime's release: the end is closed and nobody uses the descriptor. */
+        private void releaseDescriptor() {
             // close(2) on Linux releases the descriptor even when it reports EINTR: never retry.
-            Posix.close(fd);
-            fd = -1;
+            Fds.close(fd);
+            ready.close();
             if (scratchArena != null) {
                 scratchArena.close();
                 scratchArena = null;
@@ -318,33 +315,37 @@ public final class Pipe implements AutoCloseable {
         // ---- waiting ----
 
         /**
-         * Waits for {@code events} until {@code budget} nanoseconds after {@code start}.
-         * {@return the revents, or 0 when the time is up}
+         * Waits until the descriptor is ready for this end's direction, through jipc's one wait
+         * loop: asleep in poll beside a wake-up pipe, so a close wakes it
+         * ({@link AsynchronousCloseException}) and an interrupt closes the end and ends it
+         * ({@link ClosedByInterruptException}, the flag left set), as for any
+         * {@link InterruptibleChannel}; a virtual thread parks meanwhile.
+         * {@return false if the deadline passed first}
          */
-        final int await(int d, int events, long start, long budget) throws IpcException {
-            while (true) {
-                long left = budget - (System.nanoTime() - start);
-                int r = Posix.pollOne(d, events, Posix.pollMillis(left));
-                if (r > 0) {
-                    return r;
-                }
-                if (r == 0 && budget - (System.nanoTime() - start) <= 0) {
-                    return 0;
-                }
-                if (r < 0 && r != -Posix.EINTR) {
-                    throw Posix.error("poll", name, -r);
-                }
+        final boolean awaitReady(int d, int events, Deadline deadline) throws IOException {
+            if (ready(d, events)) {
+                return true;
+            }
+            if (deadline.isNow()) {
+                return false;
+            }
+            try {
+                return Wait.until(() -> ready(d, events) ? Boolean.TRUE : null, ready, WAIT, deadline, life,
+                        Wait.Interrupts.CLOSE) != null;
+            } catch (InterruptedException e) {
+                throw new AssertionError("a channel's wait throws ClosedByInterruptException instead", e);
             }
         }
 
-        /** Waits without limit; for a descriptor that is non-blocking behind this end's back. */
-        final void awaitForever(int d, int events) throws IpcException {
-            int r;
-            do {
-                r = Posix.pollOne(d, events, -1);
-            } while (r == -Posix.EINTR);
-            if (r < 0) {
-                throw Posix.error("poll", name, -r);
+        private boolean ready(int d, int events) throws IpcException {
+            while (true) {
+                int r = Poll.one(d, events, 0);
+                if (r >= 0) {
+                    return r > 0;
+                }
+                if (r != -Errno.EINTR) {
+                    throw Errno.exception("poll", name, -r);
+                }
             }
         }
 
@@ -354,20 +355,20 @@ public final class Pipe implements AutoCloseable {
                 throw new IllegalArgumentException("descriptor must not be negative: " + fd);
             }
             String object = "fd " + fd;
-            int type = Posix.fstat(fd, "fstat", object).mode() & Posix.S_IFMT;
-            if (type != Posix.S_IFIFO) {
+            int type = Fds.fstat(fd, "fstat", object).mode() & Fds.S_IFMT;
+            if (type != Fds.S_IFIFO) {
                 throw new IllegalArgumentException(object + " is not a pipe (file type 0"
                         + Integer.toOctalString(type) + ")");
             }
-            int flags = Posix.check(Posix.fcntl(fd, Posix.F_GETFL, 0), "fcntl(F_GETFL)", object);
-            int access = flags & Posix.O_ACCMODE;
-            if (reading ? access == Posix.O_WRONLY : access == Posix.O_RDONLY) {
+            int flags = Errno.check(Fds.fcntl(fd, Fds.F_GETFL, 0), "fcntl(F_GETFL)", object);
+            int access = flags & Fds.O_ACCMODE;
+            if (reading ? access == Fds.O_WRONLY : access == Fds.O_RDONLY) {
                 throw new IllegalArgumentException(object + " is a pipe's " + (reading ? "write" : "read")
                         + " end, not its " + (reading ? "read" : "write") + " end");
             }
-            int fdFlags = Posix.check(Posix.fcntl(fd, Posix.F_GETFD, 0), "fcntl(F_GETFD)", object);
-            Posix.check(Posix.fcntl(fd, Posix.F_SETFD, fdFlags | Posix.FD_CLOEXEC), "fcntl(F_SETFD)", object);
-            return (flags & Posix.O_NONBLOCK) == 0;
+            int fdFlags = Errno.check(Fds.fcntl(fd, Fds.F_GETFD, 0), "fcntl(F_GETFD)", object);
+            Errno.check(Fds.fcntl(fd, Fds.F_SETFD, fdFlags | Fds.FD_CLOEXEC), "fcntl(F_SETFD)", object);
+            return (flags & Fds.O_NONBLOCK) == 0;
         }
     }
 
@@ -377,7 +378,7 @@ public final class Pipe implements AutoCloseable {
      */
     public static final class ReadEnd extends End implements ReadableByteChannel {
         ReadEnd(int fd, boolean blocking) {
-            super(fd, "read end", blocking);
+            super(fd, "read end", blocking, Poll.POLLIN);
         }
 
         /**
@@ -407,7 +408,7 @@ public final class Pipe implements AutoCloseable {
          */
         @Override
         public int read(ByteBuffer dst) throws IOException {
-            return readBuffer(dst, false, 0);
+            return readBuffer(dst, null);
         }
 
         /**
@@ -421,7 +422,7 @@ public final class Pipe implements AutoCloseable {
          * @throws IpcException                if {@code poll(2)} or {@code read(2)} fails
          */
         public int read(ByteBuffer dst, Duration timeout) throws IOException {
-            return readBuffer(dst, true, Posix.toNanos(Objects.requireNonNull(timeout, "timeout")));
+            return readBuffer(dst, Deadline.after(timeout));
         }
 
         /**
@@ -435,7 +436,7 @@ public final class Pipe implements AutoCloseable {
          * @throws IpcException                if {@code read(2)} fails otherwise
          */
         public long read(MemorySegment dst) throws IOException {
-            return readSegment(dst, false, 0);
+            return readSegment(dst, null);
         }
 
         /**
@@ -449,25 +450,24 @@ public final class Pipe implements AutoCloseable {
          * @throws IpcException                if {@code poll(2)} or {@code read(2)} fails
          */
         public long read(MemorySegment dst, Duration timeout) throws IOException {
-            return readSegment(dst, true, Posix.toNanos(Objects.requireNonNull(timeout, "timeout")));
+            return readSegment(dst, Deadline.after(timeout));
         }
 
-        private int readBuffer(ByteBuffer dst, boolean timed, long budget) throws IOException {
+        private int readBuffer(ByteBuffer dst, Deadline timeout) throws IOException {
             if (dst.isReadOnly()) {
                 throw new IllegalArgumentException("cannot read into a read-only buffer");
             }
-            int n = (int) readSegment(MemorySegment.ofBuffer(dst), timed, budget);
+            int n = (int) readSegment(MemorySegment.ofBuffer(dst), timeout);
             if (n > 0) {
                 dst.position(dst.position() + n);
             }
             return n;
         }
 
-        private long readSegment(MemorySegment dst, boolean timed, long budget) throws IOException {
+        private long readSegment(MemorySegment dst, Deadline timeout) throws IOException {
             if (dst.isReadOnly()) {
                 throw new IllegalArgumentException("cannot read into a read-only segment");
             }
-            long start = timed ? System.nanoTime() : 0;
             long length = dst.byteSize();
             if (length == 0) {
                 ensureOpen();
@@ -479,10 +479,10 @@ public final class Pipe implements AutoCloseable {
                 long n;
                 try {
                     if (dst.isNative()) {
-                        n = readNative(d, dst, length, timed, start, budget);
+                        n = readNative(d, dst, length, timeout);
                     } else {
                         MemorySegment s = scratch();
-                        n = readNative(d, s, Math.min(length, SCRATCH_BYTES), timed, start, budget);
+                        n = readNative(d, s, Math.min(length, SCRATCH_BYTES), timeout);
                         if (n > 0) {
                             MemorySegment.copy(s, 0, dst, 0, n);
                         }
@@ -499,36 +499,35 @@ public final class Pipe implements AutoCloseable {
             }
         }
 
-        /** One successful read(2) into native memory. {@return bytes, 0 (nothing now or in time), -1 (end)} */
-        private long readNative(int d, MemorySegment dst, long length, boolean timed, long start, long budget)
-                throws IpcException {
+        /**
+         * One successful read(2) into native memory; {@code timeout} null for an untimed read.
+         * A blocking descriptor is read only once poll says it is readable, so the wait
+         * happens in jipc's wait loop (wakeable by close and interrupt, parking a virtual
+         * thread) and never inside read(2). {@return bytes, 0 (nothing now or in time), -1 (end)}
+         */
+        private long readNative(int d, MemorySegment dst, long length, Deadline timeout) throws IOException {
             boolean mayBlock = isBlocking();
-            // A blocking descriptor must not be read before poll says so, or the time limit is lost.
-            if (timed && mayBlock && await(d, Posix.POLLIN, start, budget) == 0) {
+            Deadline deadline = timeout == null ? Deadline.FOREVER : timeout;
+            if (mayBlock && !awaitReady(d, Poll.POLLIN, deadline)) {
                 return 0;
             }
             while (true) {
-                long r = Posix.read(d, dst, length);
+                long r = Fds.read(d, dst, length);
                 if (r > 0) {
                     return r;
                 }
                 if (r == 0) {
                     return -1;
                 }
-                if (r == -Posix.EINTR) {
+                if (r == -Errno.EINTR) {
                     continue;
                 }
-                if (r != -Posix.EAGAIN) {
-                    throw Posix.error("read", name, (int) -r);
+                if (r != -Errno.EAGAIN) {
+                    throw Errno.exception("read", name, (int) -r);
                 }
-                if (timed) {
-                    if (await(d, Posix.POLLIN, start, budget) == 0) {
-                        return 0;
-                    }
-                } else if (mayBlock) {
-                    // Another holder of the description set O_NONBLOCK: keep the blocking promise.
-                    awaitForever(d, Posix.POLLIN);
-                } else {
+                // Non-blocking now (this end's mode, or another holder's O_NONBLOCK): wait
+                // if the call is timed, or if this end promised to block.
+                if (!(mayBlock || timeout != null) || !awaitReady(d, Poll.POLLIN, deadline)) {
                     return 0;
                 }
             }
@@ -541,7 +540,7 @@ public final class Pipe implements AutoCloseable {
      */
     public static final class WriteEnd extends End implements WritableByteChannel {
         WriteEnd(int fd, boolean blocking) {
-            super(fd, "write end", blocking);
+            super(fd, "write end", blocking, Poll.POLLOUT);
         }
 
         /**
@@ -569,7 +568,7 @@ public final class Pipe implements AutoCloseable {
          */
         @Override
         public int write(ByteBuffer src) throws IOException {
-            return writeBuffer(src, false, 0);
+            return writeBuffer(src, null);
         }
 
         /**
@@ -583,7 +582,7 @@ public final class Pipe implements AutoCloseable {
          *                                     if {@code poll(2)} or {@code write(2)} fails
          */
         public int write(ByteBuffer src, Duration timeout) throws IOException {
-            return writeBuffer(src, true, Posix.toNanos(Objects.requireNonNull(timeout, "timeout")));
+            return writeBuffer(src, Deadline.after(timeout));
         }
 
         /**
@@ -597,7 +596,7 @@ public final class Pipe implements AutoCloseable {
          *                                     if {@code write(2)} fails otherwise
          */
         public long write(MemorySegment src) throws IOException {
-            return writeSegment(src, false, 0);
+            return writeSegment(src, null);
         }
 
         /**
@@ -611,17 +610,16 @@ public final class Pipe implements AutoCloseable {
          *                                     if {@code poll(2)} or {@code write(2)} fails
          */
         public long write(MemorySegment src, Duration timeout) throws IOException {
-            return writeSegment(src, true, Posix.toNanos(Objects.requireNonNull(timeout, "timeout")));
+            return writeSegment(src, Deadline.after(timeout));
         }
 
-        private int writeBuffer(ByteBuffer src, boolean timed, long budget) throws IOException {
-            int n = (int) writeSegment(MemorySegment.ofBuffer(src), timed, budget);
+        private int writeBuffer(ByteBuffer src, Deadline timeout) throws IOException {
+            int n = (int) writeSegment(MemorySegment.ofBuffer(src), timeout);
             src.position(src.position() + n);
             return n;
         }
 
-        private long writeSegment(MemorySegment src, boolean timed, long budget) throws IOException {
-            long start = timed ? System.nanoTime() : 0;
+        private long writeSegment(MemorySegment src, Deadline timeout) throws IOException {
             long length = src.byteSize();
             if (length == 0) {
                 ensureOpen();
@@ -633,13 +631,13 @@ public final class Pipe implements AutoCloseable {
                 long done = 0;
                 try {
                     if (src.isNative()) {
-                        done = writeNative(d, src, length, timed, start, budget);
+                        done = writeNative(d, src, length, timeout);
                     } else {
                         MemorySegment s = scratch();
                         while (done < length) {
                             long chunk = Math.min(length - done, SCRATCH_BYTES);
                             MemorySegment.copy(src, done, s, 0, chunk);
-                            long n = writeNative(d, s, chunk, timed, start, budget);
+                            long n = writeNative(d, s, chunk, timeout);
                             done += n;
                             if (n < chunk) {
                                 break;
@@ -658,45 +656,58 @@ public final class Pipe implements AutoCloseable {
             }
         }
 
-        /** {@return the bytes written from native memory: all of them unless non-blocking or timed} */
-        private long writeNative(int d, MemorySegment src, long length, boolean timed, long start, long budget)
-                throws IpcException {
+        /**
+         * {@return the bytes written from native memory: all of them unless non-blocking or
+         * timed} {@code timeout} null for an untimed write. On a blocking descriptor each
+         * write(2) follows a POLLOUT and is at most {@link #ATOMIC_WRITE_BYTES} long, which
+         * POLLOUT promises room for, so it never blocks in the kernel: the waits happen in
+         * jipc's wait loop, which close and interrupt can end.
+         */
+        private long writeNative(int d, MemorySegment src, long length, Deadline timeout) throws IOException {
+            long[] done = {0};
+            try {
+                return writeNative(d, src, length, timeout, done);
+            } catch (AsynchronousCloseException e) {
+                if (done[0] > 0 && !(e instanceof ClosedByInterruptException)) {
+                    return done[0];  // closed midway: report what went, as a partial write does
+                }
+                throw e;
+            }
+        }
+
+        private long writeNative(int d, MemorySegment src, long length, Deadline timeout, long[] progress)
+                throws IOException {
             boolean mayBlock = isBlocking();
+            Deadline deadline = timeout == null ? Deadline.FOREVER : timeout;
             long done = 0;
             while (done < length) {
                 long chunk = length - done;
-                if (timed && mayBlock) {
-                    // POLLOUT promises one free page: PIPE_BUF bytes fit without blocking.
-                    if (await(d, Posix.POLLOUT, start, budget) == 0) {
+                if (mayBlock) {
+                    if (!awaitReady(d, Poll.POLLOUT, deadline)) {
                         return done;
                     }
                     chunk = Math.min(chunk, ATOMIC_WRITE_BYTES);
                 }
-                long r = Posix.write(d, done == 0 ? src : src.asSlice(done), chunk);
+                long r = Fds.write(d, done == 0 ? src : src.asSlice(done), chunk);
                 if (r >= 0) {
                     done += r;
-                    if (r < chunk && !mayBlock && !timed) {
+                    progress[0] = done;
+                    if (r < chunk && !mayBlock && timeout == null) {
                         return done;
                     }
                     continue;
                 }
-                if (r == -Posix.EINTR) {
+                if (r == -Errno.EINTR) {
                     continue;
                 }
-                if (r == -Posix.EPIPE) {
-                    throw new IpcException("write", name, Posix.EPIPE, "EPIPE",
+                if (r == -Errno.EPIPE) {
+                    throw new IpcException("write", name, Errno.EPIPE, "EPIPE",
                             "Broken pipe: every read end of the pipe is closed", IpcException.Reason.BROKEN_PIPE);
                 }
-                if (r != -Posix.EAGAIN) {
-                    throw Posix.error("write", name, (int) -r);
+                if (r != -Errno.EAGAIN) {
+                    throw Errno.exception("write", name, (int) -r);
                 }
-                if (timed) {
-                    if (await(d, Posix.POLLOUT, start, budget) == 0) {
-                        return done;
-                    }
-                } else if (mayBlock) {
-                    awaitForever(d, Posix.POLLOUT);
-                } else {
+                if (!(mayBlock || timeout != null) || !awaitReady(d, Poll.POLLOUT, deadline)) {
                     return done;
                 }
             }

@@ -36,10 +36,13 @@
  * one byte and the space left in the destination, never 0 (unless the destination has no
  * space left). A write waits as long as the reader takes to make room and returns only when
  * <em>every</em> remaining byte of the source has been written, in one or several
- * {@code write(2)} calls. Neither is interruptible: {@link Thread#interrupt()} does not end
- * the wait, and neither does closing the end from another thread (see
- * <a href="#closing">Closing</a>). Use a timed operation or an {@link io.jipc.poll.Poller}
- * where a wait must be bounded.</dd>
+ * {@code write(2)} calls. Ends are {@link java.nio.channels.InterruptibleChannel}s: a
+ * thread interrupted while it waits closes the end and gets
+ * {@link java.nio.channels.ClosedByInterruptException} (its interrupt flag stays set), and
+ * closing the end from another thread ends the wait (see <a href="#closing">Closing</a>).
+ * The wait is a {@code poll(2)}, never a blocking {@code read(2)} or {@code write(2)} (so a
+ * blocking write goes in pieces of {@link io.jipc.pipe.Pipe#ATOMIC_WRITE_BYTES} bytes,
+ * each after poll reported room); a virtual thread parks while it waits.</dd>
  * <dt id="non-blocking">Non-blocking</dt>
  * <dd>A read returns at once: the number of bytes read, 0 if the pipe is empty but a write
  * end is still open somewhere, or -1 at end of stream. A write returns at once with the
@@ -109,10 +112,12 @@
  * idempotent. From then on every operation throws
  * {@link java.nio.channels.ClosedChannelException}, as the {@link java.nio.channels.Channel}
  * contract says (and {@code fd()} throws {@link IllegalStateException}). An operation that
- * is blocked when another thread closes its end is not woken: it returns when data, room,
- * end of stream or a broken pipe ends its wait, then throws
- * {@link java.nio.channels.AsynchronousCloseException} if it transferred nothing. Until it
- * returns, the descriptor stays open, so its number cannot be reused under it.
+ * is waiting when another thread closes its end wakes and throws
+ * {@link java.nio.channels.AsynchronousCloseException} (a write that already wrote part of
+ * its source returns that count instead). Until the last operation has returned, the
+ * descriptor stays open, so its number cannot be reused under it. (One race remains: if a
+ * process sharing the pipe takes the data between this end's poll and its read, a
+ * blocking-mode read waits in the kernel for the next byte.)
  *
  * <p>Both ends are close-on-exec: a child gets one only through {@code Spawn.mapDescriptor},
  * which leaves this process's copy open. Direct buffers and native segments are handed to

@@ -1,6 +1,6 @@
 package io.jipc.poll;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Poll;
 
 /**
  * What a {@link Poller} can report about an object. One registers interest in
@@ -12,16 +12,16 @@ public enum Event {
      * A read would not block ({@code POLLIN}): data is there. For a pipe's read end at end
      * of stream Linux reports {@link #HANG_UP}, and READABLE only while data is left.
      */
-    READABLE(Posix.POLLIN),
+    READABLE(Poll.POLLIN),
     /** A write would not block ({@code POLLOUT}): for a pipe, at least {@code PIPE_BUF} bytes of room. */
-    WRITABLE(Posix.POLLOUT),
+    WRITABLE(Poll.POLLOUT),
     /**
      * The other side is gone ({@code POLLHUP}): for a pipe's read end, every write end is
      * closed; what is still in the pipe can be read, then the read returns end of stream.
      */
-    HANG_UP(Posix.POLLHUP),
+    HANG_UP(Poll.POLLHUP),
     /** An error condition ({@code POLLERR}): for a pipe's write end, every read end is closed. */
-    ERROR(Posix.POLLERR);
+    ERROR(Poll.POLLERR);
 
     final int bit;
 

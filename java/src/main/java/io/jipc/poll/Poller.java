@@ -1,11 +1,22 @@
 package io.jipc.poll;
 
+import io.jipc.posix.Poll;
+
 import io.jipc.IpcException;
 import io.jipc.Pollable;
-import io.jipc.posix.Posix;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Blocker;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.Lifetime;
+import io.jipc.internal.Wait;
+import io.jipc.internal.WakePipe;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.channels.AsynchronousCloseException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -60,7 +71,11 @@ import java.util.Set;
  * registered with it; {@link #close()} only cancels their keys.
  */
 public final class Poller implements AutoCloseable {
-    private static final int ALWAYS_REPORTED = Posix.POLLHUP | Posix.POLLERR;
+    private static final int ALWAYS_REPORTED = Poll.POLLHUP | Poll.POLLERR;
+    /** Each look is a poll system call: sleep at once rather than spin on syscalls. */
+    private static final WaitStrategy WAIT = WaitStrategy.spinThenSleep(0, 0);
+    /** sizeof(struct pollfd) on Linux. */
+    private static final long POLLFD_BYTES = 8;
 
     private Key[] keys = new Key[8];
     private int count;
@@ -68,10 +83,57 @@ public final class Poller implements AutoCloseable {
     private final ArrayList<Key> ready = new ArrayList<>(8);
     private final List<Key> readyView = Collections.unmodifiableList(ready);
     private boolean open = true;
+    /** A wait inside; the close wakes it (through {@link #wake}) and the last one out closes {@link #wake}. */
+    private final Lifetime lifetime = new Lifetime("Poller", this::wakeUp, this::releaseWake);
+    private final WakePipe wake = new WakePipe();
+    private final Sleep sleep = new Sleep();
+    private volatile int waitingCount;
 
     /** Makes an empty poller. */
     public Poller() {
-        pollfds = Posix.allocatePollfds(Arena.ofAuto(), keys.length);
+        pollfds = Poll.allocate(Arena.ofAuto(), keys.length);
+    }
+
+    private void wakeUp() {
+        sleep.wake();
+    }
+
+    private void releaseWake() {
+        wake.close();
+    }
+
+    /**
+     * The kernel sleep of a wait: poll on a copy of the prepared entries plus the wake pipe,
+     * so that a close ends it and the waiting thread's own looks (poll with timeout 0 on the
+     * original array) never race the sleeper's revents, which matters when a jipc waiter
+     * thread sleeps for a virtual thread.
+     */
+    private final class Sleep extends Blocker {
+        private MemorySegment copy = MemorySegment.NULL;
+
+        Sleep() {
+            super(lifetime);
+        }
+
+        @Override
+        protected synchronized void block(long maxNanos) {
+            int wakeFd = wake.fd();
+            if (wakeFd < 0) {
+                return;
+            }
+            int n = waitingCount;
+            if (copy.byteSize() < (n + 1) * POLLFD_BYTES) {
+                copy = Poll.allocate(Arena.ofAuto(), n + 1);
+            }
+            MemorySegment.copy(pollfds, 0, copy, 0, n * POLLFD_BYTES);
+            Poll.set(copy, n, wakeFd, Poll.POLLIN);
+            Poll.poll(copy, n + 1, (int) Math.max(1, Math.min(Integer.MAX_VALUE, (maxNanos + 999_999) / 1_000_000)));
+        }
+
+        @Override
+        protected void wakeKernel() {
+            wake.signal();
+        }
     }
 
     /**
@@ -98,7 +160,7 @@ public final class Poller implements AutoCloseable {
         }
         if (count == keys.length) {
             keys = java.util.Arrays.copyOf(keys, count * 2);
-            pollfds = Posix.allocatePollfds(Arena.ofAuto(), keys.length);
+            pollfds = Poll.allocate(Arena.ofAuto(), keys.length);
             ready.ensureCapacity(keys.length);
         }
         Key k = new Key(this, object, mask, count);
@@ -112,10 +174,12 @@ public final class Poller implements AutoCloseable {
     }
 
     /**
-     * Blocks until at least one key is ready. Not interruptible.
+     * Blocks until at least one key is ready. Not interruptible. A virtual thread parks
+     * while it waits (a jipc platform thread polls for it).
      *
      * @return the number of ready keys, at least 1
-     * @throws IllegalStateException if nothing is registered (the wait would never end) or the poller is closed
+     * @throws IllegalStateException if nothing is registered (the wait would never end), or the
+     *                               poller is closed (also when another thread closes it during the wait)
      * @throws IpcException          if {@code poll(2)} fails
      */
     public synchronized int await() throws IpcException {
@@ -127,11 +191,11 @@ public final class Poller implements AutoCloseable {
      * duration looks once, like {@link #poll()}.
      *
      * @return the number of ready keys, 0 if none became ready in time
-     * @throws IllegalStateException if the poller is closed
+     * @throws IllegalStateException if the poller is closed (also when another thread closes it during the wait)
      * @throws IpcException          if {@code poll(2)} fails
      */
     public synchronized int await(Duration timeout) throws IpcException {
-        return select(false, Posix.toNanos(Objects.requireNonNull(timeout, "timeout")));
+        return select(false, Clocks.toNanos(Objects.requireNonNull(timeout, "timeout")));
     }
 
     /**
@@ -158,14 +222,20 @@ public final class Poller implements AutoCloseable {
         return count;
     }
 
-    /** Cancels every key. Idempotent; the registered objects stay open. */
+    /**
+     * Cancels every key. Idempotent; the registered objects stay open. A wait in progress on
+     * another thread ends with {@link IllegalStateException}; this call returns once it has.
+     */
     @Override
-    public synchronized void close() {
-        while (count > 0) {
-            remove(keys[count - 1]);
+    public void close() {
+        lifetime.close();
+        synchronized (this) {
+            while (count > 0) {
+                remove(keys[count - 1]);
+            }
+            ready.clear();
+            open = false;
         }
-        ready.clear();
-        open = false;
     }
 
     private int select(boolean forever, long budget) throws IpcException {
@@ -193,31 +263,55 @@ public final class Poller implements AutoCloseable {
                 i--;
                 continue;
             }
-            Posix.setPollfd(pollfds, i, fd, k.interest);
+            Poll.set(pollfds, i, fd, k.interest);
         }
-        long start = System.nanoTime();
+        Integer found = pollNow();
+        if (found != null || (!forever && budget == 0)) {
+            return found == null ? 0 : found;
+        }
+        if (!lifetime.tryEnter()) {
+            throw new IllegalStateException("poller is closed");
+        }
+        waitingCount = count;
+        try {
+            found = Wait.until(this::pollNow, sleep, WAIT, forever ? Deadline.FOREVER : Deadline.afterNanos(budget),
+                    lifetime, Wait.Interrupts.IGNORE);
+            return found == null ? 0 : found;
+        } catch (AsynchronousCloseException e) {
+            throw new IllegalStateException("poller was closed while this thread waited on it");
+        } catch (IpcException e) {
+            throw e;
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError("an uninterruptible poll without I/O of its own failed", e);
+        } finally {
+            lifetime.exit();
+        }
+    }
+
+    /** One look, never waiting. {@return the number of ready keys, or null if none is ready} */
+    private Integer pollNow() throws IpcException {
         while (true) {
-            int r = Posix.poll(pollfds, count, forever ? -1 : Posix.pollMillis(budget - (System.nanoTime() - start)));
+            int r = Poll.poll(pollfds, count, 0);
             if (r > 0) {
                 return collect();
             }
-            if (r < 0 && r != -Posix.EINTR) {
-                throw Posix.error("poll", null, -r);
+            if (r == 0) {
+                return null;
             }
-            if (r == 0 && !forever && budget - (System.nanoTime() - start) <= 0) {
-                return 0;
+            if (r != -Errno.EINTR) {
+                throw Errno.exception("poll", null, -r);
             }
         }
     }
 
     private int collect() {
         for (int i = 0; i < count; i++) {
-            int revents = Posix.revents(pollfds, i);
+            int revents = Poll.revents(pollfds, i);
             if (revents == 0) {
                 continue;
             }
             Key k = keys[i];
-            if ((revents & Posix.POLLNVAL) != 0) {
+            if ((revents & Poll.POLLNVAL) != 0) {
                 throw new IllegalStateException(k.pollable + " was closed while the poller waited on it");
             }
             k.ready = revents & (k.interest | ALWAYS_REPORTED);

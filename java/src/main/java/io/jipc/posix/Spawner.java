@@ -65,7 +65,7 @@ public final class Spawner {
             int stage = jipc_spawn_result.stage(result);
             int errno = jipc_spawn_result.error(result);
             String object = stage == jipc_bindings_h.JIPC_STAGE_CHDIR() ? r.cwd() : r.path();
-            throw Posix.error(stageCall(stage), object, errno);
+            throw Errno.exception(stageCall(stage), object, errno);
         }
     }
 
@@ -92,11 +92,11 @@ public final class Spawner {
     }
 
     private static MemorySegment stringArray(Arena arena, List<String> strings) {
-        MemorySegment array = arena.allocate(Posix.POINTER, strings.size() + 1);
+        MemorySegment array = arena.allocate(jipc_bindings_h.C_POINTER, strings.size() + 1);
         for (int i = 0; i < strings.size(); i++) {
-            array.setAtIndex(Posix.POINTER, i, arena.allocateFrom(strings.get(i)));
+            array.setAtIndex(jipc_bindings_h.C_POINTER, i, arena.allocateFrom(strings.get(i)));
         }
-        array.setAtIndex(Posix.POINTER, strings.size(), MemorySegment.NULL);
+        array.setAtIndex(jipc_bindings_h.C_POINTER, strings.size(), MemorySegment.NULL);
         return array;
     }
 }

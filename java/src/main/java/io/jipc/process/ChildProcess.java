@@ -2,7 +2,11 @@ package io.jipc.process;
 
 import io.jipc.IpcException;
 import io.jipc.internal.Reclaim;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+import io.jipc.posix.Poll;
+import io.jipc.posix.Procs;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -22,12 +26,12 @@ public final class ChildProcess implements AutoCloseable {
 
     ChildProcess(int pid, String command) throws IpcException {
         this.command = command;
-        int fd = Posix.pidfdOpen(pid);
+        int fd = Procs.pidfdOpen(pid);
         if (fd < 0) {
             // Not expected for our own unreaped child; leave no zombie behind.
-            Posix.kill(pid, Posix.SIGKILL);
-            Posix.waitpid(pid, new int[1], 0);
-            throw Posix.error("pidfd_open", command, -fd);
+            Procs.kill(pid, Procs.SIGKILL);
+            Procs.waitpid(pid, new int[1], 0);
+            throw Errno.exception("pidfd_open", command, -fd);
         }
         this.tracked = new Tracked(pid, fd);
         // Never closed, it must still end with this JVM and be reaped, not left as an orphan or a zombie.
@@ -64,7 +68,7 @@ public final class ChildProcess implements AutoCloseable {
         if (Thread.interrupted()) {
             throw new InterruptedException();
         }
-        long deadline = System.nanoTime() + Posix.toNanos(timeout);
+        long deadline = System.nanoTime() + Clocks.toNanos(timeout);
         while (true) {
             synchronized (tracked) {
                 if (tracked.status != null || tracked.tryReap()) {
@@ -82,7 +86,7 @@ public final class ChildProcess implements AutoCloseable {
                 fd = tracked.pidfd;
             }
             if (fd >= 0) {
-                Posix.poll(new int[] {fd}, new short[] {(short) Posix.POLLIN}, new short[1], millis);
+                Poll.one(fd, Poll.POLLIN, millis);
             }
             if (Thread.interrupted()) {
                 throw new InterruptedException();
@@ -108,18 +112,18 @@ public final class ChildProcess implements AutoCloseable {
             if (tracked.status != null || tracked.pidfd < 0) {
                 return false;
             }
-            int r = Posix.pidfdSendSignal(tracked.pidfd, signal);
-            if (r == -Posix.ESRCH) {
+            int r = Procs.pidfdSendSignal(tracked.pidfd, signal);
+            if (r == -Errno.ESRCH) {
                 return false;
             }
-            Posix.check(r, "pidfd_send_signal", command);
+            Errno.check(r, "pidfd_send_signal", command);
             return true;
         }
     }
 
     /** Sends SIGKILL. {@return whether it was sent} */
     public boolean kill() throws IpcException {
-        return signal(Posix.SIGKILL);
+        return signal(Procs.SIGKILL);
     }
 
     /** {@return the exit status if the child has ended (reaping it), else empty} */
@@ -157,13 +161,13 @@ public final class ChildProcess implements AutoCloseable {
 
         synchronized void killAndReap() {
             if (status == null && !tryReap()) {
-                Posix.pidfdSendSignal(pidfd, Posix.SIGKILL);
+                Procs.pidfdSendSignal(pidfd, Procs.SIGKILL);
                 int[] st = new int[1];
                 int r;
                 do {
-                    r = Posix.waitpid(pid, st, 0);
-                } while (r == -Posix.EINTR);
-                status = r == pid ? ExitStatus.fromWaitStatus(st[0]) : new ExitStatus(-1, Posix.SIGKILL);
+                    r = Procs.waitpid(pid, st, 0);
+                } while (r == -Errno.EINTR);
+                status = r == pid ? ExitStatus.fromWaitStatus(st[0]) : new ExitStatus(-1, Procs.SIGKILL);
             }
             closePidfd();
         }
@@ -171,13 +175,13 @@ public final class ChildProcess implements AutoCloseable {
         /** Caller holds the monitor. */
         boolean tryReap() {
             int[] st = new int[1];
-            int r = Posix.waitpid(pid, st, Posix.WNOHANG);
+            int r = Procs.waitpid(pid, st, Procs.WNOHANG);
             if (r == pid) {
                 status = ExitStatus.fromWaitStatus(st[0]);
                 closePidfd();
                 return true;
             }
-            if (r == -Posix.ECHILD) {
+            if (r == -Errno.ECHILD) {
                 // Reaped behind our back (someone else called wait): report what we can.
                 status = new ExitStatus(-1, 0);
                 closePidfd();
@@ -188,7 +192,7 @@ public final class ChildProcess implements AutoCloseable {
 
         private void closePidfd() {
             if (pidfd >= 0) {
-                Posix.close(pidfd);
+                Fds.close(pidfd);
                 pidfd = -1;
             }
         }

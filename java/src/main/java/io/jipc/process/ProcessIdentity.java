@@ -1,6 +1,7 @@
 package io.jipc.process;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Procs;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,7 @@ public record ProcessIdentity(int pid, long startTime) {
     private static final ProcessIdentity CURRENT;
 
     static {
-        int pid = Posix.getpid();
+        int pid = Procs.getpid();
         CURRENT = new ProcessIdentity(pid, readStat(pid).map(Stat::startTime).orElse(0L));
     }
 
@@ -80,8 +81,8 @@ public record ProcessIdentity(int pid, long startTime) {
         if (pid <= 0) {
             return false;
         }
-        int r = Posix.kill(pid, 0);
-        if (r == -Posix.ESRCH) {
+        int r = Procs.kill(pid, 0);
+        if (r == -Errno.ESRCH) {
             return false;
         }
         return readStat(pid).map(s -> !s.ended()).orElse(true);
@@ -93,8 +94,8 @@ public record ProcessIdentity(int pid, long startTime) {
      * a zombie.
      */
     public boolean isAlive() {
-        int r = Posix.kill(pid, 0);
-        if (r == -Posix.ESRCH) {
+        int r = Procs.kill(pid, 0);
+        if (r == -Errno.ESRCH) {
             return false;
         }
         Optional<Stat> stat = readStat(pid);
@@ -106,6 +107,29 @@ public record ProcessIdentity(int pid, long startTime) {
             return false;
         }
         return startTime == 0 || stat.get().startTime() == 0 || stat.get().startTime() == startTime;
+    }
+
+    /**
+     * {@return whether {@code ticks} can be a start time read from /proc/PID/stat} It cannot
+     * be negative nor lie in the future. The bound allows clock ticks of up to 1000 Hz
+     * (Linux reports 100), so it is generous; it costs one read of /proc/uptime, and only
+     * for values larger than this process's own start time. Memory shared with other
+     * processes can hold anything: a value that fails this is corruption.
+     */
+    public static boolean isPossibleStartTime(long ticks) {
+        if (ticks < 0) {
+            return false;
+        }
+        if (ticks <= CURRENT.startTime()) {
+            return true;
+        }
+        try {
+            String uptime = Files.readString(Path.of("/proc/uptime"));
+            double seconds = Double.parseDouble(uptime.substring(0, uptime.indexOf(' ')));
+            return ticks <= (long) ((seconds + 2) * 1000);
+        } catch (IOException | RuntimeException e) {
+            return true;  // cannot tell: let the caller judge by pid and start time as usual
+        }
     }
 
     /** Field 3 (state) and field 22 (starttime) of /proc/PID/stat. */

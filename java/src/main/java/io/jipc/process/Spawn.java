@@ -1,7 +1,7 @@
 package io.jipc.process;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
 import io.jipc.posix.Spawner;
 
 import java.nio.file.Files;
@@ -49,6 +49,8 @@ public final class Spawn {
     private int uid = -1;
     private int gid = -1;
     private boolean newSession;
+    /** Where the next JVM option goes in {@link #args} (before the main class); -1 for a program. */
+    private int jvmOptionsEnd = -1;
 
     private Spawn(String program) {
         if (program == null || program.isEmpty()) {
@@ -69,42 +71,91 @@ public final class Spawn {
     }
 
     /**
-     * Starts describing a new JVM that runs {@code mainClass}: the same {@code java}
-     * binary, class path, module path and native-access grant as this one, so tests and
-     * demos can run real multi-process scenarios with jipc on both sides.
+     * Starts describing a new JVM that runs {@code mainClass}, so that tests and demos can
+     * run real multi-process scenarios with jipc on both sides. The child's command line
+     * is exactly, in this order:
+     * <ol>
+     * <li>this JVM's {@code java} binary ({@code java.home});</li>
+     * <li>this JVM's module path ({@code --module-path}, when it has one) and class path
+     *     ({@code -cp}, when not empty);</li>
+     * <li>this JVM's module-system options, when its command line can be read (module
+     *     {@code java.management} is present): {@code --add-modules}, {@code --add-reads},
+     *     {@code --add-exports}, {@code --add-opens}, {@code --patch-module},
+     *     {@code --limit-modules}, {@code --upgrade-module-path} and
+     *     {@code --enable-native-access};</li>
+     * <li>native access for jipc: {@code --enable-native-access=io.jipc} when jipc is a
+     *     named module, {@code ALL-UNNAMED} when it is on the class path, and
+     *     {@code -Djipc.library.path} when this JVM has it;</li>
+     * <li>the options given to {@link #jvmOptions(String...)} and
+     *     {@link #systemProperty(String, String)} (and {@code jvmOptions} here), in call
+     *     order;</li>
+     * <li>the main class: {@code -m module/class} when {@code mainClass} belongs to a named
+     *     module of the boot layer, else its name;</li>
+     * <li>{@code args}, then those given to {@link #args(String...)}.</li>
+     * </ol>
+     * Nothing else is inherited or added: no heap, garbage collector or other {@code -X}
+     * option and no system property of this JVM; pass those you want.
+     *
+     * @param mainClass the class whose {@code main} the child runs
+     * @param args the child's program arguments
+     * @return a description of the child, to adjust and {@link #start()}
+     * @throws IllegalArgumentException if {@code mainClass} is in a named module that is
+     *         not in the boot layer (the child could not find it)
      */
     public static Spawn java(Class<?> mainClass, String... args) {
         return java(List.of(), mainClass, args);
     }
 
-    /** Like {@link #java(Class, String...)}, with extra JVM options placed before the class. */
+    /**
+     * Like {@link #java(Class, String...)}, with JVM options placed before the main class.
+     *
+     * @param jvmOptions options for the child JVM ({@code -Xmx64m}, {@code -Dkey=value}, ...)
+     * @param mainClass the class whose {@code main} the child runs
+     * @param args the child's program arguments
+     * @return a description of the child, to adjust and {@link #start()}
+     */
     public static Spawn java(List<String> jvmOptions, Class<?> mainClass, String... args) {
         Spawn s = new Spawn(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        Module jipc = Spawn.class.getModule();
-        List<String> cmd = new ArrayList<>();
-        // Small, quick children: the scenarios they run do not need a big heap.
-        cmd.add("-XX:+UseSerialGC");
-        cmd.add("-Xshare:auto");
-        String modulePath = System.getProperty("jdk.module.path");
-        if (jipc.isNamed() && modulePath != null) {
-            cmd.add("--module-path");
-            cmd.add(modulePath);
-            cmd.add("--add-modules");
-            cmd.add(jipc.getName());
-            cmd.add("--enable-native-access=" + jipc.getName() + ",io.jipc.bindings");
-        } else {
-            cmd.add("--enable-native-access=ALL-UNNAMED");
-        }
-        String libraryOverride = System.getProperty("jipc.library.path");
-        if (libraryOverride != null) {
-            cmd.add("-Djipc.library.path=" + libraryOverride);
-        }
-        cmd.addAll(jvmOptions);
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add(mainClass.getName());
-        s.args.addAll(cmd);
+        s.args.addAll(ChildJvm.options());
+        s.jvmOptionsEnd = s.args.size();
+        s.jvmOptions(jvmOptions.toArray(String[]::new));
+        s.args.addAll(ChildJvm.main(mainClass));
         return s.args(args);
+    }
+
+    /**
+     * Adds options for the child JVM, after those already given and before the main class.
+     *
+     * @param options JVM options ({@code -Xmx64m}, {@code -XX:+UseSerialGC}, ...)
+     * @return this
+     * @throws IllegalStateException if this describes a program, not a {@link #java java} child
+     */
+    public Spawn jvmOptions(String... options) {
+        if (jvmOptionsEnd < 0) {
+            throw new IllegalStateException("JVM options are for Spawn.java children, not " + program);
+        }
+        for (String option : options) {
+            Objects.requireNonNull(option, "JVM option");
+            checkNoNul("JVM option", option);
+        }
+        args.addAll(jvmOptionsEnd, Arrays.asList(options));
+        jvmOptionsEnd += options.length;
+        return this;
+    }
+
+    /**
+     * Sets a system property of the child JVM ({@code -Dname=value}).
+     *
+     * @param name the property's name: not empty, no {@code '='}
+     * @param value its value
+     * @return this
+     * @throws IllegalStateException if this describes a program, not a {@link #java java} child
+     */
+    public Spawn systemProperty(String name, String value) {
+        if (name.isEmpty() || name.indexOf('=') >= 0) {
+            throw new IllegalArgumentException("a system property's name is not empty and has no '=': " + name);
+        }
+        return jvmOptions("-D" + name + "=" + value);
     }
 
     /**
@@ -229,7 +280,7 @@ public final class Spawn {
                 return candidate.toString();
             }
         }
-        throw Posix.error("spawn: execvp", name, Posix.ENOENT);
+        throw Errno.exception("spawn: execvp", name, Errno.ENOENT);
     }
 
     private static void checkNoNul(String what, String s) {

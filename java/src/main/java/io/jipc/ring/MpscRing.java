@@ -1,9 +1,11 @@
 package io.jipc.ring;
 
 import io.jipc.IpcException;
+import io.jipc.WaitStrategy;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
+import java.util.Objects;
 
 
 /**
@@ -29,8 +31,8 @@ import java.time.Duration;
  * the record within about 100 ms (see {@link Ring#poll}). The other producers go on.
  */
 public final class MpscRing extends RingBase {
-    private MpscRing(MemorySegment region) {
-        super(region, new ReservationLock(region, RingHeader.capacityOf(region)));
+    private MpscRing(MemorySegment region, WaitStrategy strategy) {
+        super(region, new ReservationLock(region, RingHeader.capacityOf(region)), strategy);
     }
 
     /**
@@ -45,7 +47,12 @@ public final class MpscRing extends RingBase {
      *                                  read-only or on the heap
      */
     public static MpscRing create(MemorySegment region, int capacity) {
-        return new MpscRing(RingHeader.initialise(region, capacity, RingDescriptor.KIND_MPSC));
+        return create(region, capacity, WaitStrategy.spinThenSleep());
+    }
+
+    /** Like {@link #create(MemorySegment, int)}, with blocking and timed calls that wait as {@code strategy} says. */
+    public static MpscRing create(MemorySegment region, int capacity, WaitStrategy strategy) {
+        return new MpscRing(RingHeader.initialise(region, capacity, RingDescriptor.KIND_MPSC), strategy);
     }
 
     /**
@@ -65,6 +72,15 @@ public final class MpscRing extends RingBase {
 
     /** Like {@link #attach(MemorySegment)}, waiting up to {@code timeout} for the creator to finish. */
     public static MpscRing attach(MemorySegment region, Duration timeout) throws IpcException {
-        return new MpscRing(RingHeader.verify(region, RingDescriptor.KIND_MPSC, timeout, "MpscRing.attach"));
+        return attach(region, timeout, WaitStrategy.spinThenSleep());
+    }
+
+    /**
+     * Like {@link #attach(MemorySegment, Duration)}, with blocking and timed calls that wait
+     * as {@code strategy} says.
+     */
+    public static MpscRing attach(MemorySegment region, Duration timeout, WaitStrategy strategy) throws IpcException {
+        Objects.requireNonNull(strategy, "strategy");
+        return new MpscRing(RingHeader.verify(region, RingDescriptor.KIND_MPSC, timeout, "MpscRing.attach"), strategy);
     }
 }

@@ -7,12 +7,15 @@ package io.jipc.ring;
  *
  * <p>The header is one 64-bit word, always read and written whole and atomically, so
  * that its two halves can never be seen out of step: the low half ({@code LENGTH}) is the
- * record length including the header, the high half holds the type, or the claimer's
- * pid while the record is claimed. The sign of the length carries the record's state:
+ * record length including the header, the high half holds the type; while the record is
+ * claimed the word names the claimer instead (see {@link #claimWord}). The sign of the
+ * low half carries the record's state:
  * <ul>
  *   <li><b>0</b> (the whole word): not written yet. The consumer zeroes every byte it
  *   consumes before it releases them, so free space always reads as zero.</li>
- *   <li><b>length &lt; 0</b>: claimed; the high half is the claiming process's pid.
+ *   <li><b>length &lt; 0</b>: claimed: the word is a {@link #claimWord} naming the record
+ *   length and the claiming process by pid and the low {@value #CLAIM_STAMP_BITS} bits of
+ *   its start time, so that a process that reuses a dead claimer's pid is not taken for it.
  *   Writer: the producer, release store, before it release-stores the producer position
  *   past the record (SPSC: the only producer; MPSC: while it holds the reservation lock,
  *   see {@link RingDescriptor}), so no byte below the producer position is ever without
@@ -29,6 +32,25 @@ package io.jipc.ring;
  * Commit and abort are compare-and-sets from the exact claimed word: if the consumer has
  * reclaimed the record of a producer it believed dead, the late commit fails instead of
  * overwriting the padding.
+ *
+ * <p>The claim word, bit 63 first:
+ * <pre>
+ *   6                   5                   4                   3
+ *   3 2 1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2
+ *  +-------------------+-------------------------------------------+
+ *  |  Stamp bits 12..3 |              Claimer Pid (22 bits)        |  high half
+ *  +-+-----+-----------+-------------------------------------------+
+ *  |1|St2-0|             Record Length: header + message           |  low half
+ *  +-+-----+-------------------------------------------------------+
+ *    3     2                   1                   0
+ *    1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0 9 8 7 6 5 4 3 2 1 0
+ * </pre>
+ * Linux pids stay below 2<sup>22</sup> ({@code PID_MAX_LIMIT}) and a record below
+ * 2<sup>28</sup> bytes (capacity / 8 plus the header), which leaves 13 bits for the stamp:
+ * the claimer's start time ({@code /proc/PID/stat} field 22, in clock ticks) modulo 8192.
+ * A claim is its claimer's while a process with that pid runs whose start time has that
+ * stamp; a pid reused by a process started a multiple of 8192 ticks (82 s at 100 Hz) later,
+ * to the tick, would still be taken for the claimer.
  */
 public final class RecordDescriptor {
     private RecordDescriptor() {
@@ -42,7 +64,7 @@ public final class RecordDescriptor {
      *  +-+-------------------------------------------------------------+
      *  |S|       Length: header + message bytes (S: 1 = claimed)       |  0
      *  +-+-------------------------------------------------------------+
-     *  |      Type (committed, padding = -1) / Claimer Pid (claimed)   |  4
+     *  |      Type (committed, padding = -1) / Claimer (claimed)       |  4
      *  +---------------------------------------------------------------+
      *  |                     Message (Length - 8 bytes)               ...  8
      * ...                                                              |
@@ -60,6 +82,13 @@ public final class RecordDescriptor {
     public static final int TYPE_OFFSET = 4;
     /** The type of padding records. Message types are never negative. */
     public static final int PADDING_TYPE = -1;
+
+    /** Bits of the claimer's start time a claim word carries. */
+    public static final int CLAIM_STAMP_BITS = 13;
+    /** Bits of the claimer's pid a claim word carries: Linux's {@code PID_MAX_LIMIT} is 2^22. */
+    public static final int CLAIM_PID_BITS = 22;
+    /** Bits of the record length a claim word carries. */
+    public static final int CLAIM_LENGTH_BITS = 28;
 
     /** {@return the offset of the header word of the record at {@code recordOffset}} */
     public static int lengthOffset(int recordOffset) {
@@ -81,17 +110,49 @@ public final class RecordDescriptor {
         return (recordLength + ALIGNMENT - 1) & -ALIGNMENT;
     }
 
+    /**
+     * {@return the claimed header word of a record of {@code recordLength} bytes (header
+     * included) claimed by process {@code pid} started at {@code startTime}}
+     */
+    public static long claimWord(int recordLength, int pid, long startTime) {
+        int stamp = stampOf(startTime);
+        long low = 0x8000_0000L | (long) (stamp & 7) << CLAIM_LENGTH_BITS
+                | (recordLength & ((1L << CLAIM_LENGTH_BITS) - 1));
+        long high = (pid & ((1L << CLAIM_PID_BITS) - 1)) | (long) (stamp >>> 3) << CLAIM_PID_BITS;
+        return high << 32 | low;
+    }
+
+    /** {@return the stamp of a start time: its low {@value #CLAIM_STAMP_BITS} bits} */
+    public static int stampOf(long startTime) {
+        return (int) startTime & ((1 << CLAIM_STAMP_BITS) - 1);
+    }
+
+    /** {@return the record length of a claimed header word} */
+    public static int claimLength(long claimWord) {
+        return (int) claimWord & ((1 << CLAIM_LENGTH_BITS) - 1);
+    }
+
+    /** {@return the claimer's pid in a claimed header word} */
+    public static int claimPid(long claimWord) {
+        return (int) (claimWord >>> 32) & ((1 << CLAIM_PID_BITS) - 1);
+    }
+
+    /** {@return the claimer's start-time stamp in a claimed header word} */
+    public static int claimStamp(long claimWord) {
+        return ((int) claimWord >>> CLAIM_LENGTH_BITS & 7) | (int) (claimWord >>> 32 + CLAIM_PID_BITS) << 3;
+    }
+
     /** {@return the header word holding {@code length} and {@code typeOrPid}} */
     public static long headerWord(int length, int typeOrPid) {
         return ((long) typeOrPid << 32) | (length & 0xFFFF_FFFFL);
     }
 
-    /** {@return the length half of a header word (negative while claimed)} */
+    /** {@return the length half of a header word (negative while claimed: then see {@link #claimLength})} */
     public static int lengthOf(long headerWord) {
         return (int) headerWord;
     }
 
-    /** {@return the type half of a header word (the claimer's pid while claimed)} */
+    /** {@return the type half of a header word (not a type while claimed: see {@link #claimPid})} */
     public static int typeOf(long headerWord) {
         return (int) (headerWord >>> 32);
     }

@@ -87,11 +87,13 @@ final class ReservationLock {
     private void repairProducerPosition() {
         long head = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
         long tail = Math.max((long) LONG.getVolatile(region, PRODUCER_POSITION_AT), head);
-        while (tail - head < capacity) {
+        // Garbage positions: leave them for the producer's checks to report.
+        while ((tail & (RecordDescriptor.ALIGNMENT - 1)) == 0 && tail - head >= 0 && tail - head < capacity) {
             int index = (int) tail & mask;
             long word = (long) LONG.getVolatile(region, at(index));
-            int length = Math.abs(lengthOf(word));
-            if (word == 0 || length < RecordDescriptor.HEADER_LENGTH || alignedLength(length) > capacity - index) {
+            int length = lengthOf(word) < 0 ? RecordDescriptor.claimLength(word) : lengthOf(word);
+            if (word == 0 || length < RecordDescriptor.HEADER_LENGTH || length > capacity - index) {
+                // Free space, or garbage the next claim writes over: the position stops here.
                 break;
             }
             tail += alignedLength(length);

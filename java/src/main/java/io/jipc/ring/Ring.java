@@ -1,5 +1,7 @@
 package io.jipc.ring;
 
+import io.jipc.WaitStrategy;
+
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -52,6 +54,14 @@ import java.time.Duration;
 public interface Ring {
     /** The type of messages written without one. */
     int DEFAULT_TYPE = 0;
+
+    /**
+     * {@return how this handle's blocking and timed calls wait: spin, yield, then sleep on
+     * the ring's futex word, as the strategy says} Given at {@code create} or {@code attach};
+     * {@link WaitStrategy#spinThenSleep()} unless said otherwise. It changes how a call
+     * waits, never what it returns; the other side of the ring may wait otherwise.
+     */
+    WaitStrategy waitStrategy();
 
     /** {@return the data capacity in bytes, a power of two} */
     int capacity();

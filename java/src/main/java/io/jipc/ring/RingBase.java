@@ -1,9 +1,11 @@
 package io.jipc.ring;
 
-import io.jipc.posix.Posix;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Deadline;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
+import java.util.Objects;
 
 import static io.jipc.ring.RingHeader.CONSUMER_POSITION_AT;
 import static io.jipc.ring.RingHeader.DEAD_PRODUCER_RECORDS_SKIPPED_AT;
@@ -13,44 +15,32 @@ import static io.jipc.ring.RingHeader.PRODUCER_POSITION_AT;
 /**
  * What the two rings share: a handle on a region whose header {@link RingHeader} created
  * or checked, with a {@link RingProducer} and a {@link RingConsumer} over it. Each
- * operation of {@link Ring} exists here once, taking how long it may wait: {@link #NOW},
- * {@link #FOREVER} or a budget in nanoseconds; the interface's other forms are its
- * default methods. Subclasses differ only in how a producer reserves space (an
+ * operation of {@link Ring} exists here once, taking how long it may wait as a
+ * {@link Deadline} ({@code NOW}, {@code FOREVER} or timed) and waiting in jipc's one wait
+ * loop ({@link io.jipc.internal.Wait}) as this handle's {@link WaitStrategy} says; the
+ * interface's other forms are its default methods. Subclasses differ only in how a producer reserves space (an
  * MPSC ring has a {@link ReservationLock}).
  */
 abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
-    /** A wait budget: do not wait. */
-    static final long NOW = 0;
-    /** A wait budget: wait as long as it takes. */
-    static final long FOREVER = -1;
-
-    /** Polls with {@code onSpinWait} before yielding: 20-30 microseconds on current x86. */
-    static final int SPIN_LIMIT = 1000;
-    /**
-     * Polls with {@code Thread.yield} after spinning, before sleeping: on a machine with more
-     * runnable threads than cores, the other side may be waiting for this very core.
-     */
-    static final int YIELD_LIMIT = 100;
-    /** Longest sleep with nothing claimed at the head: a claim sends no wake-up, so look now and then. */
-    static final long IDLE_SLICE_NANOS = 1_000_000_000L;
-
     private final MemorySegment region;
     private final int capacity;
     private final RingProducer producer;
     private final RingConsumer consumer;
 
+    private final WaitStrategy strategy;
+
     /** @param lock the MPSC reservation lock, null for SPSC */
-    RingBase(MemorySegment region, ReservationLock lock) {
+    RingBase(MemorySegment region, ReservationLock lock, WaitStrategy strategy) {
         this.region = region;
         this.capacity = RingHeader.capacityOf(region);
-        this.producer = new RingProducer(region, capacity, lock);
-        this.consumer = new RingConsumer(region, capacity, lock);
+        this.strategy = Objects.requireNonNull(strategy, "strategy");
+        this.producer = new RingProducer(region, capacity, lock, strategy);
+        this.consumer = new RingConsumer(region, capacity, lock, strategy);
     }
 
-    static void checkFutex(int r) {
-        if (r < 0 && r != -Posix.EAGAIN && r != -Posix.EINTR && r != -Posix.ETIMEDOUT) {
-            throw new IllegalStateException(Posix.error("futex(FUTEX_WAIT)", null, -r).getMessage());
-        }
+    @Override
+    public WaitStrategy waitStrategy() {
+        return strategy;
     }
 
     @Override
@@ -67,52 +57,47 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
 
     @Override
     public Claim tryClaim(int length) {
-        return producer.claim(length, NOW);
+        return producer.claim(length, Deadline.NOW);
     }
 
     @Override
     public Claim claim(int length) {
-        return producer.claim(length, FOREVER);
+        return producer.claim(length, Deadline.FOREVER);
     }
 
     @Override
     public Claim claim(int length, Duration timeout) {
-        return producer.claim(length, budget(timeout));
+        return producer.claim(length, Deadline.after(timeout));
     }
 
     @Override
     public boolean offer(int type, MemorySegment message) {
-        return producer.offer(type, message, NOW);
+        return producer.offer(type, message, Deadline.NOW);
     }
 
     @Override
     public void put(int type, MemorySegment message) {
-        producer.offer(type, message, FOREVER);
+        producer.offer(type, message, Deadline.FOREVER);
     }
 
     @Override
     public boolean offer(int type, MemorySegment message, Duration timeout) {
-        return producer.offer(type, message, budget(timeout));
+        return producer.offer(type, message, Deadline.after(timeout));
     }
 
     @Override
     public int poll(RecordHandler handler, int limit) {
-        return consumer.read(handler, limit, NOW);
+        return consumer.read(handler, limit, Deadline.NOW);
     }
 
     @Override
     public int read(RecordHandler handler, int limit) {
-        return consumer.read(handler, limit, FOREVER);
+        return consumer.read(handler, limit, Deadline.FOREVER);
     }
 
     @Override
     public int read(RecordHandler handler, int limit, Duration timeout) {
-        return consumer.read(handler, limit, budget(timeout));
-    }
-
-    /** A timed form's budget: never {@link #FOREVER}, {@link #NOW} for zero or negative. */
-    private static long budget(Duration timeout) {
-        return Posix.toNanos(timeout);
+        return consumer.read(handler, limit, Deadline.after(timeout));
     }
 
     @Override

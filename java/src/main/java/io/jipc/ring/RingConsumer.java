@@ -1,9 +1,13 @@
 package io.jipc.ring;
 
-import io.jipc.posix.Posix;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Blocker;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.Futex;
+import io.jipc.internal.Wait;
 import io.jipc.process.ProcessIdentity;
 
-import java.lang.foreign.Arena;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
@@ -41,13 +45,14 @@ final class RingConsumer {
     private final int mask;
     /** MPSC: the reservation lock, for recovering a dead claim beyond the position; SPSC: null. */
     private final ReservationLock lock;
+    private final WaitStrategy strategy;
 
     // A stalled claim at the head, as this consumer saw it.
     private long stallPosition = -1;
     private long stallWord;
     private long stallSince;
 
-    RingConsumer(MemorySegment region, int capacity, ReservationLock lock) {
+    RingConsumer(MemorySegment region, int capacity, ReservationLock lock, WaitStrategy strategy) {
         this.region = region;
         this.readOnlyRegion = region.asReadOnly();
         this.dataSequenceWord = region.asSlice(DATA_SEQUENCE_AT, Integer.BYTES);
@@ -55,6 +60,7 @@ final class RingConsumer {
         this.capacity = capacity;
         this.mask = capacity - 1;
         this.lock = lock;
+        this.strategy = strategy;
     }
 
     int poll(RecordHandler handler, int limit) {
@@ -62,7 +68,7 @@ final class RingConsumer {
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive, not " + limit);
         }
-        long head = (long) LONG.getOpaque(region, CONSUMER_POSITION_AT);
+        long head = head();
         int headIndex = (int) head & mask;
         int blockLength = capacity - headIndex;
         int bytesRead = 0;
@@ -78,12 +84,15 @@ final class RingConsumer {
                     }
                     break;
                 }
-                int aligned = alignedLength(length);
-                if (aligned > blockLength - bytesRead || length < RecordDescriptor.HEADER_LENGTH) {
-                    throw corrupt(head + bytesRead, word);
+                // Bounded before it is rounded up: a peer's length near 2^31 overflows the rounding.
+                if (length < RecordDescriptor.HEADER_LENGTH || length > blockLength - bytesRead) {
+                    throw corrupt(head + bytesRead, word, "has a length that does not fit before the end of the ring");
                 }
-                bytesRead += aligned;
                 int type = typeOf(word);
+                if (type < 0 && type != PADDING_TYPE) {
+                    throw corrupt(head + bytesRead, word, "has a negative type");
+                }
+                bytesRead += alignedLength(length);
                 if (type == PADDING_TYPE) {
                     continue;
                 }
@@ -99,6 +108,16 @@ final class RingConsumer {
         return count;
     }
 
+    /** {@return the consumer position} Only this consumer writes it, always a multiple of 8. */
+    private long head() {
+        long head = (long) LONG.getOpaque(region, CONSUMER_POSITION_AT);
+        if ((head & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
+            throw new RingCorruptedException(RingHeader.describe(region, capacity), head, head,
+                    "the consumer position is not a multiple of " + RecordDescriptor.ALIGNMENT);
+        }
+        return head;
+    }
+
     /** Zeroes the consumed bytes, publishes the new head, wakes producers only if they sleep. */
     private void release(long head, int headIndex, int bytes) {
         region.asSlice(at(headIndex), bytes).fill((byte) 0);
@@ -106,7 +125,7 @@ final class RingConsumer {
         LONG.setVolatile(region, CONSUMER_POSITION_AT, head + bytes);
         if ((int) INT.getVolatile(region, PRODUCER_SLEEPERS_AT) != 0) {
             INT.getAndAdd(region, SPACE_SEQUENCE_AT, 1);
-            Posix.futexWake(spaceSequenceWord, Integer.MAX_VALUE);
+            Futex.wakeAll(spaceSequenceWord);
         }
     }
 
@@ -132,12 +151,24 @@ final class RingConsumer {
 
     /** Pads over the claim {@code word} at {@code head} if its claimer has ended. */
     private boolean skipIfDead(long head, int index, long word) {
-        int length = -lengthOf(word);
-        if (length < RecordDescriptor.HEADER_LENGTH || alignedLength(length) > capacity - index) {
-            throw corrupt(head, word);
+        int length = RecordDescriptor.claimLength(word);
+        if (length < RecordDescriptor.HEADER_LENGTH || length > capacity - index) {
+            throw corrupt(head, word, "is a claim whose length does not fit before the end of the ring");
         }
-        return !ProcessIdentity.isAlive(typeOf(word)) && publishDeadClaim(head, alignedLength(length))
-                && padOver(index, word, length);
+        return !claimerAlive(word) && publishDeadClaim(head, alignedLength(length)) && padOver(index, word, length);
+    }
+
+    /**
+     * {@return whether the process a claim names runs: its pid is taken, by a process whose
+     * start time has the claim's stamp} A pid reused by another process is no claimer. A
+     * start time that cannot be read (another user's process under {@code hidepid}) counts
+     * as a match: never pad over a claim whose claimer may live.
+     */
+    static boolean claimerAlive(long claimWord) {
+        return ProcessIdentity.of(RecordDescriptor.claimPid(claimWord))
+                .map(p -> p.startTime() == 0 || RecordDescriptor.stampOf(p.startTime())
+                        == RecordDescriptor.claimStamp(claimWord))
+                .orElse(false);
     }
 
     /**
@@ -168,67 +199,78 @@ final class RingConsumer {
         return true;
     }
 
-    private IllegalStateException corrupt(long position, long word) {
-        return new IllegalStateException("corrupt ring: the record at position " + position + " has length "
-                + lengthOf(word) + " and type " + typeOf(word) + ", which do not fit a ring of " + capacity + " bytes");
+    private RingCorruptedException corrupt(long position, long word, String what) {
+        String record = lengthOf(word) < 0
+                ? "the record claimed for " + RecordDescriptor.claimLength(word) + " bytes by pid "
+                        + RecordDescriptor.claimPid(word)
+                : "the record of length " + lengthOf(word) + " and type " + typeOf(word);
+        return new RingCorruptedException(RingHeader.describe(region, capacity), position, word, record + " " + what);
     }
 
     /** {@link Ring#unblock()}. */
     boolean unblock() {
         boolean recovered = lock != null && lock.recover();
-        long head = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
+        long head = head();
         int headIndex = (int) head & mask;
         long word = (long) LONG.getVolatile(region, at(headIndex));
         return lengthOf(word) < 0 && skipIfDead(head, headIndex, word) || recovered;
     }
 
-    /** Spin, then sleep on the data sequence until {@link #poll} handles something or time is up. */
-    int read(RecordHandler handler, int limit, long timeoutNanos) {
+    /** Polls, waiting as {@code strategy} says until {@code deadline} for a message. */
+    int read(RecordHandler handler, int limit, Deadline deadline) {
         int n = poll(handler, limit);
-        if (n > 0 || timeoutNanos == RingBase.NOW) {
+        if (n > 0 || deadline.isNow()) {
             return n;
         }
-        long start = System.nanoTime();
-        for (int i = 0; i < RingBase.SPIN_LIMIT + RingBase.YIELD_LIMIT; i++) {
-            if (i < RingBase.SPIN_LIMIT) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
-            }
-            n = poll(handler, limit);
-            if (n > 0) {
-                return n;
-            }
-            if (timeoutNanos > 0 && System.nanoTime() - start >= timeoutNanos) {
-                return 0;
+        try {
+            DataWait wait = new DataWait(handler, limit);
+            Integer got = Wait.until(wait, wait, strategy, deadline, null, Wait.Interrupts.IGNORE);
+            return got == null ? 0 : got;
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError("a ring wait has no lifetime, no interrupts and no I/O", e);
+        }
+    }
+
+    /**
+     * One wait for data (slow path only). Its attempts poll; its sleep joins the consumer
+     * sleepers and sleeps on the data sequence only while the head record is not ready,
+     * and only a stall's length while it is claimed (its claimer may be dead).
+     */
+    private final class DataWait extends Blocker implements Wait.Attempt<Integer> {
+        private final RecordHandler handler;
+        private final int limit;
+
+        DataWait(RecordHandler handler, int limit) {
+            super(null);
+            this.handler = handler;
+            this.limit = limit;
+        }
+
+        @Override
+        public Integer attempt() {
+            int n = poll(handler, limit);
+            return n > 0 ? n : null;
+        }
+
+        @Override
+        protected void block(long maxNanos) {
+            INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, 1);
+            try {
+                int sequence = (int) INT.getVolatile(region, DATA_SEQUENCE_AT);
+                long head = head();
+                int length = lengthOf((long) LONG.getVolatile(region, at((int) head & mask)));
+                if (length <= 0) {
+                    Futex.await(dataSequenceWord, sequence, length < 0 ? Math.min(maxNanos, STALL_NANOS) : maxNanos);
+                }
+            } finally {
+                INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, -1);
             }
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment timespec = Posix.timespec(arena, 0);
-            while (true) {
-                long left = timeoutNanos < 0 ? RingBase.IDLE_SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
-                if (left <= 0) {
-                    return 0;
-                }
-                INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, 1);
-                try {
-                    int sequence = (int) INT.getVolatile(region, DATA_SEQUENCE_AT);
-                    long head = (long) LONG.getOpaque(region, CONSUMER_POSITION_AT);
-                    int length = lengthOf((long) LONG.getVolatile(region, at((int) head & mask)));
-                    if (length <= 0) {
-                        // A claimed head may belong to a dead producer: look again soon.
-                        long slice = length < 0 ? STALL_NANOS : RingBase.IDLE_SLICE_NANOS;
-                        Posix.setTimespec(timespec, Math.min(left, slice));
-                        RingBase.checkFutex(Posix.futexWait(dataSequenceWord, sequence, timespec));
-                    }
-                } finally {
-                    INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, -1);
-                }
-                n = poll(handler, limit);
-                if (n > 0) {
-                    return n;
-                }
-            }
+
+        @Override
+        protected void wakeKernel() {
+            INT.getAndAdd(region, DATA_SEQUENCE_AT, 1);
+            Futex.wakeAll(dataSequenceWord);
         }
     }
 }

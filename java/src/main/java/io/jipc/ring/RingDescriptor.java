@@ -91,7 +91,7 @@ public final class RingDescriptor {
     /** {@code "JIPCRING"} in ASCII, read as a little-endian 64-bit value. */
     public static final long MAGIC = 0x474E49524350494AL;
     /** Bumped on any change of this layout or of {@link RecordDescriptor}. */
-    public static final int LAYOUT_VERSION = 2;
+    public static final int LAYOUT_VERSION = 3;
 
     /** Ring kind: one producer, one consumer ({@link SpscRing}). */
     public static final int KIND_SPSC = 1;

@@ -1,7 +1,8 @@
 package io.jipc.ring;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Clocks;
+import io.jipc.posix.Procs;
 import io.jipc.process.ProcessIdentity;
 
 import java.lang.foreign.MemorySegment;
@@ -52,11 +53,18 @@ final class RingHeader {
     static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
     /** (MemorySegment, long offset) → int. */
     static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
-    /** This process's pid, the claimer identity in claimed headers. */
-    static final int PID = Posix.getpid();
+    /** This process's pid, the claimer identity in claimed headers with {@link #START_TIME}. */
+    static final int PID = Procs.getpid();
+    /** This process's start time, whose stamp claimed headers carry. */
+    static final long START_TIME = ProcessIdentity.current().startTime();
 
     /** How long an attacher waits for a creator to finish, unless told otherwise. */
     static final Duration DEFAULT_ATTACH_TIMEOUT = Duration.ofSeconds(2);
+
+    /** {@return how errors name a ring: its region's address and its capacity} */
+    static String describe(MemorySegment region, int capacity) {
+        return "at 0x" + Long.toHexString(region.address()) + " (capacity " + capacity + ")";
+    }
 
     /** {@return the region offset of data index {@code index}} */
     static long at(int index) {
@@ -104,7 +112,7 @@ final class RingHeader {
             throw new IllegalArgumentException("a ring's region holds at least its " + HEADER_LENGTH
                     + "-byte header, not " + region.byteSize() + " bytes");
         }
-        long deadline = System.nanoTime() + Posix.toNanos(timeout);
+        long deadline = System.nanoTime() + Clocks.toNanos(timeout);
         while (true) {
             int state = (int) INT.getAcquire(region, INIT_STATE_AT);
             if (state != STATE_UNINITIALISED) {

@@ -1,8 +1,12 @@
 package io.jipc.ring;
 
-import io.jipc.posix.Posix;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Blocker;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.Futex;
+import io.jipc.internal.Wait;
 
-import java.lang.foreign.Arena;
+import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 
 import static io.jipc.ring.RecordDescriptor.PADDING_TYPE;
@@ -45,6 +49,7 @@ final class RingProducer {
     private final int maxMessageLength;
     /** MPSC: the reservation lock; SPSC: null. */
     private final ReservationLock lock;
+    private final WaitStrategy strategy;
 
     /**
      * The producer's lower bound of the consumer position: it only grows, so a stale copy
@@ -53,7 +58,7 @@ final class RingProducer {
      */
     private long headCache;
 
-    RingProducer(MemorySegment region, int capacity, ReservationLock lock) {
+    RingProducer(MemorySegment region, int capacity, ReservationLock lock, WaitStrategy strategy) {
         this.region = region;
         this.dataSequenceWord = region.asSlice(DATA_SEQUENCE_AT, Integer.BYTES);
         this.spaceSequenceWord = region.asSlice(SPACE_SEQUENCE_AT, Integer.BYTES);
@@ -61,6 +66,7 @@ final class RingProducer {
         this.mask = capacity - 1;
         this.maxMessageLength = RingDescriptor.maxMessageLength(capacity);
         this.lock = lock;
+        this.strategy = strategy;
         this.headCache = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
     }
 
@@ -68,22 +74,20 @@ final class RingProducer {
         return maxMessageLength;
     }
 
-    /** {@code timeoutNanos}: {@link RingBase#NOW}, {@link RingBase#FOREVER} or a positive budget. */
-    Claim claim(int length, long timeoutNanos) {
+    Claim claim(int length, Deadline deadline) {
         int recordLength = recordLength(length);
-        int index = reserveWithin(recordLength, timeoutNanos);
+        int index = reserveWithin(recordLength, deadline);
         if (index < 0) {
             return null;
         }
         return new Claim(this, index, region.asSlice(at(messageOffset(index)), length));
     }
 
-    /** {@code timeoutNanos}: {@link RingBase#NOW}, {@link RingBase#FOREVER} or a positive budget. */
-    boolean offer(int type, MemorySegment message, long timeoutNanos) {
+    boolean offer(int type, MemorySegment message, Deadline deadline) {
         RecordDescriptor.checkType(type);
         int recordLength = recordLength(message.byteSize());
         int length = recordLength - RecordDescriptor.HEADER_LENGTH;
-        int index = reserveWithin(recordLength, timeoutNanos);
+        int index = reserveWithin(recordLength, deadline);
         if (index < 0) {
             return false;
         }
@@ -111,21 +115,26 @@ final class RingProducer {
         int recordLength = RecordDescriptor.HEADER_LENGTH + length;
         // A volatile CAS: the message bytes before it are visible to an acquire read of the
         // header, and it is ordered before the volatile read of the sleepers (no lost wake-up).
-        if (!LONG.compareAndSet(region, at(index), headerWord(-recordLength, PID), headerWord(recordLength, type))) {
+        if (!LONG.compareAndSet(region, at(index), claimWord(recordLength), headerWord(recordLength, type))) {
             throw reclaimed(index);
         }
         if ((int) INT.getVolatile(region, CONSUMER_SLEEPERS_AT) != 0) {
             INT.getAndAdd(region, DATA_SEQUENCE_AT, 1);
-            Posix.futexWake(dataSequenceWord, Integer.MAX_VALUE);
+            Futex.wakeAll(dataSequenceWord);
         }
     }
 
     /** The record becomes padding; nobody needs waking for it. */
     void abort(int index, int length) {
         int recordLength = RecordDescriptor.HEADER_LENGTH + length;
-        if (!LONG.compareAndSet(region, at(index), headerWord(-recordLength, PID), headerWord(recordLength, PADDING_TYPE))) {
+        if (!LONG.compareAndSet(region, at(index), claimWord(recordLength), headerWord(recordLength, PADDING_TYPE))) {
             throw reclaimed(index);
         }
+    }
+
+    /** {@return this process's claim of a record of {@code recordLength} bytes} */
+    private static long claimWord(int recordLength) {
+        return RecordDescriptor.claimWord(recordLength, PID, RingHeader.START_TIME);
     }
 
     private IllegalStateException reclaimed(int index) {
@@ -140,7 +149,7 @@ final class RingProducer {
 
     /**
      * Reserves {@code alignedLength(recordLength)} bytes, writes padding first if the record
-     * would straddle the end, and writes the claimed header (negative length, our pid).
+     * would straddle the end, and writes the claimed header naming this process.
      *
      * @return the record's data index, {@link #INSUFFICIENT_CAPACITY}, or (MPSC)
      *         {@link #RESERVATION_BUSY}
@@ -168,9 +177,12 @@ final class RingProducer {
      */
     private int reserveAt(long tail, int recordLength) {
         int required = alignedLength(recordLength);
+        if ((tail & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
+            throw corruptPositions(tail, headCache);
+        }
         long head = headCache;
-        if (!fits(required, tail, head)) {
-            head = refreshHead();
+        if (!fits(required, tail, head) || tail - head < -capacity) {
+            head = refreshHead(tail);
             if (!fits(required, tail, head)) {
                 return INSUFFICIENT_CAPACITY;
             }
@@ -181,7 +193,7 @@ final class RingProducer {
         if (required > toEnd) {
             // The record goes at index 0 behind padding; room there ends at the head's index.
             if (required > ((int) head & mask)) {
-                head = refreshHead();
+                head = refreshHead(tail);
                 if (required > ((int) head & mask)) {
                     return INSUFFICIENT_CAPACITY;
                 }
@@ -192,15 +204,31 @@ final class RingProducer {
             LONG.setRelease(region, at(index), headerWord(padding, PADDING_TYPE));
             index = 0;
         }
-        LONG.setRelease(region, at(index), headerWord(-recordLength, PID));
+        LONG.setRelease(region, at(index), claimWord(recordLength));
         LONG.setRelease(region, PRODUCER_POSITION_AT, tail + padding + required);
         return index;
     }
 
-    private long refreshHead() {
+    /**
+     * {@return the consumer position, read now} Checked against {@code tail}: the consumer
+     * may be ahead of it by a padding it took (MPSC: before the lock holder stored the
+     * position; both: after a dead producer's claim), never by a capacity, and behind it
+     * never by more than one.
+     */
+    private long refreshHead(long tail) {
         long head = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
+        long used = tail - head;
+        if (used > capacity || used < -capacity || (head & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
+            throw corruptPositions(tail, head);
+        }
         headCache = head;
         return head;
+    }
+
+    private RingCorruptedException corruptPositions(long tail, long head) {
+        return new RingCorruptedException(RingHeader.describe(region, capacity), tail, tail,
+                "the producer position " + tail + " and the consumer position " + head
+                        + " are misaligned or further apart than the capacity");
     }
 
     /**
@@ -212,58 +240,79 @@ final class RingProducer {
         return required <= (long) capacity - (tail - head);
     }
 
-    /** Spin, then sleep on the space sequence until {@link #reserve} succeeds or time is up. */
-    private int reserveWithin(int recordLength, long timeoutNanos) {
+    /**
+     * Reserves, waiting as {@code strategy} says until {@code deadline} for room. {@return the
+     * record's index, or a negative "nothing" when the deadline passed}
+     */
+    private int reserveWithin(int recordLength, Deadline deadline) {
         int index = reserve(recordLength);
         if (index >= 0) {
             return index;
         }
-        if (timeoutNanos == RingBase.NOW) {
+        if (deadline.isNow()) {
             // Held past a spin: the holder may be dead, and then nobody else may come to recover.
             return index == RESERVATION_BUSY && recoverReservation() ? reserve(recordLength) : index;
         }
-        long start = System.nanoTime();
-        for (int i = 0; i < RingBase.SPIN_LIMIT + RingBase.YIELD_LIMIT; i++) {
-            if (i < RingBase.SPIN_LIMIT) {
-                Thread.onSpinWait();
-            } else {
-                Thread.yield();
+        try {
+            SpaceWait wait = new SpaceWait(recordLength);
+            Integer got = Wait.until(wait, wait, strategy, deadline, null, Wait.Interrupts.IGNORE);
+            return got == null ? INSUFFICIENT_CAPACITY : got;
+        } catch (IOException | InterruptedException e) {
+            throw new AssertionError("a ring wait has no lifetime, no interrupts and no I/O", e);
+        }
+    }
+
+    /**
+     * One wait for room (slow path only: allocated once a reservation has failed). Its
+     * attempts reserve; its sleep joins the producer sleepers and sleeps on the space
+     * sequence only if the consumer position is still the one the last attempt failed
+     * against, so that a release between that attempt and the sleep is never slept through.
+     */
+    private final class SpaceWait extends Blocker implements Wait.Attempt<Integer> {
+        private final int recordLength;
+        private volatile long failedHead = Long.MIN_VALUE;
+        private volatile boolean busy;
+        private long tries;
+
+        SpaceWait(int recordLength) {
+            super(null);
+            this.recordLength = recordLength;
+        }
+
+        @Override
+        public Integer attempt() {
+            // Read before the reservation does: a release after this read makes block return at once.
+            long head = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
+            int index = reserve(recordLength);
+            if (index == RESERVATION_BUSY && ++tries > strategy.spins() && recoverReservation()) {
+                index = reserve(recordLength);
             }
-            index = reserve(recordLength);
             if (index >= 0) {
                 return index;
             }
-            if (timeoutNanos > 0 && System.nanoTime() - start >= timeoutNanos) {
-                return INSUFFICIENT_CAPACITY;
+            busy = index == RESERVATION_BUSY;
+            failedHead = head;
+            return null;
+        }
+
+        @Override
+        protected void block(long maxNanos) {
+            INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, 1);
+            try {
+                int sequence = (int) INT.getVolatile(region, SPACE_SEQUENCE_AT);
+                if ((long) LONG.getVolatile(region, CONSUMER_POSITION_AT) == failedHead) {
+                    // A lock release sends no wake-up: a busy lock is looked at again soon.
+                    Futex.await(spaceSequenceWord, sequence, busy ? Math.min(maxNanos, BUSY_NAP_NANOS) : maxNanos);
+                }
+            } finally {
+                INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, -1);
             }
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment timespec = Posix.timespec(arena, 0);
-            while (true) {
-                long left = timeoutNanos < 0 ? RingBase.IDLE_SLICE_NANOS : timeoutNanos - (System.nanoTime() - start);
-                if (left <= 0) {
-                    return INSUFFICIENT_CAPACITY;
-                }
-                INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, 1);
-                try {
-                    int sequence = (int) INT.getVolatile(region, SPACE_SEQUENCE_AT);
-                    index = reserve(recordLength);
-                    if (index >= 0) {
-                        return index;
-                    }
-                    long slice = RingBase.IDLE_SLICE_NANOS;
-                    if (index == RESERVATION_BUSY) {
-                        if (recoverReservation()) {
-                            continue;
-                        }
-                        slice = BUSY_NAP_NANOS;
-                    }
-                    Posix.setTimespec(timespec, Math.min(left, slice));
-                    RingBase.checkFutex(Posix.futexWait(spaceSequenceWord, sequence, timespec));
-                } finally {
-                    INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, -1);
-                }
-            }
+
+        @Override
+        protected void wakeKernel() {
+            INT.getAndAdd(region, SPACE_SEQUENCE_AT, 1);
+            Futex.wakeAll(spaceSequenceWord);
         }
     }
 }

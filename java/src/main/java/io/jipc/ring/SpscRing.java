@@ -1,9 +1,11 @@
 package io.jipc.ring;
 
 import io.jipc.IpcException;
+import io.jipc.WaitStrategy;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
+import java.util.Objects;
 
 /**
  * A {@link Ring} with one producer and one consumer, each possibly in its own process.
@@ -16,8 +18,8 @@ import java.time.Duration;
  * producer writes the claimed header and then release-stores the producer position.
  */
 public final class SpscRing extends RingBase {
-    private SpscRing(MemorySegment region) {
-        super(region, null);
+    private SpscRing(MemorySegment region, WaitStrategy strategy) {
+        super(region, null, strategy);
     }
 
     /**
@@ -32,7 +34,12 @@ public final class SpscRing extends RingBase {
      *                                  read-only or on the heap
      */
     public static SpscRing create(MemorySegment region, int capacity) {
-        return new SpscRing(RingHeader.initialise(region, capacity, RingDescriptor.KIND_SPSC));
+        return create(region, capacity, WaitStrategy.spinThenSleep());
+    }
+
+    /** Like {@link #create(MemorySegment, int)}, with blocking and timed calls that wait as {@code strategy} says. */
+    public static SpscRing create(MemorySegment region, int capacity, WaitStrategy strategy) {
+        return new SpscRing(RingHeader.initialise(region, capacity, RingDescriptor.KIND_SPSC), strategy);
     }
 
     /**
@@ -52,6 +59,15 @@ public final class SpscRing extends RingBase {
 
     /** Like {@link #attach(MemorySegment)}, waiting up to {@code timeout} for the creator to finish. */
     public static SpscRing attach(MemorySegment region, Duration timeout) throws IpcException {
-        return new SpscRing(RingHeader.verify(region, RingDescriptor.KIND_SPSC, timeout, "SpscRing.attach"));
+        return attach(region, timeout, WaitStrategy.spinThenSleep());
+    }
+
+    /**
+     * Like {@link #attach(MemorySegment, Duration)}, with blocking and timed calls that wait
+     * as {@code strategy} says.
+     */
+    public static SpscRing attach(MemorySegment region, Duration timeout, WaitStrategy strategy) throws IpcException {
+        Objects.requireNonNull(strategy, "strategy");
+        return new SpscRing(RingHeader.verify(region, RingDescriptor.KIND_SPSC, timeout, "SpscRing.attach"), strategy);
     }
 }

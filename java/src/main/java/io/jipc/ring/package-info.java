@@ -23,9 +23,11 @@
  *   <li><b>Timed</b> (the same names with a {@link java.time.Duration}): waits at most
  *   about that long, then returns the non-blocking form's "nothing" result.</li>
  * </ul>
- * A wait first spins briefly ({@link java.lang.Thread#onSpinWait()}), then sleeps in the
- * kernel on a futex, so a long wait costs about no CPU; the other side issues a wake-up
- * call only when someone sleeps.
+ * A wait spins, yields, then sleeps in the kernel on a futex, as the ring handle's
+ * {@link io.jipc.WaitStrategy} says (given to {@code create} or {@code attach}; by default
+ * {@link io.jipc.WaitStrategy#spinThenSleep()}), so a long wait costs about no CPU; the
+ * other side issues a wake-up call only when someone sleeps. A virtual thread that must
+ * sleep parks instead of pinning its carrier.
  *
  * <h2>Crashes</h2>
  * A claimed record carries its producer's pid. A record left claimed by a producer that

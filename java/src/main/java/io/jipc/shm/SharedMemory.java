@@ -1,10 +1,13 @@
 package io.jipc.shm;
 
 import io.jipc.IpcException;
+import io.jipc.internal.Mappings;
 import io.jipc.internal.Reclaim;
 import io.jipc.posix.Creation;
 import io.jipc.posix.Names;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+import io.jipc.posix.Mman;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -26,9 +29,20 @@ import java.lang.foreign.MemorySegment;
  * An object never closed is unmapped once it and every segment it handed out are
  * unreachable (a {@link java.lang.ref.Cleaner}); the kernel unmaps everything at exit.
  *
- * <p>Thread safety: all methods may be called from any thread. {@code close()} fails
- * with {@link IllegalStateException} while another thread is inside a native call that
- * uses this memory (a lock blocked in {@code futex}, say); close after such threads finish.
+ * <p><b>A peer can shrink a named object.</b> Any process allowed to open it for writing
+ * (the owner's other processes, root, anyone if the mode says so) can {@code ftruncate}
+ * it; touching a mapped page past the new end is SIGBUS, which kills the JVM inside an
+ * atomic access. jipc narrows this: the size is checked when the object is opened and
+ * mapped, by {@link #checkSize()}, and by a {@code Mutex} before it sleeps and when it
+ * wakes, so a shrink seen there is an {@link IpcException}. A shrink between a check and
+ * an access (an uncontended lock, a plain read) still kills the JVM: share named objects
+ * only with processes you trust that far (see SECURITY.md).
+ *
+ * <p>Thread safety: all methods may be called from any thread. {@code close()} never fails
+ * because another thread uses the memory: threads asleep on a lock or ring in it sleep on
+ * the word's address, not the segment, so they do not hold the mapping, and wake (within
+ * their wait's slice) to an {@link IllegalStateException}; a native call that holds a
+ * segment of it for a moment (a copy to a pipe, say) is waited out.
  *
  * <pre>{@code
  * try (SharedMemory shm = SharedMemory.create("/counter", 4096)) {
@@ -52,12 +66,14 @@ public final class SharedMemory implements AutoCloseable {
     private final long size;
     private final Arena arena;
     private final MemorySegment segment;
+    private final Mapping mapping;
 
-    private SharedMemory(String name, long size, Arena arena, MemorySegment segment) {
+    private SharedMemory(String name, long size, Arena arena, MemorySegment segment, Mapping mapping) {
         this.name = name;
         this.size = size;
         this.arena = arena;
         this.segment = segment;
+        this.mapping = mapping;
     }
 
     /**
@@ -101,11 +117,11 @@ public final class SharedMemory implements AutoCloseable {
     public static boolean unlink(String name) throws IpcException {
         Names.check(KIND, name, MAX_NAME_BYTES);
         try (Arena a = Arena.ofConfined()) {
-            int r = Posix.shmUnlink(a.allocateFrom(name));
-            if (r == -Posix.ENOENT) {
+            int r = Mman.shmUnlink(a.allocateFrom(name));
+            if (r == -Errno.ENOENT) {
                 return false;
             }
-            Posix.check(r, "shm_unlink", name);
+            Errno.check(r, "shm_unlink", name);
             return true;
         }
     }
@@ -125,21 +141,43 @@ public final class SharedMemory implements AutoCloseable {
         return name;
     }
 
+    /**
+     * Checks that the object still covers the whole mapping: that no process has shrunk it
+     * ({@code ftruncate}) since it was mapped. One {@code fstat}. Locks built on this
+     * memory make the same check before they sleep and when they wake.
+     *
+     * @throws IpcException          with {@code INCOMPATIBLE_LAYOUT} if the object is now
+     *                               smaller than the mapping: touching the memory past its end
+     *                               would kill this JVM (SIGBUS), so stop using it
+     * @throws IllegalStateException if this object is closed
+     */
+    public void checkSize() throws IpcException {
+        if (!isOpen()) {
+            throw new IllegalStateException(this + " is closed");
+        }
+        mapping.check();
+    }
+
     /** {@return whether the mapping is still in place} */
     public boolean isOpen() {
         return arena.scope().isAlive();
     }
 
     /**
-     * Unmaps the memory. Idempotent. Every segment handed out becomes inaccessible.
-     *
-     * @throws IllegalStateException if another thread is in a native call on this memory
+     * Unmaps the memory. Idempotent; never fails. Every segment handed out becomes
+     * inaccessible. If another thread is inside a native call that holds a segment of this
+     * memory, waits until it has returned (such calls in jipc never block).
      */
     @Override
     public void close() {
         synchronized (this) {
-            if (arena.scope().isAlive()) {
-                arena.close();
+            while (arena.scope().isAlive()) {
+                try {
+                    arena.close();
+                } catch (IllegalStateException inUse) {
+                    // A downcall holds the arena for a moment: let it finish.
+                    Thread.yield();
+                }
             }
         }
     }
@@ -181,19 +219,19 @@ public final class SharedMemory implements AutoCloseable {
         public SharedMemory create() throws IpcException {
             requireSize();
             try (Arena a = Arena.ofConfined()) {
-                int fd = Posix.check(Posix.shmOpen(a.allocateFrom(name),
-                        Posix.O_RDWR | Posix.O_CREAT | Posix.O_EXCL | Posix.O_CLOEXEC, mode), "shm_open", name);
+                int fd = Errno.check(Mman.shmOpen(a.allocateFrom(name),
+                        Fds.O_RDWR | Fds.O_CREAT | Fds.O_EXCL | Fds.O_CLOEXEC, mode), "shm_open", name);
                 boolean ok = false;
                 try {
-                    Posix.check(Posix.fchmod(fd, mode), "fchmod", name);
-                    Posix.check(Posix.ftruncate(fd, size), "ftruncate", name);
+                    Errno.check(Fds.fchmod(fd, mode), "fchmod", name);
+                    Errno.check(Fds.ftruncate(fd, size), "ftruncate", name);
                     SharedMemory shm = map(fd, size);
                     ok = true;
                     return shm;
                 } finally {
-                    Posix.close(fd);
                     if (!ok) {
-                        Posix.shmUnlink(a.allocateFrom(name));
+                        Fds.close(fd);
+                        Mman.shmUnlink(a.allocateFrom(name));
                     }
                 }
             }
@@ -202,12 +240,17 @@ public final class SharedMemory implements AutoCloseable {
         /** Opens the existing object; fails with {@code DOES_NOT_EXIST} if there is none. */
         public SharedMemory open() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
-                int fd = Posix.check(Posix.shmOpen(a.allocateFrom(name), Posix.O_RDWR | Posix.O_CLOEXEC, 0),
+                int fd = Errno.check(Mman.shmOpen(a.allocateFrom(name), Fds.O_RDWR | Fds.O_CLOEXEC, 0),
                         "shm_open", name);
+                boolean ok = false;
                 try {
-                    return map(fd, awaitSize(fd));
+                    SharedMemory shm = map(fd, awaitSize(fd));
+                    ok = true;
+                    return shm;
                 } finally {
-                    Posix.close(fd);
+                    if (!ok) {
+                        Fds.close(fd);
+                    }
                 }
             }
         }
@@ -231,7 +274,7 @@ public final class SharedMemory implements AutoCloseable {
         private long awaitSize(int fd) throws IpcException {
             long deadline = System.nanoTime() + 2_000_000_000L;
             while (true) {
-                long actual = Posix.fstat(fd, "fstat", name).size();
+                long actual = Fds.fstat(fd, "fstat", name).size();
                 if (actual > 0) {
                     if (size > 0 && actual < size) {
                         throw new IpcException("shm_open", name, 0, null, "object is " + actual
@@ -249,14 +292,60 @@ public final class SharedMemory implements AutoCloseable {
             }
         }
 
+        /** Maps {@code fd}, which the result then owns (kept open to check the size). */
         private SharedMemory map(int fd, long length) throws IpcException {
-            long address = Posix.check(Posix.mmapShared(fd, length), "mmap", name);
+            long address = Errno.check(Mman.mmapShared(fd, length), "mmap", name);
+            Mapping mapping = new Mapping(fd, address, length, name);
+            try {
+                mapping.check();  // a shrink between fstat and mmap: refuse before anyone touches it
+            } catch (IpcException e) {
+                mapping.release();
+                throw e;
+            }
             Arena arena = Arena.ofShared();
             // The mapping goes when close() closes the arena or, never closed, when the arena's
             // scope is unreachable: that is, when this object and every segment are.
-            Reclaim.Handle unmap = Reclaim.whenUnreachable(arena.scope(), () -> Posix.munmap(address, length));
+            Reclaim.Handle unmap = Reclaim.whenUnreachable(arena.scope(), mapping::release);
             MemorySegment segment = MemorySegment.ofAddress(address).reinterpret(length, arena, unused -> unmap.run());
-            return new SharedMemory(name, length, arena, segment);
+            Mappings.register(arena.scope(), mapping);
+            return new SharedMemory(name, length, arena, segment, mapping);
+        }
+    }
+
+    /** The kernel side of a mapping: its address, length and the object's descriptor. */
+    private static final class Mapping implements Mappings.SizeCheck {
+        private final long address;
+        private final long length;
+        private final String name;
+        private int fd;
+
+        Mapping(int fd, long address, long length, String name) {
+            this.fd = fd;
+            this.address = address;
+            this.length = length;
+            this.name = name;
+        }
+
+        /** Under the monitor, so the descriptor cannot be closed (and its number reused) mid-check. */
+        @Override
+        public synchronized void check() throws IpcException {
+            if (fd < 0) {
+                return;  // unmapped: every segment refuses access already
+            }
+            long now = Fds.fstat(fd, "fstat", name).size();
+            if (now < length) {
+                throw new IpcException("fstat", name, 0, null, "object was shrunk to " + now + " bytes by another "
+                        + "process; " + length + " bytes are mapped, and touching them past the end would kill this "
+                        + "JVM (SIGBUS)", IpcException.Reason.INCOMPATIBLE_LAYOUT);
+            }
+        }
+
+        synchronized void release() {
+            if (fd >= 0) {
+                Mman.munmap(address, length);
+                Fds.close(fd);
+                fd = -1;
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 package io.jipc.sync;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Procs;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -12,7 +12,7 @@ import static io.jipc.sync.LockWordDescriptor.OWNER_MASK;
 final class LockWord {
     /** (MemorySegment, long offset) → int, with atomic access modes on aligned memory. */
     static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
-    static final int PID = Posix.getpid();
+    static final int PID = Procs.getpid();
 
     static {
         if ((PID & ~OWNER_MASK) != 0) {

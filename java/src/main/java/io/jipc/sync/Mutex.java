@@ -1,18 +1,19 @@
 package io.jipc.sync;
 
+import io.jipc.IpcException;
 import io.jipc.WaitStrategy;
 import io.jipc.internal.Blocker;
 import io.jipc.internal.Deadline;
 import io.jipc.internal.Futex;
+import io.jipc.internal.Mappings;
 import io.jipc.internal.Wait;
 import io.jipc.process.ProcessIdentity;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -23,6 +24,11 @@ import static io.jipc.sync.LockWordDescriptor.OWNER_MASK;
 import static io.jipc.sync.LockWordDescriptor.OWNER_START_OFFSET;
 import static io.jipc.sync.LockWordDescriptor.UNLOCKED;
 import static io.jipc.sync.LockWordDescriptor.WAITERS_BIT;
+
+/*
+ * Long (over 400 lines) because the robust protocol, dead owners, corrupt records and the
+ * shrink check, belongs next to the lock word it protects and reads as one piece.
+ */
 
 /**
  * A robust lock in shared memory whose waiters spin briefly, then sleep in the kernel
@@ -72,8 +78,11 @@ public final class Mutex implements Lock {
     private volatile Thread holder;
     private final WaitStrategy strategy;
     private final Blocker blocker;
+    /** The shrink check of the SharedMemory under the segment, or null (memory jipc did not map). */
+    private final Mappings.SizeCheck mapping;
 
     private Mutex(MemorySegment segment, long offset, WaitStrategy strategy) {
+        this.mapping = Mappings.of(segment);
         this.strategy = strategy;
         this.blocker = new Sleep();
         this.segment = segment;
@@ -119,6 +128,8 @@ public final class Mutex implements Lock {
      * @return {@link Acquired#OWNER_DIED} if it was taken over from a dead owner
      * @throws LockCorruptedException if the owner record is corrupt (see {@link #recoverCorrupted()})
      * @throws IllegalStateException if the Mutex is not recoverable
+     * @throws UncheckedIOException  wrapping an {@link IpcException} if, while waiting, the
+     *                               shared-memory object was shrunk under the lock
      */
     @Override
     public Acquired lock() {
@@ -273,6 +284,9 @@ public final class Mutex implements Lock {
         @Override
         public Acquired attempt() {
             boolean mayHaveSlept = tries++ >= mayHaveSleptAfter;
+            if (mayHaveSlept) {
+                checkMapping();  // before the first sleep and after every wake-up, before the word is touched
+            }
             int w = LockWord.get(segment, wordOffset);
             if (w == UNLOCKED) {
                 int mine = mayHaveSlept ? LockWord.PID | WAITERS_BIT : LockWord.PID;
@@ -331,6 +345,22 @@ public final class Mutex implements Lock {
     }
 
     /**
+     * Refuses to touch memory a peer has cut off: one fstat, made only on the slow path
+     * (before the first sleep and after each wake-up), where it costs little next to futex.
+     *
+     * @throws UncheckedIOException wrapping the IpcException of {@link Mappings.SizeCheck#check()}
+     */
+    private void checkMapping() {
+        if (mapping != null) {
+            try {
+                mapping.check();
+            } catch (IpcException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    }
+
+    /**
      * Reads the owner's start time between two reads of the same word, so both describe one owner.
      *
      * @throws LockCorruptedException if the start time is one no process can have
@@ -344,7 +374,7 @@ public final class Mutex implements Lock {
         if (pid == 0) {
             return true;  // no owner recorded at all: nobody will ever release it
         }
-        if (!plausibleStartTime(start)) {
+        if (!ProcessIdentity.isPossibleStartTime(start)) {
             throw new LockCorruptedException("Mutex", wordOffset, w, start,
                     "waiting cannot end it; see Mutex.recoverCorrupted()");
         }
@@ -379,7 +409,7 @@ public final class Mutex implements Lock {
             if (LockWord.get(segment, wordOffset) != w || w == UNLOCKED) {
                 continue;
             }
-            if ((w & OWNER_MASK) == NOT_RECOVERABLE || plausibleStartTime(start)) {
+            if ((w & OWNER_MASK) == NOT_RECOVERABLE || ProcessIdentity.isPossibleStartTime(start)) {
                 return lock();
             }
             int pid = w & OWNER_MASK;
@@ -391,28 +421,6 @@ public final class Mutex implements Lock {
                 acquired();
                 return Acquired.OWNER_DIED;
             }
-        }
-    }
-
-    /**
-     * {@return whether {@code ticks} can be a start time read from /proc/PID/stat} It cannot
-     * be negative nor lie in the future; the bound allows clock ticks of up to 1000 Hz
-     * (Linux reports 100), so it is generous and costs one read of /proc/uptime only for
-     * large values.
-     */
-    private static boolean plausibleStartTime(long ticks) {
-        if (ticks < 0) {
-            return false;
-        }
-        if (ticks <= SELF_START) {
-            return true;
-        }
-        try {
-            String uptime = Files.readString(Path.of("/proc/uptime"));
-            double seconds = Double.parseDouble(uptime.substring(0, uptime.indexOf(' ')));
-            return ticks <= (long) ((seconds + 2) * 1000);
-        } catch (IOException | RuntimeException e) {
-            return true;  // cannot tell: judge by pid and start time as usual
         }
     }
 

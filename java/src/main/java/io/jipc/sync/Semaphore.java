@@ -1,14 +1,25 @@
 package io.jipc.sync;
 
+import io.jipc.posix.Semaphores;
+
 import io.jipc.IpcException;
 import io.jipc.posix.Creation;
 import io.jipc.posix.Names;
-import io.jipc.posix.Posix;
-import io.jipc.posix.UseCount;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Blocker;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.Futex;
+import io.jipc.internal.Lifetime;
+import io.jipc.internal.Wait;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.VarHandle;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -24,16 +35,24 @@ import java.util.Set;
  * <p>The value is a count of permits, never negative. {@link #release()} adds one;
  * {@link #acquire()} takes one, in three modes:
  * <ul>
- *   <li><b>Blocking</b> {@link #acquire()}: waits, asleep in the kernel, while the value is 0.
- *       {@link Thread#interrupt()} does not end the wait (signals that interrupt it are
- *       absorbed and the wait resumes), and on a virtual thread the wait holds the carrier
- *       thread, as any native call does.</li>
+ *   <li><b>Blocking</b> {@link #acquire()}: waits while the value is 0, spinning, then
+ *       asleep in the kernel. {@link Thread#interrupt()} does not end the wait, as in
+ *       {@code java.util.concurrent}; {@link #acquireInterruptibly()} ends on one.</li>
  *   <li><b>Non-blocking</b> {@link #tryAcquire()}: never waits; {@code false} if the value
  *       was 0.</li>
  *   <li><b>Timed</b> {@link #tryAcquire(Duration)}: waits at most the timeout, measured on
- *       {@code CLOCK_MONOTONIC} ({@code sem_clockwait}), so setting the wall clock neither
- *       shortens nor stretches it; {@code false} on time-out.</li>
+ *       the monotonic clock, so setting the wall clock neither shortens nor stretches it;
+ *       {@code false} on time-out.</li>
  * </ul>
+ * A waiting virtual thread parks (a jipc platform thread sleeps in the kernel for it), so
+ * it never holds its carrier past its spin.
+ *
+ * <p>How a waiter sleeps: on the C library's own futex word, the value inside the
+ * {@code sem_t}, after adding itself to the waiter count beside it, exactly as
+ * {@code sem_wait} does, so {@code sem_post} from any process (C or Java) wakes it, and
+ * {@link #close()} can wake it too, which no {@code sem_wait} allows. This reads glibc's
+ * layout of {@code sem_t} on 64-bit Linux (a 64-bit word: value in the low half, waiters
+ * in the high half), unchanged since glibc 2.21.
  * There is no fairness: which waiter a release wakes is up to the kernel.
  *
  * <p>Memory visibility: what a thread or process did before {@code release()} happens-before
@@ -46,8 +65,8 @@ import java.util.Set;
  * the builder says otherwise. This object owns this process's mapping of it:
  * {@link #close()} unmaps it, after which every method throws {@link IllegalStateException}
  * instead of touching the memory; {@link #unlink(String)} removes the name. Closing while
- * other threads are inside a call on this object (blocked in {@code acquire}, say) is
- * refused with {@link IllegalStateException}, since it would unmap the counter under them.
+ * other threads are blocked in {@code acquire} wakes them with
+ * {@link AsynchronousCloseException}; the mapping goes when the last of them has left.
  *
  * <pre>{@code
  * try (Semaphore slots = Semaphore.create("/slots", 4)) {
@@ -67,18 +86,53 @@ public final class Semaphore implements AutoCloseable {
     public static final int MAX_VALUE = Integer.MAX_VALUE;
 
     private static final String KIND = "semaphore name";
-    /** One deadline per thread, so a timed acquire allocates nothing. */
-    private static final ThreadLocal<MemorySegment> DEADLINE =
-            ThreadLocal.withInitial(() -> Posix.allocateTimespec(Arena.ofAuto()));
+
+    private static final VarHandle LONG = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    /** glibc {@code struct new_sem}: {@code data}'s high half counts sleepers, its low half is the value and futex word. */
+    private static final long ONE_WAITER = 1L << 32;
 
     private final String name;
     private final long sem;
-    private final UseCount use;
+    /** The sem_t's first 8 bytes: glibc's {@code data} word. */
+    private final MemorySegment data;
+    private final Lifetime use;
+    private final Blocker sleep;
 
     private Semaphore(String name, long sem) {
         this.name = name;
         this.sem = sem;
-        this.use = new UseCount("Semaphore[" + name + "]");
+        this.data = MemorySegment.ofAddress(sem).reinterpret(Long.BYTES);
+        this.use = new Lifetime("Semaphore[" + name + "]", this::wake, () -> Semaphores.close(sem));
+        this.sleep = new Sleep();
+    }
+
+    private void wake() {
+        sleep.wake();
+    }
+
+    /** Sleeps as glibc's sem_wait does: count itself a waiter (so sem_post wakes), then FUTEX_WAIT while the value is 0. */
+    private final class Sleep extends Blocker {
+        Sleep() {
+            super(use);
+        }
+
+        @Override
+        protected void block(long maxNanos) {
+            LONG.getAndAdd(data, 0L, ONE_WAITER);
+            try {
+                if ((int) INT.getVolatile(data, 0L) == 0) {
+                    Futex.await(data, 0, maxNanos);
+                }
+            } finally {
+                LONG.getAndAdd(data, 0L, -ONE_WAITER);
+            }
+        }
+
+        @Override
+        protected void wakeKernel() {
+            Futex.wakeAll(data);
+        }
     }
 
     /**
@@ -131,36 +185,42 @@ public final class Semaphore implements AutoCloseable {
     public static boolean unlink(String name) throws IpcException {
         Names.check(KIND, name, MAX_NAME_BYTES);
         try (Arena a = Arena.ofConfined()) {
-            int r = Posix.semUnlink(a.allocateFrom(name));
-            if (r == -Posix.ENOENT) {
+            int r = Semaphores.unlink(a.allocateFrom(name));
+            if (r == -Errno.ENOENT) {
                 return false;
             }
-            Posix.check(r, "sem_unlink", name);
+            Errno.check(r, "sem_unlink", name);
             return true;
         }
     }
 
     /**
-     * Blocking: takes one permit, waiting while the value is 0.
+     * Blocking: takes one permit, waiting while the value is 0. Not interruptible.
      *
-     * @throws IllegalStateException if closed
-     * @throws IpcException          if {@code sem_wait} fails for a reason other than a signal
+     * @throws IllegalStateException      if closed
+     * @throws AsynchronousCloseException if this object is closed while the call waits
+     * @throws IpcException               if {@code sem_trywait} fails for a reason other than a signal
      */
-    public void acquire() throws IpcException {
-        use.enter();
+    public void acquire() throws IOException {
         try {
-            while (true) {
-                int r = Posix.semWait(sem);
-                if (r == 0) {
-                    return;
-                }
-                if (r != -Posix.EINTR) {
-                    throw Posix.error("sem_wait", name, -r);
-                }
-            }
-        } finally {
-            use.exit();
+            acquire(Deadline.FOREVER, Wait.Interrupts.IGNORE);
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible acquire was interrupted", e);
         }
+    }
+
+    /**
+     * Blocking, interruptible: takes one permit, waiting while the value is 0, until the
+     * thread is interrupted.
+     *
+     * @throws InterruptedException       if the thread is interrupted while waiting (the flag
+     *                                    is cleared); no permit was taken
+     * @throws IllegalStateException      if closed
+     * @throws AsynchronousCloseException if this object is closed while the call waits
+     * @throws IpcException               if {@code sem_trywait} fails for a reason other than a signal
+     */
+    public void acquireInterruptibly() throws IOException, InterruptedException {
+        acquire(Deadline.FOREVER, Wait.Interrupts.THROW);
     }
 
     /**
@@ -180,34 +240,30 @@ public final class Semaphore implements AutoCloseable {
     }
 
     /**
-     * Timed: takes one permit, waiting at most {@code timeout} (on CLOCK_MONOTONIC) while the
-     * value is 0; a zero or negative timeout tries once, like {@link #tryAcquire()}.
+     * Timed: takes one permit, waiting at most {@code timeout} while the value is 0; a zero
+     * or negative timeout tries once, like {@link #tryAcquire()}. Not interruptible.
      *
      * @return {@code true} if a permit was taken, {@code false} on time-out
-     * @throws IllegalStateException if closed
-     * @throws IpcException          if {@code sem_clockwait} fails otherwise
+     * @throws IllegalStateException      if closed
+     * @throws AsynchronousCloseException if this object is closed while the call waits
+     * @throws IpcException               if {@code sem_trywait} fails otherwise
      */
-    public boolean tryAcquire(Duration timeout) throws IpcException {
-        long nanos = Posix.toNanos(timeout);
+    public boolean tryAcquire(Duration timeout) throws IOException {
+        try {
+            return acquire(Deadline.after(timeout), Wait.Interrupts.IGNORE);
+        } catch (InterruptedException e) {
+            throw new AssertionError("an uninterruptible acquire was interrupted", e);
+        }
+    }
+
+    private boolean acquire(Deadline deadline, Wait.Interrupts interrupts) throws IOException, InterruptedException {
         use.enter();
         try {
-            if (nanos == 0) {
-                return tryOnce();
+            if (tryOnce()) {
+                return true;
             }
-            // Absolute, so a wait resumed after EINTR ends when the first would have.
-            MemorySegment deadline = Posix.deadline(Posix.CLOCK_MONOTONIC, nanos, DEADLINE.get());
-            while (true) {
-                int r = Posix.semClockwaitMonotonic(sem, deadline);
-                if (r == 0) {
-                    return true;
-                }
-                if (r == -Posix.ETIMEDOUT) {
-                    return false;
-                }
-                if (r != -Posix.EINTR) {
-                    throw Posix.error("sem_clockwait", name, -r);
-                }
-            }
+            return !deadline.isNow() && Wait.until(() -> tryOnce() ? Boolean.TRUE : null,
+                    sleep, WaitStrategy.spinThenSleep(), deadline, use, interrupts) != null;
         } finally {
             use.exit();
         }
@@ -215,15 +271,15 @@ public final class Semaphore implements AutoCloseable {
 
     private boolean tryOnce() throws IpcException {
         while (true) {
-            int r = Posix.semTrywait(sem);
+            int r = Semaphores.trywait(sem);
             if (r == 0) {
                 return true;
             }
-            if (r == -Posix.EAGAIN) {
+            if (r == -Errno.EAGAIN) {
                 return false;
             }
-            if (r != -Posix.EINTR) {
-                throw Posix.error("sem_trywait", name, -r);
+            if (r != -Errno.EINTR) {
+                throw Errno.exception("sem_trywait", name, -r);
             }
         }
     }
@@ -238,7 +294,7 @@ public final class Semaphore implements AutoCloseable {
     public void release() throws IpcException {
         use.enter();
         try {
-            Posix.check(Posix.semPost(sem), "sem_post", name);
+            Errno.check(Semaphores.post(sem), "sem_post", name);
         } finally {
             use.exit();
         }
@@ -254,7 +310,7 @@ public final class Semaphore implements AutoCloseable {
     public int value() throws IpcException {
         use.enter();
         try {
-            return Posix.check(Posix.semGetvalue(sem), "sem_getvalue", name);
+            return Errno.check(Semaphores.getvalue(sem), "sem_getvalue", name);
         } finally {
             use.exit();
         }
@@ -271,17 +327,14 @@ public final class Semaphore implements AutoCloseable {
     }
 
     /**
-     * Unmaps this process's view ({@code sem_close}); idempotent. The semaphore and its value
-     * stay for other processes and later opens.
-     *
-     * @throws IllegalStateException if other threads are inside calls on this object, for
-     *                               example blocked in {@link #acquire()}; it stays open
+     * Unmaps this process's view ({@code sem_close}); idempotent, never blocks, never fails.
+     * The semaphore and its value stay for other processes and later opens. Threads blocked in
+     * an acquire on this object end with {@link AsynchronousCloseException}; the view is
+     * unmapped when the last of them has left.
      */
     @Override
     public void close() {
-        if (use.close()) {
-            Posix.semClose(sem);
-        }
+        use.close();
     }
 
     @Override
@@ -330,7 +383,7 @@ public final class Semaphore implements AutoCloseable {
         public Semaphore create() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment cname = a.allocateFrom(name);
-                long sem = Posix.check(Posix.semOpen(cname, Posix.O_CREAT | Posix.O_EXCL, mode, initial),
+                long sem = Errno.check(Semaphores.open(cname, Fds.O_CREAT | Fds.O_EXCL, mode, initial),
                         "sem_open", name);
                 boolean ok = false;
                 try {
@@ -339,8 +392,8 @@ public final class Semaphore implements AutoCloseable {
                     return new Semaphore(name, sem);
                 } finally {
                     if (!ok) {
-                        Posix.semClose(sem);
-                        Posix.semUnlink(cname);
+                        Semaphores.close(sem);
+                        Semaphores.unlink(cname);
                     }
                 }
             }
@@ -349,7 +402,7 @@ public final class Semaphore implements AutoCloseable {
         /** Opens the existing semaphore; fails with {@code DOES_NOT_EXIST} if there is none. */
         public Semaphore open() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
-                long sem = Posix.check(Posix.semOpen(a.allocateFrom(name), 0, 0, 0), "sem_open", name);
+                long sem = Errno.check(Semaphores.open(a.allocateFrom(name), 0, 0, 0), "sem_open", name);
                 return new Semaphore(name, sem);
             }
         }

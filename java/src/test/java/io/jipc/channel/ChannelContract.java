@@ -30,6 +30,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
@@ -675,8 +676,9 @@ abstract class ChannelContract {
         MessageChannel sender = track(connect(receiver));
         sender.send(new byte[] {1});
         MemorySegment buffer = MemorySegment.ofArray(new byte[MAX]);
-        assertEquals(1, receiver.receive(buffer, Duration.ofSeconds(30)));
-        receiver.send(new byte[] {2});
+        Peer from = new Peer();
+        assertEquals(1, receiver.receive(buffer, from, Duration.ofSeconds(30)));
+        from.send(new byte[] {2});
         CountDownLatch started = new CountDownLatch(1);
         CompletableFuture<Integer> waiting = CompletableFuture.supplyAsync(() -> {
             try {
@@ -803,13 +805,14 @@ abstract class ChannelContract {
         try (ChildProcess child = startPeer(receiver, null, "client-echo", Integer.toString(count));
              Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(MAX);
+            Peer from = new Peer();
             for (int i = 0; i < count; i++) {
-                int n = receiver.receive(buffer, Duration.ofSeconds(60));
+                int n = receiver.receive(buffer, from, Duration.ofSeconds(60));
                 byte[] e = Messages.message(i, MAX);
                 int index = i;
                 assertTrue(Messages.equal(e, buffer, n), () -> "request " + index + ": "
                         + Messages.describe(e, buffer, n));
-                receiver.send(Messages.reply(i, MAX));
+                from.send(Messages.reply(i, MAX));
             }
             assertEquals(0, child.waitFor().code(), "every reply reached the child intact");
         }
@@ -843,7 +846,7 @@ abstract class ChannelContract {
     void aChildKilledInTheMiddleOfAMessageDeliversNoneOfIt() throws Exception {
         Assumptions.assumeTrue(stream(), "only a stream can carry part of a message");
         // Its hello, one whole message "ok", then 10 of 1000 announced bytes.
-        String bytes = ChannelPeer.helloHex(0) + ChannelPeer.headerHex(2) + "6f6b" + ChannelPeer.headerHex(1000)
+        String bytes = ChannelPeer.helloHex(MAX) + ChannelPeer.headerHex(2) + "6f6b" + ChannelPeer.headerHex(1000)
                 + "00112233445566778899";
         brokenMessage(bytes, "hang", true, "10 of the 1000 bytes");
     }
@@ -852,7 +855,7 @@ abstract class ChannelContract {
     @Timeout(120)
     void aPeerThatLeavesInTheMiddleOfAMessageDeliversNoneOfIt() throws Exception {
         Assumptions.assumeTrue(stream(), "only a stream can carry part of a message");
-        String bytes = ChannelPeer.helloHex(0) + ChannelPeer.headerHex(2) + "6f6b" + "0000";
+        String bytes = ChannelPeer.helloHex(MAX) + ChannelPeer.headerHex(2) + "6f6b" + "0000";
         brokenMessage(bytes, "close", false, "2 of the 4 bytes of a frame header");
     }
 
@@ -862,7 +865,8 @@ abstract class ChannelContract {
      * how far the broken message got; then the channel ends or, bound, goes on with others.
      */
     private void brokenMessage(String hex, String then, boolean kill, String howFar) throws Exception {
-        MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(MAX)));
+        LinkedBlockingQueue<IpcException> drops = new LinkedBlockingQueue<>();
+        MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(MAX).onPeerDropped(drops::add)));
         try (Pipe ready = Pipe.open(); ChildProcess child = startPeer(receiver, ready, "raw", hex, then)) {
             awaitReady(ready);
             if (kill) {
@@ -872,12 +876,36 @@ abstract class ChannelContract {
             MemorySegment buffer = MemorySegment.ofArray(new byte[MAX]);
             assertEquals(2, receiver.receive(buffer, Duration.ofSeconds(30)));
             assertEquals("ok", new String(buffer.asSlice(0, 2).toArray(ValueLayout.JAVA_BYTE)));
-            IpcException e = assertThrows(IpcException.class, () -> receiver.receive(buffer, Duration.ofSeconds(30)));
+            IpcException e = failure(receiver, buffer, drops);
             assertFalse(e instanceof ChannelClosedException, "a broken message is not an orderly end: " + e);
             assertEquals(IpcException.Reason.BROKEN_PIPE, e.reason());
             assertTrue(e.getMessage().contains(howFar), e.getMessage());
             afterADroppedPeer(receiver);
         }
+    }
+
+    /**
+     * How a receiving end reports a peer that misbehaved: a connected end (one peer) throws it
+     * from the next receive; a bound end (many peers) never does: it counts the peer and hands
+     * the reason to {@code drops} (its {@link ChannelOptions#onPeerDropped} listener), while the
+     * receive just finds no message.
+     */
+    IpcException failure(MessageChannel receiver, MemorySegment buffer, LinkedBlockingQueue<IpcException> drops)
+            throws Exception {
+        if (!boundEndOutlivesPeers()) {
+            return assertThrows(IpcException.class, () -> receiver.receive(buffer, Duration.ofSeconds(30)));
+        }
+        long end = System.nanoTime() + PROMPT_NANOS * 6;
+        IpcException e = null;
+        while (e == null && System.nanoTime() < end) {
+            // The receive is what notices the peer's bytes; it must not throw for them.
+            assertEquals(MessageChannel.NOTHING, receiver.receive(buffer, SHORT));
+            e = drops.poll();
+        }
+        assertTrue(e != null, "the bound end reported the dropped peer to its listener");
+        // Every drop since the channel was made went to the listener (some may come before the receive).
+        assertEquals(1 + drops.size(), receiver.peersDropped(), "counted");
+        return e;
     }
 
     /** After a peer was dropped: a connected end has ended; a bound end serves the next peer. */
@@ -898,14 +926,14 @@ abstract class ChannelContract {
     void aMessageAnnouncedLongerThanTheMaximumIsRefusedUnreadAndThePeerDropped() throws Exception {
         Assumptions.assumeTrue(stream(), "queues check sizes in the kernel");
         for (long length : new long[] {MAX + 1, 0xFFFF_FFFFL, Integer.MAX_VALUE}) {
-            MessageChannel receiver = bind(ChannelOptions.defaults().maxMessageSize(MAX));
+            LinkedBlockingQueue<IpcException> drops = new LinkedBlockingQueue<>();
+            MessageChannel receiver = bind(ChannelOptions.defaults().maxMessageSize(MAX).onPeerDropped(drops::add));
             try (Pipe ready = Pipe.open(); ChildProcess child = startPeer(receiver, ready, "raw",
-                    ChannelPeer.helloHex(0) + ChannelPeer.headerHex(length) + "0102", "await-drop")) {
+                    ChannelPeer.helloHex(MAX) + ChannelPeer.headerHex(length) + "0102", "await-drop")) {
                 awaitReady(ready);
                 MemorySegment buffer = MemorySegment.ofArray(new byte[MAX]);
                 long t0 = System.nanoTime();
-                IpcException e = assertThrows(IpcException.class,
-                        () -> receiver.receive(buffer, Duration.ofSeconds(30)));
+                IpcException e = failure(receiver, buffer, drops);
                 assertTrue(System.nanoTime() - t0 < PROMPT_NANOS, "refused as soon as the header came");
                 assertEquals(IpcException.Reason.INVALID_ARGUMENT, e.reason(), e.getMessage());
                 assertTrue(e.getMessage().contains(Long.toString(length)) && e.getMessage().contains("maximum of "
@@ -922,12 +950,12 @@ abstract class ChannelContract {
     @Timeout(120)
     void aPeerSpeakingAnotherProtocolIsDropped() throws Exception {
         Assumptions.assumeTrue(stream(), "only streams have a hello");
-        MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(MAX)));
-        String http = java.util.HexFormat.of().formatHex("GET / HTTP/1.1\r\n\r\n".getBytes());
+        LinkedBlockingQueue<IpcException> drops = new LinkedBlockingQueue<>();
+        MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(MAX).onPeerDropped(drops::add)));
+        String http = java.util.HexFormat.of().formatHex("GET / HTTP/1.1\r\n\r\n0123456789abcdef".getBytes());
         try (Pipe ready = Pipe.open(); ChildProcess child = startPeer(receiver, ready, "raw", http, "await-drop")) {
             awaitReady(ready);
-            IpcException e = assertThrows(IpcException.class,
-                    () -> receiver.receive(MemorySegment.ofArray(new byte[MAX]), Duration.ofSeconds(30)));
+            IpcException e = failure(receiver, MemorySegment.ofArray(new byte[MAX]), drops);
             assertEquals(IpcException.Reason.INCOMPATIBLE_LAYOUT, e.reason(), e.getMessage());
             assertEquals(0, child.waitFor().code(), "the peer saw its connection dropped");
             afterADroppedPeer(receiver);

@@ -37,10 +37,14 @@ public final class ChannelPeer {
         String address = args[1];
         switch (args[0]) {
             case "send" -> send(address, Integer.parseInt(args[2]));
-            case "client-echo" -> System.exit(clientEcho(address, Integer.parseInt(args[2])));
+            case "client-tagged" -> System.exit(clientTagged(address, args[2], Integer.parseInt(args[3])));
+            case "client-echo" -> System.exit(clientEcho(address, Integer.parseInt(args[2]),
+                    options(args.length > 3 ? args[3] : null)));
+            case "expect-denied" -> System.exit(expectDenied(address, options(args.length > 2 ? args[2] : null)));
             case "crash-after" -> crashAfter(address, Integer.parseInt(args[2]));
             case "raw" -> System.exit(raw(address, HexFormat.of().parseHex(args[2]), args[3]));
-            case "serve-echo" -> serveEcho(address, args[2], Integer.parseInt(args[3]));
+            case "serve-echo" -> serveEcho(address, args[2], Integer.parseInt(args[3]),
+                    options(args.length > 4 ? args[4] : null));
             case "expect-refused" -> System.exit(expectRefused(address));
             default -> {
                 System.err.println("unknown scenario " + args[0]);
@@ -58,9 +62,54 @@ public final class ChannelPeer {
         }
     }
 
-    /** Sends each message and checks the reply is its reverse. {@return 0 if every reply was right} */
-    private static int clientEcho(String address, int count) throws IOException {
+    /** The default options, with the secret whose hex is {@code secretHex} if not null. */
+    static ChannelOptions options(String secretHex) {
+        ChannelOptions o = ChannelOptions.defaults();
+        return secretHex == null ? o : o.secret(HexFormat.of().parseHex(secretHex));
+    }
+
+    /** {@return 0 if connecting is refused with PERMISSION_DENIED, 1 if it connects, 2 if it fails otherwise} */
+    private static int expectDenied(String address, ChannelOptions options) {
+        try (MessageChannel c = Channels.connect(address, options)) {
+            System.err.println("connected to " + c.address() + ", which should have refused this end");
+            return 1;
+        } catch (io.jipc.IpcException e) {
+            System.err.println("refused: " + e.getMessage());
+            return e.reason() == io.jipc.IpcException.Reason.PERMISSION_DENIED ? 0 : 2;
+        } catch (IOException e) {
+            return 3;
+        }
+    }
+
+    /**
+     * Sends {@code count} requests "TAG i" and expects each reply to be "TAG i" too, within 30 s.
+     * {@return 0 if every reply was this client's own, 1 if one was another's, 2 if one was missing}
+     */
+    private static int clientTagged(String address, String tag, int count) throws IOException {
         try (MessageChannel c = Channels.connect(address); Arena arena = Arena.ofConfined()) {
+            MemorySegment buffer = arena.allocate(c.maxMessageSize());
+            for (int i = 0; i < count; i++) {
+                String request = tag + " " + i;
+                c.send(request.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+                int n = c.receive(buffer, java.time.Duration.ofSeconds(30));
+                if (n == MessageChannel.NOTHING) {
+                    System.err.println(tag + ": no reply to " + request);
+                    return 2;
+                }
+                String reply = new String(buffer.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
+                        java.nio.charset.StandardCharsets.US_ASCII);
+                if (!reply.equals(request)) {
+                    System.err.println(tag + ": asked " + request + ", got " + reply);
+                    return 1;
+                }
+            }
+        }
+        return 0;
+    }
+
+    /** Sends each message and checks the reply is its reverse. {@return 0 if every reply was right} */
+    private static int clientEcho(String address, int count, ChannelOptions options) throws IOException {
+        try (MessageChannel c = Channels.connect(address, options); Arena arena = Arena.ofConfined()) {
             MemorySegment buffer = arena.allocate(c.maxMessageSize());
             for (int i = 0; i < count; i++) {
                 c.send(Messages.message(i, c.maxMessageSize()));
@@ -79,20 +128,22 @@ public final class ChannelPeer {
      * Binds {@code address} and {@code alsoBind}, says it is ready, then answers {@code count}
      * messages on the first with their reverse ({@link #clientEcho} checks them).
      */
-    private static void serveEcho(String address, String alsoBind, int count) throws IOException {
-        try (MessageChannel server = Channels.bind(address); MessageChannel other = Channels.bind(alsoBind);
+    private static void serveEcho(String address, String alsoBind, int count, ChannelOptions options)
+            throws IOException {
+        try (MessageChannel server = Channels.bind(address, options); MessageChannel other = Channels.bind(alsoBind);
              Arena arena = Arena.ofConfined()) {
             ready();
             MemorySegment buffer = arena.allocate(server.maxMessageSize());
+            Peer from = new Peer();
             for (int i = 0; i < count; i++) {
-                int n = server.receive(buffer);
+                int n = server.receive(buffer, from);
                 byte[] reversed = buffer.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
                 for (int l = 0, r = n - 1; l < r; l++, r--) {
                     byte t = reversed[l];
                     reversed[l] = reversed[r];
                     reversed[r] = t;
                 }
-                server.send(reversed);
+                from.send(reversed);
             }
         }
     }

@@ -34,29 +34,71 @@ class FrameReaderTest {
 
     @Test
     void aLengthAboveTheMaximumIsRefusedBeforeTheBufferGrows() throws Exception {
-        FrameReader r = new FrameReader(1 << 20, false);
-        try {
-            int before = r.capacity();
-            assertEquals(FrameReader.INITIAL_CAPACITY, before);
-            assertEquals(-1, feed(r, hello(0)));
-            for (int length : new int[] {(1 << 20) + 1, Integer.MAX_VALUE, -1}) {
-                FrameReader fresh = new FrameReader(1 << 20, true);
-                try {
-                    IpcException e = assertThrows(IpcException.class, () -> feed(fresh, header(length)));
-                    assertEquals(IpcException.Reason.INVALID_ARGUMENT, e.reason());
-                    assertEquals(before, fresh.capacity(), "nothing was allocated for a refused frame");
-                } finally {
-                    fresh.free();
-                }
+        for (int length : new int[] {(1 << 20) + 1, Integer.MAX_VALUE, -1}) {
+            FrameReader fresh = new FrameReader(1 << 20, true);
+            try {
+                IpcException e = assertThrows(IpcException.class, () -> feed(fresh, header(length)));
+                assertEquals(IpcException.Reason.INVALID_ARGUMENT, e.reason());
+                assertEquals(FrameReader.INITIAL_CAPACITY, fresh.capacity(), "nothing was allocated for it");
+            } finally {
+                fresh.free();
             }
-            // An allowed long frame grows the buffer to exactly that frame, once its header is in.
-            assertEquals(-1, feed(r, header(200_000)));
-            assertEquals(before, r.capacity());
-            r.room();
-            assertEquals(FrameDescriptor.HEADER_LENGTH + 200_000, r.capacity());
+        }
+    }
+
+    @Test
+    void memoryFollowsTheBytesThatArriveNotTheLengthAnnounced() throws Exception {
+        FrameReader r = new FrameReader(16 << 20, false);
+        try {
+            assertEquals(0, r.capacity(), "nothing before the first read");
+            assertEquals(-1, feed(r, hello(16 << 20)));
+            // A header announcing 8 MiB, and 9 bytes of it: still the first small buffer.
+            assertEquals(-1, feed(r, header(8 << 20)));
+            assertEquals(-1, feed(r, new byte[9]));
+            assertEquals(FrameReader.INITIAL_CAPACITY, r.capacity());
+            // The buffer doubles only as bytes fill it: never more than twice what came.
+            int came = 9;
+            for (int chunk = 0; chunk < 40; chunk++) {
+                feed(r, new byte[5000]);
+                came += 5000;
+                int header = FrameDescriptor.HEADER_LENGTH;
+                assertTrue(r.capacity() <= Math.max(FrameReader.INITIAL_CAPACITY, 2 * (came + header)),
+                        r.capacity() + " bytes held after " + came + " came");
+            }
         } finally {
             r.free();
         }
+    }
+
+    @Test
+    void aBudgetCapsWhatTheReaderMayHold() throws Exception {
+        long[] held = {0};
+        FrameReader.Budget budget = new FrameReader.Budget() {
+            @Override
+            public boolean reserve(long bytes) {
+                if (held[0] + bytes > 10_000) {
+                    return false;
+                }
+                held[0] += bytes;
+                return true;
+            }
+
+            @Override
+            public void release(long bytes) {
+                held[0] -= bytes;
+            }
+        };
+        FrameReader r = new FrameReader(1 << 20, true, budget);
+        feed(r, header(100_000));
+        int n = 0;
+        while (r.room() != null && n < 100_000) {
+            r.room().put((byte) 1);
+            n++;
+        }
+        assertTrue(n < 100_000, "the reader stopped asking for room at the cap");
+        assertTrue(held[0] <= 10_000, "held " + held[0]);
+        r.free();
+        assertEquals(0, held[0], "everything given back");
     }
 
     @Test
@@ -91,7 +133,8 @@ class FrameReaderTest {
     void aForeignHelloIsRefused() {
         FrameReader r = new FrameReader(100, false);
         try {
-            IpcException e = assertThrows(IpcException.class, () -> feed(r, "GET / HTTP/1.1\r\n".getBytes()));
+            byte[] http = "GET / HTTP/1.1\r\nHost: example\r\n\r\n".getBytes();
+            IpcException e = assertThrows(IpcException.class, () -> feed(r, http));
             assertEquals(IpcException.Reason.INCOMPATIBLE_LAYOUT, e.reason());
             assertTrue(e.getMessage().contains("0x47455420"), e.getMessage());
         } finally {

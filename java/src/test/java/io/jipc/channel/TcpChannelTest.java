@@ -14,8 +14,10 @@ import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -48,32 +50,98 @@ class TcpChannelTest extends ChannelContract {
             assertTrue(host.isLoopbackAddress(), local.address().toString());
             assertTrue(local.address().getPort() > 0);
         }
-        try (MessageChannel everywhere = Channels.bind("tcp://0.0.0.0:0")) {
+        IllegalArgumentException open = assertThrows(IllegalArgumentException.class,
+                () -> Channels.bind("tcp://0.0.0.0:0"), "every interface without a secret");
+        assertTrue(open.getMessage().contains("secret") && open.getMessage().contains("insecure"), open.getMessage());
+        try (MessageChannel everywhere = Channels.bind("tcp://0.0.0.0:0", ChannelOptions.defaults().insecure(true))) {
+            assertEquals("0.0.0.0", everywhere.address().getHost());
+        }
+        try (MessageChannel everywhere = Channels.bind("tcp://0.0.0.0:0", ChannelOptions.defaults()
+                .secret(new byte[16]))) {
             assertEquals("0.0.0.0", everywhere.address().getHost());
         }
     }
 
     @Test
-    void aBoundEndRepliesToThePeerOfTheLastMessage() throws Exception {
+    void aBoundEndRepliesOnlyThroughThePeerOfEachMessage() throws Exception {
         MessageChannel server = track(Channels.bind("tcp://:0"));
-        IllegalStateException none = assertThrows(IllegalStateException.class, () -> server.send(new byte[1]));
-        assertTrue(none.getMessage().contains("received none"), none.getMessage());
+        assertFalse(server.canSend());
+        UnsupportedOperationException implicit = assertThrows(UnsupportedOperationException.class,
+                () -> server.send(new byte[1]), "no implicit 'last peer' to reply to");
+        assertTrue(implicit.getMessage().contains("Peer"), implicit.getMessage());
+        Peer nobody = new Peer();
+        assertThrows(IllegalStateException.class, () -> nobody.send(new byte[1]), "a Peer no receive filled in");
         MessageChannel a = track(Channels.connect(server.address(), ChannelOptions.defaults()));
         MessageChannel b = track(Channels.connect(server.address(), ChannelOptions.defaults()));
         MemorySegment buffer = MemorySegment.ofArray(new byte[server.maxMessageSize()]);
-        for (MessageChannel client : new MessageChannel[] {a, b, a}) {
-            byte tag = (byte) (client == a ? 'a' : 'b');
-            client.send(new byte[] {tag});
-            assertEquals(1, server.receive(buffer, Duration.ofSeconds(30)));
-            server.send(new byte[] {buffer.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0), '!'});
-            assertEquals(2, client.receive(buffer, Duration.ofSeconds(30)));
-            assertEquals(tag, buffer.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0), "the reply went to its asker");
-        }
-        a.close();
+        Peer fromA = new Peer();
+        Peer fromB = new Peer();
+        a.send(new byte[] {'a'});
+        assertEquals(1, server.receive(buffer, fromA, Duration.ofSeconds(30)));
         b.send(new byte[] {'b'});
-        assertEquals(1, server.receive(buffer, Duration.ofSeconds(30)));
-        server.send(new byte[] {'x'});
+        assertEquals(1, server.receive(buffer, fromB, Duration.ofSeconds(30)));
+        // Answered in the other order: each reply still reaches its own asker.
+        fromB.send(new byte[] {'B'});
+        fromA.send(new byte[] {'A'});
+        assertEquals(1, a.receive(buffer, Duration.ofSeconds(30)));
+        assertEquals('A', buffer.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
         assertEquals(1, b.receive(buffer, Duration.ofSeconds(30)));
+        assertEquals('B', buffer.get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0));
+        a.close();
+        // The server learns a has gone when it reads a's end of stream, then a's Peer refuses.
+        b.send(new byte[] {'b'});
+        assertEquals(1, server.receive(buffer, fromB, Duration.ofSeconds(30)));
+        assertThrows(ChannelClosedException.class, () -> {
+            for (int i = 0; i < 1000; i++) {
+                fromA.send(new byte[] {'x'});
+                server.receive(buffer, Duration.ofMillis(10));
+            }
+        });
+        fromB.send(new byte[] {'x'});
+        assertEquals(1, b.receive(buffer, Duration.ofSeconds(30)));
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(180)
+    void twoThreadsServingTwoClientProcessesNeverAnswerEachOthersClients() throws Exception {
+        MessageChannel server = track(Channels.bind("tcp://:0"));
+        int each = 300;
+        java.util.concurrent.atomic.AtomicReference<Throwable> failed = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicInteger served = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> workers = new java.util.ArrayList<>();
+        for (int w = 0; w < 2; w++) {
+            workers.add(Thread.ofPlatform().start(() -> {
+                Peer from = new Peer();
+                MemorySegment buffer = MemorySegment.ofArray(new byte[server.maxMessageSize()]);
+                try {
+                    while (served.get() < 2 * each) {
+                        int n = server.receive(buffer, from, Duration.ofMillis(100));
+                        if (n == MessageChannel.NOTHING) {
+                            continue;
+                        }
+                        // Work takes a while, so the other worker receives meanwhile: the case that crossed.
+                        Thread.sleep(1);
+                        from.send(buffer.asSlice(0, n));
+                        served.incrementAndGet();
+                    }
+                } catch (Throwable t) {
+                    failed.compareAndSet(null, t);
+                }
+            }));
+        }
+        try (ChildProcess x = peerSpawn(null, "client-tagged", server.address().toString(), "X",
+                Integer.toString(each)).start();
+             ChildProcess y = peerSpawn(null, "client-tagged", server.address().toString(), "Y",
+                     Integer.toString(each)).start()) {
+            assertEquals(0, x.waitFor().code(), "X got its own replies, each one");
+            assertEquals(0, y.waitFor().code(), "Y got its own replies, each one");
+        } finally {
+            served.set(Integer.MAX_VALUE / 2);
+            for (Thread t : workers) {
+                t.join();
+            }
+        }
+        assertEquals(null, failed.get());
     }
 
     @Test

@@ -1,7 +1,7 @@
 package io.jipc.channel;
 
 import io.jipc.pipe.Pipe;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Procs;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Spawn;
@@ -40,7 +40,7 @@ class TcpNamespaceTest {
     @Test
     @Timeout(300)
     void aChannelReachesAnotherNamespaceOnlyThroughAnExplicitAddress() throws Exception {
-        Assumptions.assumeTrue(Posix.geteuid() == 0, "needs root to make network namespaces");
+        Assumptions.assumeTrue(Procs.geteuid() == 0, "needs root to make network namespaces");
         String ip = Stream.of("/usr/sbin/ip", "/sbin/ip", "/usr/bin/ip", "/bin/ip").filter(p -> Files.isExecutable(
                 Path.of(p))).findFirst().orElse(null);
         Assumptions.assumeTrue(ip != null, "the ip command (iproute2) is not installed");
@@ -48,12 +48,22 @@ class TcpNamespaceTest {
             String failed = setUp(ip);
             Assumptions.assumeTrue(failed == null, () -> "could not make the namespaces: " + failed);
             int count = 300;
+            // Not loopback: the listener needs a secret, and only a peer that knows it gets in.
+            String secret = "00112233445566778899aabbccddeeff";
+            String wrong = "ffeeddccbbaa99887766554433221100";
+            String there = "tcp://" + SERVER_IP + ":" + PORT;
             try (Pipe ready = Pipe.open();
                  ChildProcess server = inNamespace(ip, nsA, ready, "serve-echo",
-                         "tcp://" + SERVER_IP + ":" + PORT, "tcp://:" + (PORT + 1), Integer.toString(count))) {
+                         there, "tcp://:" + (PORT + 1), Integer.toString(count), secret)) {
                 ChannelContract.awaitReady(ready);
-                try (ChildProcess client = inNamespace(ip, nsB, null, "client-echo", "tcp://" + SERVER_IP + ":" + PORT,
-                        Integer.toString(count))) {
+                for (String[] denied : new String[][] {{"expect-denied", there}, {"expect-denied", there, wrong}}) {
+                    try (ChildProcess stranger = inNamespace(ip, nsB, null, denied)) {
+                        assertEquals(0, waitFor(stranger).code(), "a peer without the secret is refused: "
+                                + String.join(" ", denied));
+                    }
+                }
+                try (ChildProcess client = inNamespace(ip, nsB, null, "client-echo", there,
+                        Integer.toString(count), secret)) {
                     assertEquals(0, waitFor(client).code(), "every reply crossed the namespaces intact");
                 }
                 // The second listener was bound without a host: loopback only, so "b" cannot reach it.

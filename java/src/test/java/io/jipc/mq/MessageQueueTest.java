@@ -1,10 +1,13 @@
 package io.jipc.mq;
 
+import io.jipc.posix.Poll;
+
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Fds;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Spawn;
+import io.jipc.testing.Blocked;
 import io.jipc.testing.Leaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -16,6 +19,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,6 +36,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -167,11 +172,11 @@ class MessageQueueTest {
         String shared = newName();
         try (MessageQueue a = MessageQueue.create(plain, 1, 8);
              MessageQueue b = MessageQueue.builder(shared).maxMessages(1).maxMessageSize(8).mode(0662).create()) {
-            assertEquals(0600, Posix.fstat(a.fd(), "fstat", plain).mode() & 0777);
-            assertEquals(0662, Posix.fstat(b.fd(), "fstat", shared).mode() & 0777);
+            assertEquals(0600, Fds.fstat(a.fd(), "fstat", plain).mode() & 0777);
+            assertEquals(0662, Fds.fstat(b.fd(), "fstat", shared).mode() & 0777);
             for (MessageQueue q : List.of(a, b)) {
-                int flags = Posix.fcntl(q.fd(), Posix.F_GETFD, 0);
-                assertTrue(flags >= 0 && (flags & Posix.FD_CLOEXEC) != 0, "not close-on-exec: " + flags);
+                int flags = Fds.fcntl(q.fd(), Fds.F_GETFD, 0);
+                assertTrue(flags >= 0 && (flags & Fds.FD_CLOEXEC) != 0, "not close-on-exec: " + flags);
             }
         } finally {
             MessageQueue.unlink(plain);
@@ -204,134 +209,73 @@ class MessageQueueTest {
         }
     }
 
-    /** A close under a blocked receive would free the descriptor number under it: refused. */
+    /**
+     * Close under a blocked receive: the receiver wakes with AsynchronousCloseException, on a
+     * platform thread (asleep in poll) and on a virtual one (parked), and the descriptor goes
+     * when it has left.
+     */
+    @Test
+    @Timeout(120)
+    void closeWakesABlockedReceiverWithAsynchronousCloseException() throws Exception {
+        for (boolean virtual : new boolean[] {false, true}) {
+            String name = newName();
+            try (MessageQueue q = MessageQueue.create(name, 2, 16)) {
+                Blocked<Message> receiver = virtual ? Blocked.onVirtualThread(q::receive)
+                        : Blocked.onPlatformThread(q::receive);
+                q.close();
+                assertInstanceOf(AsynchronousCloseException.class, receiver.failure(), "virtual: " + virtual);
+                assertFalse(q.isOpen());
+                assertThrows(IllegalStateException.class, q::fd);
+            } finally {
+                MessageQueue.unlink(name);
+            }
+        }
+    }
+
+    /** Close under a blocked send (a full queue) wakes the sender the same way. */
     @Test
     @Timeout(60)
-    void closeWhileAThreadIsBlockedInsideIsRefused() throws Exception {
+    void closeWakesABlockedSender() throws Exception {
+        String name = newName();
+        try (MessageQueue q = MessageQueue.create(name, 1, 16)) {
+            q.send(bytes("fill"), 0);
+            Blocked<Void> sender = Blocked.onPlatformThread(() -> {
+                q.send(bytes("more"), 0);
+                return null;
+            });
+            q.close();
+            assertInstanceOf(AsynchronousCloseException.class, sender.failure());
+        } finally {
+            MessageQueue.unlink(name);
+        }
+    }
+
+    /**
+     * receiveInterruptibly ends on an interrupt with InterruptedException (flag cleared), and
+     * the queue stays usable; receive() ignores it, takes the next message and keeps the flag.
+     */
+    @Test
+    @Timeout(120)
+    void interruptsEndOnlyTheInterruptibleReceive() throws Exception {
         String name = newName();
         try (MessageQueue q = MessageQueue.create(name, 2, 16)) {
-            AtomicReference<Object> got = new AtomicReference<>();
-            Thread receiver = new Thread(() -> {
-                try {
-                    got.set(q.receive());
-                } catch (Throwable t) {
-                    got.set(t);
-                }
-            });
-            receiver.start();
-            awaitInNativeCall(receiver, "mqTimedreceive");
-            IllegalStateException refused = assertThrows(IllegalStateException.class, q::close);
-            assertTrue(refused.getMessage().contains("1 thread"), refused.getMessage());
+            for (boolean virtual : new boolean[] {false, true}) {
+                Blocked<Message> interruptible = virtual ? Blocked.onVirtualThread(q::receiveInterruptibly)
+                        : Blocked.onPlatformThread(q::receiveInterruptibly);
+                interruptible.thread().interrupt();
+                assertInstanceOf(InterruptedException.class, interruptible.failure(), "virtual: " + virtual);
+                assertFalse(interruptible.endedInterrupted());
+
+                Blocked<Message> plain = virtual ? Blocked.onVirtualThread(q::receive)
+                        : Blocked.onPlatformThread(q::receive);
+                plain.thread().interrupt();
+                Thread.sleep(100);
+                assertTrue(plain.isAsleep(), "an interrupt ended receive()");
+                q.send(bytes("after"), 0);
+                assertEquals("after", text(plain.result()));
+                assertTrue(plain.endedInterrupted(), "receive() lost the interrupt");
+            }
             assertTrue(q.isOpen());
-            q.send(bytes("wake"), 0);
-            receiver.join();
-            assertEquals("wake", text((Message) got.get()));
-        } finally {
-            MessageQueue.unlink(name);
-        }
-    }
-
-    /** Waits until {@code t} is inside the downcall {@code method} (so past the use count). */
-    static void awaitInNativeCall(Thread t, String method) throws InterruptedException {
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while (Arrays.stream(t.getStackTrace()).noneMatch(f -> f.getMethodName().equals(method))) {
-            if (System.nanoTime() > deadline || !t.isAlive()) {
-                fail(t + " never reached " + method);
-            }
-            Thread.sleep(5);
-        }
-        Thread.sleep(50);
-    }
-
-    /** The leak check after each test is only worth something if the listing sees queues. */
-    @Test
-    void theNamespaceListingSeesOurQueues() throws Exception {
-        String name = newName();
-        try (MessageQueue q = MessageQueue.create(name, 1, 8)) {
-            Optional<Set<String>> listed = MqNamespace.listStartingWith(PREFIX);
-            Assumptions.assumeTrue(listed.isPresent(), "no mqueue file system can be mounted here");
-            assertEquals(Set.of(name.substring(1)), listed.get());
-        } finally {
-            MessageQueue.unlink(name);
-        }
-    }
-
-    @Test
-    void noDescriptorLeaksOver10000OpenCloseCycles() throws Exception {
-        String name = newName();
-        try (MessageQueue keep = MessageQueue.create(name, 1, 8)) {
-            int before = Leaks.descriptorCount();
-            for (int i = 0; i < 10_000; i++) {
-                MessageQueue.open(name).close();
-            }
-            assertEquals(before, Leaks.descriptorCount());
-        } finally {
-            MessageQueue.unlink(name);
-        }
-    }
-
-    // ---- ordering and contents ----
-
-    @Test
-    void highestPriorityFirstAndFifoWithinAPriority() throws Exception {
-        String name = newName();
-        try (MessageQueue q = MessageQueue.create(name, 10, 16)) {
-            String[] sent = {"low-1", "high-1", "mid-1", "low-2", "high-2", "top", "mid-2", "low-3", "zero"};
-            int[] prio = {1, 9, 5, 1, 9, MessageQueue.maxPriority(), 5, 1, 0};
-            for (int i = 0; i < sent.length; i++) {
-                q.send(bytes(sent[i]), prio[i]);
-            }
-            List<String> order = new ArrayList<>();
-            List<Integer> priorities = new ArrayList<>();
-            for (Optional<Message> m = q.tryReceive(); m.isPresent(); m = q.tryReceive()) {
-                order.add(text(m.get()));
-                priorities.add(m.get().priority());
-            }
-            assertEquals(List.of("top", "high-1", "high-2", "mid-1", "mid-2", "low-1", "low-2", "low-3", "zero"), order);
-            assertEquals(List.of(MessageQueue.maxPriority(), 9, 9, 5, 5, 1, 1, 1, 0), priorities);
-        } finally {
-            MessageQueue.unlink(name);
-        }
-    }
-
-    @Test
-    void everyBufferKindCarriesTheExactBytes() throws Exception {
-        String name = newName();
-        try (MessageQueue q = MessageQueue.create(name, 10, 32); Arena arena = Arena.ofConfined()) {
-            ByteBuffer heap = ByteBuffer.wrap(bytes("..heap buffer..")).position(2).limit(13);
-            ByteBuffer direct = ByteBuffer.allocateDirect(16).put(bytes("direct")).flip();
-            MemorySegment nativeSeg = arena.allocateFrom("native", StandardCharsets.UTF_8).asSlice(0, 6);
-            q.send(bytes("array"), 1);
-            q.send(heap, 2);
-            assertEquals(13, heap.position());
-            q.send(direct, 3);
-            assertFalse(direct.hasRemaining());
-            q.send(MemorySegment.ofArray(bytes("heap segment")), 4);
-            q.send(nativeSeg, 5);
-            q.send(new byte[0], 6);
-            q.send(new byte[32], 7);
-
-            assertEquals(new Message(new byte[32], 7), q.receive());
-            assertEquals(new Message(new byte[0], 6), q.receive());
-            // Allocation-free receives into native and heap segments.
-            MemorySegment into = arena.allocate(64);
-            into.fill((byte) '#');
-            long r = q.receive(into);
-            assertEquals(6, Received.length(r));
-            assertEquals(5, Received.priority(r));
-            assertEquals("native######", new String(into.asSlice(0, 12).toArray(ValueLayout.JAVA_BYTE),
-                    StandardCharsets.UTF_8), "bytes past the message must stay as they were");
-            byte[] array = new byte[32];
-            r = q.tryReceive(MemorySegment.ofArray(array));
-            assertEquals(4, Received.priority(r));
-            assertEquals("heap segment", new String(array, 0, Received.length(r), StandardCharsets.UTF_8));
-            r = q.receive(into, Duration.ofSeconds(5));
-            assertEquals(3, Received.priority(r));
-            assertEquals("direct", new String(into.asSlice(0, Received.length(r)).toArray(ValueLayout.JAVA_BYTE),
-                    StandardCharsets.UTF_8));
-            assertEquals(new Message(bytes("heap buffer"), 2), q.receive(Duration.ofSeconds(5)).orElseThrow());
-            assertEquals(new Message(bytes("array"), 1), q.receive());
-            assertEquals(0, q.attributes().currentMessages());
         } finally {
             MessageQueue.unlink(name);
         }
@@ -575,21 +519,20 @@ class MessageQueueTest {
     void theDescriptorPollsReadableWithAMessageAndWritableWithRoom() throws Exception {
         String name = newName();
         try (MessageQueue q = MessageQueue.create(name, 1, 8)) {
-            assertEquals(Posix.POLLOUT, poll(q.fd()));
+            assertEquals(Poll.POLLOUT, poll(q.fd()));
             q.send(bytes("m"), 0);
-            assertEquals(Posix.POLLIN, poll(q.fd()));
+            assertEquals(Poll.POLLIN, poll(q.fd()));
             q.receive();
-            assertEquals(Posix.POLLOUT, poll(q.fd()));
+            assertEquals(Poll.POLLOUT, poll(q.fd()));
         } finally {
             MessageQueue.unlink(name);
         }
     }
 
     private static int poll(int fd) {
-        short[] revents = new short[1];
-        int r = Posix.poll(new int[] {fd}, new short[] {(short) (Posix.POLLIN | Posix.POLLOUT)}, revents, 0);
+        int r = Poll.one(fd, Poll.POLLIN | Poll.POLLOUT, 0);
         assertTrue(r >= 0, "poll: " + r);
-        return revents[0];
+        return r;
     }
 
     // ---- bad input ----

@@ -13,7 +13,7 @@ import java.util.Arrays;
  * pipes between this JVM and a child JVM that echoes it ({@link PipeChildren} "echo").
  *
  * <pre>
- * java --enable-native-access=ALL-UNNAMED -cp java/target/test-classes:java/target/classes:bindings/target/classes \
+ * java --enable-native-access=ALL-UNNAMED -cp java/target/test-classes:java/target/classes \
  *      io.jipc.pipe.PipePingPong [iterations] [warm-up]
  * </pre>
  */

@@ -1,9 +1,11 @@
 package io.jipc.pipe;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Procs;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.Spawn;
+import io.jipc.testing.Blocked;
 import io.jipc.testing.Leaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -20,6 +22,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.Channels;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -29,12 +32,14 @@ import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Set;
 import java.util.SplittableRandom;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -188,7 +193,7 @@ class PipeTest {
                     () -> pipe.writeEnd().write(ByteBuffer.wrap(new byte[] {1})));
             assertEquals(IpcException.Reason.BROKEN_PIPE, e.reason());
             assertEquals("EPIPE", e.errnoName());
-            assertEquals(Posix.EPIPE, e.errno());
+            assertEquals(Errno.EPIPE, e.errno());
             assertEquals("write", e.call());
             assertTrue(e.getMessage().contains("read end"), e.getMessage());
             // Still alive (SIGPIPE did not kill the JVM), and the failure repeats.
@@ -430,7 +435,7 @@ class PipeTest {
             max = Integer.parseInt(new String(buf, 0, in.read(buf), StandardCharsets.US_ASCII).trim());
         }
         int tooMuch = max * 2;
-        if (Posix.geteuid() != 0) {
+        if (Procs.geteuid() != 0) {
             try (Pipe pipe = Pipe.open()) {
                 IpcException e = assertThrows(IpcException.class, () -> pipe.writeEnd().capacity(tooMuch));
                 assertTrue(e.getMessage().contains("/proc/sys/fs/pipe-max-size"), e.getMessage());
@@ -494,47 +499,56 @@ class PipeTest {
         assertFalse(openPipes().contains(readEntry), "the descriptor is released");
     }
 
+    /**
+     * A close under a blocked read wakes it with AsynchronousCloseException, on a platform
+     * thread (asleep in poll) and a virtual one (parked); the descriptor stays open until the
+     * read has left, then goes.
+     */
     @Test
-    @Timeout(60)
-    void closingAnEndUnderABlockedReadKeepsTheDescriptorUntilTheReadReturns() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
-            int readFd = pipe.readEnd().fd();
-            String readEntry = entryOf(readFd);
-            CompletableFuture<Integer> blocked = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return pipe.readEnd().read(ByteBuffer.allocate(8));
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
-                }
-            });
-            awaitBlockedInRead(readFd, blocked);
-            pipe.readEnd().close();
-            assertFalse(pipe.readEnd().isOpen());
-            assertTrue(openPipes().contains(readEntry), "released under a blocked read: its number could be reused");
-            // The read still holds the pipe: it takes these bytes, so they count as transferred.
-            pipe.writeEnd().write(ByteBuffer.wrap(new byte[] {1, 2, 3}));
-            assertEquals(3, blocked.get(30, TimeUnit.SECONDS));
-            assertFalse(openPipes().contains(readEntry), "released when the read returned");
+    @Timeout(120)
+    void closingAnEndUnderABlockedReadWakesItAndReleasesTheDescriptorWhenItLeaves() throws Exception {
+        for (boolean virtual : new boolean[] {false, true}) {
+            try (Pipe pipe = Pipe.open()) {
+                String readEntry = entryOf(pipe.readEnd().fd());
+                Callable<Integer> read = () -> pipe.readEnd().read(ByteBuffer.allocate(8));
+                Blocked<Integer> blocked = virtual ? Blocked.onVirtualThread(read) : Blocked.onPlatformThread(read);
+                pipe.readEnd().close();
+                assertFalse(pipe.readEnd().isOpen());
+                assertInstanceOf(AsynchronousCloseException.class, blocked.failure(), "virtual: " + virtual);
+                blocked.thread().join();
+                assertFalse(openPipes().contains(readEntry), "not released when the read left");
+            }
         }
     }
 
+    /**
+     * Ends are InterruptibleChannels: interrupting a blocked read or write closes the end and
+     * ends the call with ClosedByInterruptException, the interrupt flag left set.
+     */
     @Test
-    @Timeout(60)
-    void aBlockedReadThatEndsWithNothingAfterCloseIsAsynchronousClose() throws Exception {
-        try (Pipe pipe = Pipe.open()) {
-            int readFd = pipe.readEnd().fd();
-            CompletableFuture<Integer> blocked = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return pipe.readEnd().read(ByteBuffer.allocateDirect(8));
-                } catch (Exception e) {
-                    throw new RuntimeException(e);
+    @Timeout(120)
+    void interruptingABlockedReadOrWriteClosesTheEnd() throws Exception {
+        for (boolean virtual : new boolean[] {false, true}) {
+            try (Pipe pipe = Pipe.open()) {
+                Callable<Long> read = () -> pipe.readEnd().read(Arena.global().allocate(8));
+                Blocked<Long> reader = virtual ? Blocked.onVirtualThread(read) : Blocked.onPlatformThread(read);
+                reader.thread().interrupt();
+                assertInstanceOf(ClosedByInterruptException.class, reader.failure(), "virtual: " + virtual);
+                assertTrue(reader.endedInterrupted(), "the interrupt flag was cleared");
+                assertFalse(pipe.readEnd().isOpen());
+            }
+            try (Pipe pipe = Pipe.open()) {
+                pipe.writeEnd().configureBlocking(false);
+                while (pipe.writeEnd().write(ByteBuffer.allocateDirect(4096)) > 0) {
+                    // fill it
                 }
-            });
-            awaitBlockedInRead(readFd, blocked);
-            pipe.readEnd().close();
-            pipe.writeEnd().close();
-            Throwable cause = assertThrows(Exception.class, () -> blocked.get(30, TimeUnit.SECONDS)).getCause().getCause();
-            assertTrue(cause instanceof AsynchronousCloseException, String.valueOf(cause));
+                pipe.writeEnd().configureBlocking(true);
+                Callable<Integer> write = () -> pipe.writeEnd().write(ByteBuffer.allocate(1));
+                Blocked<Integer> writer = virtual ? Blocked.onVirtualThread(write) : Blocked.onPlatformThread(write);
+                writer.thread().interrupt();
+                assertInstanceOf(ClosedByInterruptException.class, writer.failure(), "virtual: " + virtual);
+                assertFalse(pipe.writeEnd().isOpen());
+            }
         }
     }
 
@@ -574,34 +588,6 @@ class PipeTest {
             md.update(chunk, 0, (int) Math.min(left, chunk.length));
         }
         return md.digest();
-    }
-
-    /**
-     * Waits until some thread of this process is inside {@code read(fd, ...)}, as
-     * /proc/self/task/N/syscall shows (x86-64: read is system call 0), so a test acts on a
-     * read that is really blocked rather than on one that has not started.
-     */
-    private static void awaitBlockedInRead(int fd, CompletableFuture<?> f) throws Exception {
-        String prefix = "0 0x" + Integer.toHexString(fd) + " ";
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (System.nanoTime() < deadline) {
-            if (f.isDone()) {
-                fail("the read did not block: " + f);
-            }
-            try (var tasks = Files.list(Path.of("/proc/self/task"))) {
-                for (Path t : (Iterable<Path>) tasks::iterator) {
-                    try {
-                        if (Files.readString(t.resolve("syscall")).startsWith(prefix)) {
-                            return;
-                        }
-                    } catch (java.io.IOException gone) {
-                        // The thread ended while we looked.
-                    }
-                }
-            }
-            Thread.sleep(5);
-        }
-        fail("no thread blocked in read(" + fd + ")");
     }
 
     private static int descriptorOf(Path file) throws Exception {

@@ -4,6 +4,7 @@ import io.jipc.Pollable;
 import io.jipc.pipe.Pipe;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.Spawn;
+import io.jipc.testing.Blocked;
 import io.jipc.testing.Leaks;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -13,10 +14,12 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -199,6 +202,27 @@ class PollerTest {
                 if (p != null) {
                     p.close();
                 }
+            }
+        }
+    }
+
+    /**
+     * Closing the poller under a blocked await (platform thread asleep in poll, virtual thread
+     * parked) ends the wait with IllegalStateException; the watched pipe stays open.
+     */
+    @Test
+    @Timeout(120)
+    void closingThePollerUnderABlockedAwaitEndsIt() throws Exception {
+        for (boolean virtual : new boolean[] {false, true}) {
+            try (Pipe pipe = Pipe.open()) {
+                Poller poller = new Poller();
+                poller.register(pipe.readEnd(), Event.READABLE);
+                Callable<Integer> await = poller::await;
+                Blocked<Integer> waiter = virtual ? Blocked.onVirtualThread(await) : Blocked.onPlatformThread(await);
+                poller.close();
+                assertInstanceOf(IllegalStateException.class, waiter.failure(), "virtual: " + virtual);
+                assertEquals(0, poller.size());
+                assertTrue(pipe.readEnd().isOpen());
             }
         }
     }

@@ -1,6 +1,8 @@
 package io.jipc.process;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+import io.jipc.posix.Procs;
 import io.jipc.testing.Leaks;
 import io.jipc.testing.NoLeaks;
 import org.junit.jupiter.api.Test;
@@ -48,29 +50,29 @@ class ReclaimTest {
     @Timeout(120)
     void aCleanJvmExitEndsTheChildrenItNeverClosed(String how) throws Exception {
         int[] out = new int[2];
-        Posix.check(Posix.pipe2(out, Posix.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(out, Fds.O_CLOEXEC), "pipe2", null);
         ProcessIdentity orphan = null;
         try (ChildProcess jvm = Spawn.java(SpawnChildren.class, "orphan", how.equals("term") ? "wait" : how)
                 .mapDescriptor(1, out[1]).start()) {
-            Posix.close(out[1]);
+            Fds.close(out[1]);
             out[1] = -1;
             String line = readLine(out[0]);
             int pid = Integer.parseInt(line.trim());
             orphan = ProcessIdentity.of(pid).orElse(null);
             if (how.equals("term")) {
-                assertTrue(jvm.signal(Posix.SIGTERM));
+                assertTrue(jvm.signal(Procs.SIGTERM));
             }
             ExitStatus status = jvm.waitFor();
-            assertTrue(how.equals("term") ? status.code() == 128 + Posix.SIGTERM || status.signaled() : status.success(),
+            assertTrue(how.equals("term") ? status.code() == 128 + Procs.SIGTERM || status.signaled() : status.success(),
                     status.toString());
             assertTrue(orphan == null || !orphan.isAlive(), "the JVM exited (" + how + ") and left pid " + pid + " running");
         } finally {
-            Posix.close(out[0]);
+            Fds.close(out[0]);
             if (out[1] >= 0) {
-                Posix.close(out[1]);
+                Fds.close(out[1]);
             }
             if (orphan != null && orphan.isAlive()) {
-                Posix.kill(orphan.pid(), Posix.SIGKILL);  // what the fix is for: do not leave it to run a minute
+                Procs.kill(orphan.pid(), Procs.SIGKILL);  // what the fix is for: do not leave it to run a minute
             }
         }
     }
@@ -81,8 +83,8 @@ class ReclaimTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment b = arena.allocate(1);
             while (true) {
-                long n = Posix.read(fd, b, 1);
-                if (n == -Posix.EINTR) {
+                long n = Fds.read(fd, b, 1);
+                if (n == -Errno.EINTR) {
                     continue;
                 }
                 if (n <= 0) {
@@ -104,6 +106,6 @@ class ReclaimTest {
         c.close();
         c.close();
         Optional<ExitStatus> s = c.exitStatus();
-        assertEquals(Posix.SIGKILL, s.orElseThrow().signal());
+        assertEquals(Procs.SIGKILL, s.orElseThrow().signal());
     }
 }

@@ -1,6 +1,7 @@
 package io.jipc.process;
 
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -42,14 +43,14 @@ public final class SpawnChildren {
 
     private static String viaJipc() throws Exception {
         int[] out = new int[2];
-        Posix.check(Posix.pipe2(out, Posix.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(out, Fds.O_CLOEXEC), "pipe2", null);
         try (ChildProcess c = Spawn.command("/bin/cat", "/proc/self/status").mapDescriptor(1, out[1]).start()) {
-            Posix.close(out[1]);
+            Fds.close(out[1]);
             String text = readAll(out[0]);
             c.waitFor();
             return text;
         } finally {
-            Posix.close(out[0]);
+            Fds.close(out[0]);
         }
     }
 
@@ -74,8 +75,8 @@ public final class SpawnChildren {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(4096);
             while (true) {
-                long n = Posix.read(fd, buf, buf.byteSize());
-                if (n == -Posix.EINTR) {
+                long n = Fds.read(fd, buf, buf.byteSize());
+                if (n == -Errno.EINTR) {
                     continue;
                 }
                 if (n <= 0) {

@@ -1,7 +1,9 @@
 package io.jipc.process;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
+import io.jipc.posix.Procs;
 import io.jipc.shm.SharedMemory;
 import io.jipc.testing.Leaks;
 import org.junit.jupiter.api.Test;
@@ -42,7 +44,7 @@ class SpawnTest {
             assertTrue(c.kill());
             ExitStatus s = c.waitFor();
             assertTrue(s.signaled());
-            assertEquals(Posix.SIGKILL, s.signal());
+            assertEquals(Procs.SIGKILL, s.signal());
             assertFalse(c.kill(), "signalling a reaped child must not reach a recycled pid");
         }
     }
@@ -79,19 +81,19 @@ class SpawnTest {
     @Test
     void aMappedDescriptorReachesTheChildAtTheRequestedNumber() throws Exception {
         int[] fds = new int[2];
-        Posix.check(Posix.pipe2(fds, Posix.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(fds, Fds.O_CLOEXEC), "pipe2", null);
         try {
             try (ChildProcess c = Spawn.command("/bin/sh", "-c", "echo hello-fd-7 >&7")
                     .mapDescriptor(7, fds[1]).start()) {
-                Posix.close(fds[1]);
+                Fds.close(fds[1]);
                 fds[1] = -1;
                 assertEquals("hello-fd-7\n", readAll(fds[0]));
                 assertTrue(c.waitFor().success());
             }
         } finally {
-            Posix.close(fds[0]);
+            Fds.close(fds[0]);
             if (fds[1] >= 0) {
-                Posix.close(fds[1]);
+                Fds.close(fds[1]);
             }
         }
     }
@@ -99,14 +101,14 @@ class SpawnTest {
     @Test
     void onlyStdioAndMappedDescriptorsAreInherited() throws Exception {
         int[] out = new int[2];
-        Posix.check(Posix.pipe2(out, Posix.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(out, Fds.O_CLOEXEC), "pipe2", null);
         int[] extra = new int[2];
         // Not close-on-exec: a careless descriptor the child must still not see.
-        Posix.check(Posix.pipe2(extra, 0), "pipe2", null);
+        Errno.check(Fds.pipe2(extra, 0), "pipe2", null);
         try {
             try (ChildProcess c = Spawn.command("/bin/sh", "-c", "ls /proc/self/fd >&5")
                     .mapDescriptor(5, out[1]).start()) {
-                Posix.close(out[1]);
+                Fds.close(out[1]);
                 out[1] = -1;
                 String listing = readAll(out[0]);
                 assertTrue(c.waitFor().success());
@@ -120,7 +122,7 @@ class SpawnTest {
         } finally {
             for (int fd : new int[] {out[0], out[1], extra[0], extra[1]}) {
                 if (fd >= 0) {
-                    Posix.close(fd);
+                    Fds.close(fd);
                 }
             }
         }
@@ -130,14 +132,14 @@ class SpawnTest {
     void severalDescriptorsArriveEachAtItsNumber() throws Exception {
         int[] a = new int[2];
         int[] b = new int[2];
-        Posix.check(Posix.pipe2(a, Posix.O_CLOEXEC), "pipe2", null);
-        Posix.check(Posix.pipe2(b, Posix.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(a, Fds.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(b, Fds.O_CLOEXEC), "pipe2", null);
         try {
             // (dash redirects only single-digit descriptors; native/test covers swaps and high numbers.)
             try (ChildProcess c = Spawn.command("/bin/sh", "-c", "echo to-a >&9; echo to-b >&8")
                     .mapDescriptor(8, b[1]).mapDescriptor(9, a[1]).start()) {
-                Posix.close(a[1]);
-                Posix.close(b[1]);
+                Fds.close(a[1]);
+                Fds.close(b[1]);
                 a[1] = b[1] = -1;
                 assertEquals("to-a\n", readAll(a[0]));
                 assertEquals("to-b\n", readAll(b[0]));
@@ -146,7 +148,7 @@ class SpawnTest {
         } finally {
             for (int fd : new int[] {a[0], a[1], b[0], b[1]}) {
                 if (fd >= 0) {
-                    Posix.close(fd);
+                    Fds.close(fd);
                 }
             }
         }
@@ -155,7 +157,7 @@ class SpawnTest {
     /** Root ignores file modes, so the 0600 default is checked from an unprivileged child. */
     @Test
     void aChildRunningAsNobodyCannotOpenA0600Segment() throws Exception {
-        assumeTrue(Posix.geteuid() == 0, "needs root to switch the child to nobody");
+        assumeTrue(Procs.geteuid() == 0, "needs root to switch the child to nobody");
         String privateName = Leaks.uniqueName("private");
         String sharedName = Leaks.uniqueName("shared");
         try (SharedMemory priv = SharedMemory.create(privateName, 4096);
@@ -178,7 +180,7 @@ class SpawnTest {
 
     @Test
     void settingTheUserWithoutPrivilegeIsEPERM() throws Exception {
-        assumeTrue(Posix.geteuid() == 0, "needs root to drop to nobody first");
+        assumeTrue(Procs.geteuid() == 0, "needs root to drop to nobody first");
         // nobody may not switch to root: the child's setuid reports EPERM to us.
         try (ChildProcess c = Spawn.command("/bin/true").user(65534, 65534).start()) {
             assertTrue(c.waitFor().success());
@@ -221,17 +223,17 @@ class SpawnTest {
     @Test
     void argumentsAndEnvironmentArriveWhole() throws Exception {
         int[] out = new int[2];
-        Posix.check(Posix.pipe2(out, Posix.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(out, Fds.O_CLOEXEC), "pipe2", null);
         try (ChildProcess c = Spawn.command("/bin/sh", "-c", "printf '%s|%s' \"$1\" \"$JIPC_V\"", "sh", "a b=c\u00e9")
                 .environment("JIPC_V", "x=y z").mapDescriptor(1, out[1]).start()) {
-            Posix.close(out[1]);
+            Fds.close(out[1]);
             out[1] = -1;
             assertEquals("a b=c\u00e9|x=y z", SpawnChildren.readAll(out[0]));
             assertTrue(c.waitFor().success());
         } finally {
-            Posix.close(out[0]);
+            Fds.close(out[0]);
             if (out[1] >= 0) {
-                Posix.close(out[1]);
+                Fds.close(out[1]);
             }
         }
     }
@@ -247,17 +249,17 @@ class SpawnTest {
         List<String> shell = new ArrayList<>(List.of("-c", "trap '' HUP INT; exec \"$@\"", "sh"));
         shell.addAll(java);
         int[] out = new int[2];
-        Posix.check(Posix.pipe2(out, Posix.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(out, Fds.O_CLOEXEC), "pipe2", null);
         String report;
         try (ChildProcess c = Spawn.command("/bin/sh", shell.toArray(String[]::new)).mapDescriptor(1, out[1]).start()) {
-            Posix.close(out[1]);
+            Fds.close(out[1]);
             out[1] = -1;
             report = SpawnChildren.readAll(out[0]);
             assertTrue(c.waitFor().success(), report);
         } finally {
-            Posix.close(out[0]);
+            Fds.close(out[0]);
             if (out[1] >= 0) {
-                Posix.close(out[1]);
+                Fds.close(out[1]);
             }
         }
         Map<String, Long> ignored = new TreeMap<>();
@@ -282,7 +284,7 @@ class SpawnTest {
         c.close();
         c.close();
         assertEquals(before, Leaks.children());
-        assertEquals(Posix.SIGKILL, c.exitStatus().orElseThrow().signal());
+        assertEquals(Procs.SIGKILL, c.exitStatus().orElseThrow().signal());
     }
 
     @Test
@@ -298,8 +300,8 @@ class SpawnTest {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(4096);
             while (true) {
-                long n = Posix.read(fd, buf, buf.byteSize());
-                if (n == -Posix.EINTR) {
+                long n = Fds.read(fd, buf, buf.byteSize());
+                if (n == -Errno.EINTR) {
                     continue;
                 }
                 if (n <= 0) {

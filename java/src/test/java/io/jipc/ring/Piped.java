@@ -1,7 +1,8 @@
 package io.jipc.ring;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Errno;
+import io.jipc.posix.Fds;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Spawn;
@@ -37,14 +38,14 @@ final class Piped implements AutoCloseable {
 
     static Piped start(Spawn spawn) throws IpcException {
         int[] fds = new int[2];
-        Posix.check(Posix.pipe2(fds, Posix.O_CLOEXEC), "pipe2", null);
+        Errno.check(Fds.pipe2(fds, Fds.O_CLOEXEC), "pipe2", null);
         try {
             return new Piped(spawn.mapDescriptor(1, fds[1]).start(), fds[0]);
         } catch (IpcException | RuntimeException e) {
-            Posix.close(fds[0]);
+            Fds.close(fds[0]);
             throw e;
         } finally {
-            Posix.close(fds[1]);
+            Fds.close(fds[1]);
         }
     }
 
@@ -59,7 +60,7 @@ final class Piped implements AutoCloseable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(4096);
             long n;
-            while ((n = Posix.read(readFd, buf, buf.byteSize())) > 0 || n == -Posix.EINTR) {
+            while ((n = Fds.read(readFd, buf, buf.byteSize())) > 0 || n == -Errno.EINTR) {
                 if (n > 0) {
                     out.append(new String(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE),
                             StandardCharsets.UTF_8));
@@ -73,7 +74,7 @@ final class Piped implements AutoCloseable {
     public void close() {
         child.close();
         if (readFd >= 0) {
-            Posix.close(readFd);
+            Fds.close(readFd);
             readFd = -1;
         }
     }

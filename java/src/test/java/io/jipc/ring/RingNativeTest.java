@@ -81,6 +81,38 @@ class RingNativeTest {
         }
     }
 
+    /**
+     * The C twin meets the garbage Java reports as {@link RingCorruptedException} with
+     * {@code EUCLEAN}: a length whose rounding overflows an int, and positions that cannot be.
+     */
+    @Test
+    @Timeout(60)
+    void theCTwinReportsCorruptionAsEuclean() throws Exception {
+        int capacity = 1024;
+        try (SharedMemory shm = SharedMemory.create(name, RingDescriptor.regionLength(capacity))) {
+            MemorySegment mem = shm.segment();
+            SpscRing ring = SpscRing.create(mem, capacity);
+            assertTrue(ring.offer(new byte[8]));
+            mem.set(java.lang.foreign.ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH + 16,
+                    RecordDescriptor.headerWord(0x7FFFFFF9, 0));
+            assertEquals("poll=EUCLEAN offer=0", pollOnce());
+            mem.set(java.lang.foreign.ValueLayout.JAVA_LONG, RingDescriptor.CONSUMER_POSITION_OFFSET, 1L << 40);
+            mem.set(java.lang.foreign.ValueLayout.JAVA_LONG, RingDescriptor.PRODUCER_POSITION_OFFSET, 1L << 41);
+            assertEquals("poll=0 offer=EUCLEAN", pollOnce(), "positions further apart than the capacity");
+            mem.set(java.lang.foreign.ValueLayout.JAVA_LONG, RingDescriptor.CONSUMER_POSITION_OFFSET, 16 + 3);
+            mem.set(java.lang.foreign.ValueLayout.JAVA_LONG, RingDescriptor.PRODUCER_POSITION_OFFSET, 32 + 3);
+            assertEquals("poll=EUCLEAN offer=EUCLEAN", pollOnce(), "misaligned positions");
+        }
+    }
+
+    private String pollOnce() throws Exception {
+        try (Piped p = Piped.start(peer("poll", name, "0", "spsc"))) {
+            Piped.Result r = p.finish(Duration.ofSeconds(30));
+            assertTrue(r.status().success(), r.toString());
+            return r.output().trim();
+        }
+    }
+
     @Test
     @Timeout(120)
     void cProducerToJavaConsumer() throws Exception {

@@ -496,7 +496,7 @@ class RingTest {
         mem.set(ValueLayout.JAVA_INT, RingDescriptor.LAYOUT_VERSION_OFFSET, RingDescriptor.LAYOUT_VERSION + 1);
         IpcException e = assertThrows(IpcException.class, () -> SpscRing.attach(mem));
         assertEquals(IpcException.Reason.INCOMPATIBLE_LAYOUT, e.reason());
-        assertTrue(e.getMessage().contains("version 2"), e.getMessage());
+        assertTrue(e.getMessage().contains("reads version " + RingDescriptor.LAYOUT_VERSION), e.getMessage());
 
         SpscRing.create(mem, 1024);
         mem.set(ValueLayout.JAVA_LONG, RingDescriptor.MAGIC_OFFSET, 0x1234L);
@@ -581,7 +581,7 @@ class RingTest {
         Claim claim = ring.tryClaim(24);
         // Make the claim look like the dead process's.
         long header = RingDescriptor.HEADER_LENGTH;
-        mem.set(ValueLayout.JAVA_LONG, header, RecordDescriptor.headerWord(-32, deadPid));
+        mem.set(ValueLayout.JAVA_LONG, header, RecordDescriptor.claimWord(32, deadPid, 0));
         ring.offer(new byte[] {7});
         long t0 = System.nanoTime();
         byte[] got = new byte[1];
@@ -628,7 +628,7 @@ class RingTest {
 
         // Dead after its claimed header, before moving the position.
         mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH + 16,
-                RecordDescriptor.headerWord(-24, RingDescriptor.reserverPid(dead)));
+                RecordDescriptor.claimWord(24, RingDescriptor.reserverPid(dead), 0));
         setLock(mem, dead);
         assertNotNull(ring.claim(1, Duration.ofSeconds(10)), "a blocking claim recovers too");
         assertEquals(16 + 24 + 16, ring.producerPosition());
@@ -661,7 +661,7 @@ class RingTest {
         int deadPid = deadPid();
         mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH + 200,
                 RecordDescriptor.headerWord(56, RecordDescriptor.PADDING_TYPE));
-        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH, RecordDescriptor.headerWord(-32, deadPid));
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH, RecordDescriptor.claimWord(32, deadPid, 0));
         setLock(mem, RingDescriptor.reserverWord(deadPid, 0));
 
         assertEquals(0, ring.read((t, m) -> { }, 10, Duration.ofSeconds(1)));
@@ -754,7 +754,7 @@ class RingTest {
         assertEquals(5, ring.poll((t, m) -> { }, 10));
         mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH + 200,
                 RecordDescriptor.headerWord(56, RecordDescriptor.PADDING_TYPE));
-        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH, RecordDescriptor.headerWord(-20, deadPid()));
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH, RecordDescriptor.claimWord(20, deadPid(), 0));
         assertEquals(0, ring.read((t, m) -> { }, 10, Duration.ofSeconds(1)));
         assertEquals(1, ring.deadProducerRecordsSkipped());
         assertEquals(256 + 24, ring.consumerPosition());
@@ -762,6 +762,44 @@ class RingTest {
         SpscRing next = SpscRing.attach(mem);
         assertTrue(next.offer(new byte[] {5}));
         assertEquals(1, ring.poll((t, m) -> assertEquals(5, m.get(ValueLayout.JAVA_BYTE, 0)), 10));
+    }
+
+    /**
+     * A claim names its claimer by pid and start time: a claim of a pid that now belongs to
+     * another process (the claimer died, its pid was reused) is skipped like any dead claim,
+     * while the live claimer's own claim is waited for until it ends.
+     */
+    @Test
+    @Timeout(60)
+    void aClaimWhosePidWasReusedIsDeadAndTheLiveClaimersIsNot() throws Exception {
+        MemorySegment mem = shm(1024).segment();
+        SpscRing ring = SpscRing.create(mem, 1024);
+        try (ChildProcess child = Spawn.command("sleep", "30").start()) {
+            ProcessIdentity id = ProcessIdentity.of(child.pid()).orElseThrow();
+            long earlier = RecordDescriptor.claimWord(32, id.pid(), id.startTime() - 1);
+            long own = RecordDescriptor.claimWord(32, id.pid(), id.startTime());
+            assertEquals(id.pid(), RecordDescriptor.claimPid(own));
+            assertEquals(32, RecordDescriptor.claimLength(own));
+            assertEquals(RecordDescriptor.stampOf(id.startTime()), RecordDescriptor.claimStamp(own));
+            assertTrue(RecordDescriptor.lengthOf(own) < 0, "a claim reads as claimed");
+
+            mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH, earlier);
+            mem.set(ValueLayout.JAVA_LONG, RingDescriptor.HEADER_LENGTH + 32, own);
+            assertEquals(0, ring.read((t, m) -> { }, 10, Duration.ofSeconds(2)));
+            assertEquals(1, ring.deadProducerRecordsSkipped(), "the pid's earlier owner is dead");
+            assertEquals(32, ring.consumerPosition());
+            assertEquals(0, ring.read((t, m) -> { }, 10, Duration.ofMillis(300)));
+            assertFalse(ring.unblock(), "the pid's present owner is the claimer, alive");
+            assertEquals(32, ring.consumerPosition());
+
+            child.kill();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!ring.unblock()) {
+                assertTrue(System.nanoTime() < deadline, "the claim of a killed claimer stays");
+                Thread.sleep(5);
+            }
+            assertEquals(2, ring.deadProducerRecordsSkipped());
+        }
     }
 
     private static int deadPid() throws Exception {

@@ -5,6 +5,7 @@ import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Spawn;
 import io.jipc.shm.SharedMemory;
+import io.jipc.testing.Blocked;
 import io.jipc.testing.Children;
 import io.jipc.testing.Leaks;
 import org.junit.jupiter.api.AfterEach;
@@ -19,10 +20,12 @@ import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -125,6 +128,54 @@ class LockTest {
         shm.close();
         assertThrows(IllegalStateException.class, m::lock);
         assertThrows(IllegalStateException.class, s::tryLock);
+    }
+
+    /**
+     * Closing the memory under a thread asleep in Mutex.lock (platform: on the futex; virtual:
+     * parked) succeeds, and the waiter ends with IllegalStateException instead of touching
+     * unmapped memory.
+     */
+    @Test
+    @Timeout(120)
+    void closingTheMemoryUnderABlockedLockWakesItWithIllegalStateException() throws Exception {
+        for (boolean virtual : new boolean[] {false, true}) {
+            SharedMemory shm = SharedMemory.create(name, 4096);
+            Mutex m = Mutex.at(shm.segment(), 0);
+            m.lock();
+            Callable<Acquired> lock = m::lock;
+            Blocked<Acquired> waiter = virtual ? Blocked.onVirtualThread(lock) : Blocked.onPlatformThread(lock);
+            shm.close();
+            assertInstanceOf(IllegalStateException.class, waiter.failure(), "virtual: " + virtual);
+            SharedMemory.unlink(name);
+        }
+    }
+
+    /** lockInterruptibly ends on an interrupt with InterruptedException; lock() does not. */
+    @Test
+    @Timeout(120)
+    void anInterruptEndsLockInterruptiblyButNotLock() throws Exception {
+        try (SharedMemory shm = SharedMemory.create(name, 4096)) {
+            Mutex m = Mutex.at(shm.segment(), 0);
+            m.lock();
+            for (boolean virtual : new boolean[] {false, true}) {
+                Callable<Acquired> interruptible = m::lockInterruptibly;
+                Blocked<Acquired> a = virtual ? Blocked.onVirtualThread(interruptible) : Blocked.onPlatformThread(interruptible);
+                a.thread().interrupt();
+                assertInstanceOf(InterruptedException.class, a.failure(), "virtual: " + virtual);
+                assertFalse(a.endedInterrupted());
+            }
+            Blocked<Acquired> plain = Blocked.onVirtualThread(() -> {
+                Acquired how = m.lock();
+                m.unlock();
+                return how;
+            });
+            plain.thread().interrupt();
+            Thread.sleep(100);
+            assertTrue(plain.isAsleep(), "an interrupt ended lock()");
+            m.unlock();
+            assertEquals(Acquired.NORMALLY, plain.result());
+            assertTrue(plain.endedInterrupted(), "lock() lost the interrupt");
+        }
     }
 
     /** A Mutex held by another process: timed tryLock gives up, lock waits and then gets it. */

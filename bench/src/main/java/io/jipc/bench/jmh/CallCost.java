@@ -1,7 +1,8 @@
 package io.jipc.bench.jmh;
 
 import io.jipc.bindings.jipc_bindings_h;
-import io.jipc.posix.Posix;
+import io.jipc.posix.Fds;
+import io.jipc.posix.Procs;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -75,7 +76,7 @@ public class CallCost {
     public void setUp() {
         pid = (int) ProcessHandle.current().pid();
         int[] fds = new int[2];
-        if (Posix.pipe2(fds, Posix.O_CLOEXEC) != 0) {
+        if (Fds.pipe2(fds, Fds.O_CLOEXEC) != 0) {
             throw new IllegalStateException("pipe2 failed");
         }
         fd = fds[0];
@@ -85,13 +86,13 @@ public class CallCost {
 
     @TearDown
     public void tearDown() {
-        Posix.close(fd);
-        Posix.close(otherFd);
+        Fds.close(fd);
+        Fds.close(otherFd);
     }
 
     @Benchmark
     public int killPosix() {
-        return Posix.kill(pid, 0);
+        return Procs.kill(pid, 0);
     }
 
     @Benchmark
@@ -126,17 +127,17 @@ public class CallCost {
 
     @Benchmark
     public int fcntlPosix() {
-        return Posix.fcntl(fd, Posix.F_GETFD, 0);
+        return Fds.fcntl(fd, Fds.F_GETFD, 0);
     }
 
     @Benchmark
     public int fcntlDowncall() throws Throwable {
-        return (int) FCNTL.invokeExact(fd, Posix.F_GETFD, 0);
+        return (int) FCNTL.invokeExact(fd, Fds.F_GETFD, 0);
     }
 
     @Benchmark
     public int fcntlCritical() throws Throwable {
-        return (int) FCNTL_CRITICAL.invokeExact(fd, Posix.F_GETFD, 0);
+        return (int) FCNTL_CRITICAL.invokeExact(fd, Fds.F_GETFD, 0);
     }
 
     @Benchmark

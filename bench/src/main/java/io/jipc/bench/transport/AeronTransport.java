@@ -70,8 +70,7 @@ public class AeronTransport implements Transport {
         String channel = "aeron:ipc?term-length=" + TERM_LENGTH_MIB + "m|mtu=" + MTU;
         return new AeronTransport("aeron-ipc", "Aeron " + Aeron.class.getPackage().getImplementationVersion()
                 + " aeron:ipc (term " + TERM_LENGTH_MIB + " MiB), ExclusivePublication.offer / Subscription.poll, "
-                + "busy-spin; embedded media driver in the driver JVM, dedicated threads, "
-                + System.getProperty(DRIVER_IDLE_PROPERTY, "backoff") + " idle", channel, channel);
+                + "busy-spin; embedded media driver in the driver JVM, dedicated threads", channel, channel);
     }
 
     @Override
@@ -86,7 +85,8 @@ public class AeronTransport implements Transport {
 
     @Override
     public String description() {
-        return description;
+        return description + ", " + System.getProperty(DRIVER_IDLE_PROPERTY, "backoff") + " idle (set with --jvm-args "
+                + "-D" + DRIVER_IDLE_PROPERTY + "=busy-spin|backoff)";
     }
 
     @Override

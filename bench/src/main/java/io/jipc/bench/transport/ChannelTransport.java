@@ -6,6 +6,7 @@ import io.jipc.channel.ChannelOptions;
 import io.jipc.channel.ChannelPair;
 import io.jipc.channel.Channels;
 import io.jipc.channel.MessageChannel;
+import io.jipc.channel.Peer;
 import io.jipc.process.Spawn;
 
 import java.io.IOException;
@@ -132,7 +133,7 @@ public final class ChannelTransport implements Transport {
                 try {
                     MessageChannel out = Channels.connect(address + "-from", options());
                     out.send(new byte[0]);
-                    yield new ChannelLink(in, out);
+                    yield new ChannelLink(in, out, null);
                 } catch (IOException | RuntimeException e) {
                     in.close();
                     throw e;
@@ -140,7 +141,7 @@ public final class ChannelTransport implements Transport {
             }
             case "pipe" -> {
                 MessageChannel c = Channels.connect(address, options());
-                yield new ChannelLink(c, c);
+                yield new ChannelLink(c, c, null);
             }
             default -> {
                 MessageChannel c = Channels.connect(address, options());
@@ -150,7 +151,7 @@ public final class ChannelTransport implements Transport {
                     c.close();
                     throw e;
                 }
-                yield new ChannelLink(c, c);
+                yield new ChannelLink(c, c, null);
             }
         };
     }
@@ -178,12 +179,14 @@ public final class ChannelTransport implements Transport {
 
         @Override
         public Link accept(Duration timeout) throws IOException {
-            if (!in.receive(m -> { }, timeout)) {
+            // A bound socket end replies through the Peer of a message: the hello names the peer.
+            Peer peer = new Peer();
+            if (!in.receive(m -> { }, peer, timeout)) {
                 throw new IOException("no hello from the peer on " + in.address() + " within " + timeout);
             }
             MessageChannel out = back == null ? in : Channels.connect(back, options());
             accepted = true;
-            return new ChannelLink(in, out);
+            return new ChannelLink(in, out, back == null && !in.canSend() ? peer : null);
         }
 
         @Override
@@ -218,7 +221,7 @@ public final class ChannelTransport implements Transport {
             @Override
             public Link accept(Duration timeout) {
                 accepted = true;
-                return new ChannelLink(pair.channel(), pair.channel());
+                return new ChannelLink(pair.channel(), pair.channel(), null);
             }
 
             @Override
@@ -233,16 +236,23 @@ public final class ChannelTransport implements Transport {
     private static final class ChannelLink implements Link {
         private final MessageChannel in;
         private final MessageChannel out;
+        /** Where a bound socket end's sends go, or null to send on {@code out}. */
+        private final Peer replyTo;
         private final SliceCache sendSlice = new SliceCache();
 
-        ChannelLink(MessageChannel in, MessageChannel out) {
+        ChannelLink(MessageChannel in, MessageChannel out, Peer replyTo) {
             this.in = in;
             this.out = out;
+            this.replyTo = replyTo;
         }
 
         @Override
         public void send(MemorySegment message, int length) throws IOException {
-            out.send(sendSlice.of(message, length));
+            if (replyTo != null) {
+                replyTo.send(sendSlice.of(message, length));
+            } else {
+                out.send(sendSlice.of(message, length));
+            }
         }
 
         @Override

@@ -1,6 +1,5 @@
 package io.jipc.cli.demo;
 
-import io.jipc.IpcException;
 import io.jipc.cli.Failure;
 import io.jipc.cli.Report;
 import io.jipc.cli.objects.IpcKind;
@@ -13,6 +12,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -235,7 +235,7 @@ public final class BoundedBufferDemo implements Callable<Integer>, Lesson {
 
     /** One producer: items 1, 2, ... of number {@code producer}, each into the next free slot. */
     static void produce(MemorySegment data, int slots, Mutex mutex, Semaphore empty, Semaphore full, int producer,
-                        long items, MemorySegment stats) throws IpcException {
+                        long items, MemorySegment stats) throws IOException {
         long waits = 0;
         for (long seq = 1; seq <= items; seq++) {
             long item = BoundedBufferDescriptor.item(producer, seq);
@@ -268,7 +268,7 @@ public final class BoundedBufferDemo implements Callable<Integer>, Lesson {
      *               last plus 1; with several, each must only be above the last
      */
     static void consume(MemorySegment data, int slots, Mutex mutex, Semaphore empty, Semaphore full, int producers,
-                        long total, boolean strict, MemorySegment stats) throws IpcException {
+                        long total, boolean strict, MemorySegment stats) throws IOException {
         long[] last = new long[producers];
         long count = 0;
         long sum = 0;

@@ -171,7 +171,8 @@ final class DemoRun implements AutoCloseable {
         for (int i = 0; i < count; i++) {
             List<String> argv = new ArrayList<>(List.of(name, Integer.toString(i), parent, names));
             argv.addAll(Arrays.asList(args));
-            Spawn spawn = Spawn.java(workerMain, argv.toArray(String[]::new));
+            // Workers are small and short: the serial collector starts fastest and needs no GC threads.
+            Spawn spawn = Spawn.java(List.of("-XX:+UseSerialGC"), workerMain, argv.toArray(String[]::new));
             setUp.accept(spawn);
             track(workers, spawn.start());
         }

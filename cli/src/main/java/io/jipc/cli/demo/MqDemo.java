@@ -1,6 +1,5 @@
 package io.jipc.cli.demo;
 
-import io.jipc.IpcException;
 import io.jipc.cli.Failure;
 import io.jipc.cli.Report;
 import io.jipc.cli.objects.IpcKind;
@@ -12,6 +11,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -125,7 +125,7 @@ public final class MqDemo implements Callable<Integer>, Lesson {
     }
 
     /** Step 1, before the producer may send: a non-blocking receive answers at once. */
-    private static void emptyQueue(PrintWriter out, MessageQueue data) throws IpcException {
+    private static void emptyQueue(PrintWriter out, MessageQueue data) throws IOException {
         // The first calls link the native functions and load classes: not what the lesson is about.
         for (int i = 0; i < 3; i++) {
             data.tryReceive();
@@ -161,7 +161,7 @@ public final class MqDemo implements Callable<Integer>, Lesson {
     }
 
     /** Step 3: a receive on the empty queue sleeps until the producer sends. */
-    private static void blockingReceive(PrintWriter out, MessageQueue data, MessageQueue back) throws IpcException {
+    private static void blockingReceive(PrintWriter out, MessageQueue data, MessageQueue back) throws IOException {
         Report.item(out, "  3.", "Blocking receive on the empty queue. The producer sends "
                 + PRODUCER_DELAY.toMillis() + " ms after the consumer asks it to:");
         back.send(GO.getBytes(StandardCharsets.US_ASCII), 0);
@@ -174,7 +174,7 @@ public final class MqDemo implements Callable<Integer>, Lesson {
     }
 
     /** Step 4: with nobody receiving, a timed send on a full queue gives up. */
-    private static void fullQueue(PrintWriter out, MessageQueue data) throws IpcException {
+    private static void fullQueue(PrintWriter out, MessageQueue data) throws IOException {
         Report.item(out, "  4.", "Timed send on a full queue. Nobody receives from the data queue now (the "
                 + "producer waits for the round trips), so the consumer fills it itself with "
                 + data.maxMessages() + " messages, then sends with a " + SEND_TIMEOUT.toMillis() + " ms time-out:");

@@ -45,10 +45,15 @@ public final class Tour implements Callable<Integer> {
             new Stop("Pipes", "pipe"),
             new Stop("Message queues", "mq"),
             new Stop("A bounded buffer", "bounded-buffer", "-n", "50_000"),
-            new Stop("Channels", "channels", "--round-trips", "2000", "--warm-up", "2000"));
+            new Stop("Channels", "channels"));
 
     @Spec
     private CommandSpec spec;
+
+    /** {@return how many demonstrations the tour runs (the README announces it)} */
+    public static int stops() {
+        return STOPS.size();
+    }
 
     @Override
     public Integer call() {
@@ -93,7 +98,7 @@ public final class Tour implements Callable<Integer> {
         return 0;
     }
 
-    /** {@code --- 1/6  Title ------------------------------- jipc demo race ---}, then a blank line. */
+    /** {@code --- 1/7  Title ------------------------------- jipc demo race ---}, then a blank line. */
     private static void heading(PrintWriter out, String left, String right) {
         String start = "-".repeat(HEADING_RULE) + " " + left + " ";
         String end = right.isEmpty() ? "" : " " + right + " " + "-".repeat(HEADING_RULE);

@@ -13,8 +13,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "mq",
         mixinStandardHelpOptions = true,
         description = {"POSIX message queues from the shell: create, send, recv, info, rm.",
-            "NAME may be given with or without its leading '/'. Exit codes: 0 done, 1 failed "
-                    + "(or: nothing to receive, no room to send), 2 usage error."},
+            "NAME may be given with or without its leading '/'. Exit codes: 0 done, 1 failed, "
+                    + "2 usage error, 3 nothing to receive or no room to send in the time given."},
         subcommands = {MqCreate.class, MqSend.class, MqReceive.class, MqInfo.class, MqRemove.class})
 public final class MqCommand implements Runnable {
     @Spec

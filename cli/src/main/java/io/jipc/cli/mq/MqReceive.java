@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = {"Takes the next message (the oldest of the highest priority) and prints it as UTF-8 "
                 + "text, with a newline after it unless it ends with one.",
-            "Waits while the queue is empty, unless --nonblock or --timeout; exit code 1 if there was none."})
+            "Waits while the queue is empty, unless --nonblock or --timeout; exit code 3 if nothing arrived."})
 final class MqReceive implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "the queue's name")
     private String name;
@@ -42,10 +42,10 @@ final class MqReceive implements Callable<Integer> {
         String queue = QueueName.of(spec, name);
         Optional<Duration> timeout = wait.timeout();
         Message m;
-        try (MessageQueue q = MessageQueue.open(queue)) {
+        try (MessageQueue q = QueueName.open(queue)) {
             Optional<Message> got = timeout.isEmpty() ? Optional.of(q.receive())
                     : timeout.get().isZero() ? q.tryReceive() : q.receive(timeout.get());
-            m = got.orElseThrow(() -> new Failure(timeout.get().isZero() ? queue + " is empty"
+            m = got.orElseThrow(() -> Failure.nothing(timeout.get().isZero() ? queue + " is empty"
                     : "no message on " + queue + " within " + DurationConverter.describe(timeout.get())));
         }
         PrintWriter out = spec.commandLine().getOut();

@@ -22,7 +22,7 @@ import java.util.concurrent.Callable;
         mixinStandardHelpOptions = true,
         description = {"Sends one message: MESSAGE as UTF-8 bytes (no newline added), or, without it, "
                 + "all of standard input, byte for byte.",
-            "Waits while the queue is full, unless --nonblock or --timeout; exit code 1 if it gave up."})
+            "Waits while the queue is full, unless --nonblock or --timeout; exit code 3 if it stayed full."})
 final class MqSend implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "NAME", description = "the queue's name")
     private String name;
@@ -49,7 +49,7 @@ final class MqSend implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--priority must be between 0 and "
                     + MessageQueue.maxPriority() + ", not " + priority);
         }
-        try (MessageQueue q = MessageQueue.open(queue)) {
+        try (MessageQueue q = QueueName.open(queue)) {
             byte[] bytes = message != null ? message.getBytes(StandardCharsets.UTF_8) : readInput(q.maxMessageSize());
             if (bytes.length > q.maxMessageSize()) {
                 throw new Failure("the message (" + (message != null ? bytes.length + " bytes" : "standard input")
@@ -58,7 +58,7 @@ final class MqSend implements Callable<Integer> {
             if (timeout.isEmpty()) {
                 q.send(bytes, priority);
             } else if (timeout.get().isZero() ? !q.trySend(bytes, priority) : !q.send(bytes, priority, timeout.get())) {
-                throw new Failure(queue + (timeout.get().isZero() ? " is full" : " stayed full for "
+                throw Failure.nothing(queue + (timeout.get().isZero() ? " is full" : " stayed full for "
                         + DurationConverter.describe(timeout.get())) + " (" + q.maxMessages() + " messages)");
             }
         }

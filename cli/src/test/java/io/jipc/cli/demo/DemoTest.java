@@ -12,7 +12,6 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
-import picocli.CommandLine;
 
 import java.io.IOException;
 import java.lang.foreign.ValueLayout;
@@ -46,7 +45,7 @@ class DemoTest {
     @Test
     @Timeout(120)
     void raceReportsWhatTheCounterReached() {
-        CliRun run = execute(new CommandLine(new Main()), "demo", "race", "--iterations", "50_000");
+        CliRun run = execute(Main.commandLine(), "demo", "race", "--iterations", "50_000");
         assertEquals(0, run.code(), run.err());
         long expected = number(run.out(), "expected");
         long actual = number(run.out(), "actual");
@@ -67,7 +66,7 @@ class DemoTest {
         if (!spin.isEmpty()) {
             args.add(spin);
         }
-        CliRun run = execute(new CommandLine(new Main()), args.toArray(String[]::new));
+        CliRun run = execute(Main.commandLine(), args.toArray(String[]::new));
         assertEquals(0, run.code(), run.err());
         assertEquals(400_000, number(run.out(), "expected"));
         assertEquals(400_000, number(run.out(), "actual"));
@@ -79,7 +78,7 @@ class DemoTest {
     @Test
     @Timeout(120)
     void flagReportsOverlapsAndLosses() {
-        CliRun run = execute(new CommandLine(new Main()), "demo", "flag", "-p", "3", "-n", "20000");
+        CliRun run = execute(Main.commandLine(), "demo", "flag", "-p", "3", "-n", "20000");
         assertEquals(0, run.code(), run.err());
         long expected = number(run.out(), "expected");
         long actual = number(run.out(), "actual");
@@ -95,7 +94,7 @@ class DemoTest {
     void badOptionsAreUsageErrors() {
         CliRun run = execute(Main.commandLine(), "demo", "race", "--processes", "0");
         assertEquals(2, run.code());
-        assertTrue(run.err().startsWith("--processes must be between 1 and 64, not 0"), run.err());
+        assertTrue(run.err().startsWith("jipc: --processes must be between 1 and 64, not 0"), run.err());
         assertEquals("", run.out());
 
         run = execute(Main.commandLine(), "demo", "mutex", "--iterations", "lots");
@@ -104,7 +103,7 @@ class DemoTest {
 
         run = execute(Main.commandLine(), "demo");
         assertEquals(2, run.code());
-        assertTrue(run.err().startsWith("Missing a demo: one of race, flag, mutex"), run.err());
+        assertTrue(run.err().startsWith("jipc: Missing a demo: one of race, flag, mutex"), run.err());
     }
 
     /** A name that is in the way is someone else's: reported on one line, not removed. */

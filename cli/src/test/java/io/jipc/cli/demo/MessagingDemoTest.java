@@ -117,15 +117,15 @@ class MessagingDemoTest {
     void badOptionsAreUsageErrors() {
         CliRun run = execute("demo", "pipe", "--lines", "0");
         assertEquals(2, run.code());
-        assertTrue(run.err().startsWith("--lines must be between 1 and 20, not 0"), run.err());
+        assertTrue(run.err().startsWith("jipc: --lines must be between 1 and 20, not 0"), run.err());
 
         run = execute("demo", "mq", "--round-trips", "0");
         assertEquals(2, run.code());
-        assertTrue(run.err().startsWith("--round-trips must be between 1 and 10,000,000, not 0"), run.err());
+        assertTrue(run.err().startsWith("jipc: --round-trips must be between 1 and 10,000,000, not 0"), run.err());
 
         run = execute("demo", "bounded-buffer", "--slots", "0");
         assertEquals(2, run.code());
-        assertTrue(run.err().startsWith("--slots must be between 1 and 65536, not 0"), run.err());
+        assertTrue(run.err().startsWith("jipc: --slots must be between 1 and 65536, not 0"), run.err());
         assertEquals("", run.out());
     }
 
@@ -152,8 +152,7 @@ class MessagingDemoTest {
         assertTrue(summary.contains("  mq              priority order 9 5 5 1 0 0; round trip "), summary);
         assertTrue(summary.contains("  bounded-buffer  50,000 items through 8 slots, each once and in order"),
                 summary);
-        assertTrue(Pattern.compile("  channels        shm [0-9.]+, mq [0-9.]+, pipe [0-9.]+, unix [0-9.]+, tcp [0-9.]+ us")
-                .matcher(summary).find(), summary);
+        assertTrue(summary.contains("  channels        one API over shm, mq, pipe, unix, tcp"), summary);
         assertFitsTheTerminal(out);
     }
 

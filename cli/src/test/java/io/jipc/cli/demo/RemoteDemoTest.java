@@ -84,7 +84,7 @@ class RemoteDemoTest {
         }
         CliRun bad = execute("demo", "remote", "--messages", "0");
         assertEquals(2, bad.code());
-        assertTrue(bad.err().startsWith("--messages must be between 1 and 100, not 0"), bad.err());
+        assertTrue(bad.err().startsWith("jipc: --messages must be between 1 and 100, not 0"), bad.err());
     }
 
     private static String ipNetnsList() throws Exception {

@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
@@ -61,20 +62,20 @@ class MqCommandTest {
         assertEquals(new CliRun(0, "hello\n", ""), run);
 
         run = execute("mq", "recv", q, "--nonblock");
-        assertEquals(new CliRun(1, "", "jipc: " + q + " is empty\n"), run);
+        assertEquals(new CliRun(3, "", "jipc: " + q + " is empty\n"), run);
         long start = System.nanoTime();
         run = execute("mq", "recv", q, "--timeout", "200ms");
         long took = System.nanoTime() - start;
-        assertEquals(new CliRun(1, "", "jipc: no message on " + q + " within 200 ms\n"), run);
+        assertEquals(new CliRun(3, "", "jipc: no message on " + q + " within 200 ms\n"), run);
         assertTrue(took >= Duration.ofMillis(200).toNanos(), "gave up after " + took + " ns");
 
         for (int i = 0; i < 3; i++) {
             assertEquals(0, execute("mq", "send", q, "m" + i, "-n").code());
         }
         run = execute("mq", "send", q, "one too many", "--nonblock");
-        assertEquals(new CliRun(1, "", "jipc: " + q + " is full (3 messages)\n"), run);
+        assertEquals(new CliRun(3, "", "jipc: " + q + " is full (3 messages)\n"), run);
         run = execute("mq", "send", q, "one too many", "--timeout", "0.1");
-        assertEquals(new CliRun(1, "", "jipc: " + q + " stayed full for 100 ms (3 messages)\n"), run);
+        assertEquals(new CliRun(3, "", "jipc: " + q + " stayed full for 100 ms (3 messages)\n"), run);
 
         assertEquals(new CliRun(0, "", ""), execute("mq", "rm", q));
         run = execute("mq", "rm", q);
@@ -103,6 +104,15 @@ class MqCommandTest {
         run = execute("mq", "create", q);
         assertEquals(new CliRun(1, "", "jipc: mq_open(\"" + q + "\"): File exists (EEXIST)\n"), run);
         assertEquals(0, execute("mq", "rm", q).code());
+    }
+
+    /** A queue that is not there: one line that says how to make it, for send and recv alike. */
+    @Test
+    void aMissingQueueIsOneLineThatSaysHowToCreateIt() {
+        String q = TestNames.unique("missing");
+        String expected = "jipc: no queue " + q + "; create one with: jipc mq create " + q.substring(1) + "\n";
+        assertEquals(new CliRun(1, "", expected), execute("mq", "send", q, "x"));
+        assertEquals(new CliRun(1, "", expected), execute("mq", "recv", q, "--nonblock"));
     }
 
     /** A C program using plain mq_open/mq_receive/mq_send talks with the command. */
@@ -155,10 +165,13 @@ class MqCommandTest {
         }
     }
 
-    /** A usage error: exit code 2, the reason on the first line of standard error. */
+    /** A usage error: exit code 2, the reason on one line, then which help to read, not the help. */
     private static void assertUsage(CliRun run, String reason) {
         assertEquals(2, run.code(), run.toString());
-        assertTrue(run.err().lines().findFirst().orElse("").contains(reason), run.err());
+        List<String> lines = run.err().lines().toList();
+        assertEquals(2, lines.size(), run.err());
+        assertTrue(lines.get(0).startsWith("jipc: ") && lines.get(0).contains(reason), run.err());
+        assertTrue(lines.get(1).matches("Try 'jipc mq( [a-z]+)? --help' for more information\\."), run.err());
         assertEquals("", run.out());
     }
 

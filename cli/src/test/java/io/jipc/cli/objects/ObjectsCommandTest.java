@@ -136,7 +136,7 @@ class ObjectsCommandTest {
         }
         CliRun run = execute("rm");
         assertEquals(2, run.code());
-        assertTrue(run.err().startsWith("Name the objects to remove, or use --stale"), run.err());
+        assertTrue(run.err().startsWith("jipc: Name the objects to remove, or use --stale"), run.err());
     }
 
     /**

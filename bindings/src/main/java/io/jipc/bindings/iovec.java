@@ -14,149 +14,116 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
 
 /**
  * {@snippet lang=c :
- * union {
- *     char __size[32];
- *     long __align;
+ * struct iovec {
+ *     void *iov_base;
+ *     size_t iov_len;
  * }
  * }
  */
-public class sem_t {
+public class iovec {
 
-    sem_t() {
+    iovec() {
         // Should not be called directly
     }
 
-    private static final GroupLayout $LAYOUT = MemoryLayout.unionLayout(
-        MemoryLayout.sequenceLayout(32, jipc_bindings_h.C_CHAR).withName("__size"),
-        jipc_bindings_h.C_LONG.withName("__align")
-    ).withName("$anon$35:9");
+    private static final GroupLayout $LAYOUT = MemoryLayout.structLayout(
+        jipc_bindings_h.C_POINTER.withName("iov_base"),
+        jipc_bindings_h.C_LONG.withName("iov_len")
+    ).withName("iovec");
 
     /**
-     * The layout of this union
+     * The layout of this struct
      */
     public static final GroupLayout layout() {
         return $LAYOUT;
     }
 
-    private static final SequenceLayout __size$LAYOUT = (SequenceLayout)$LAYOUT.select(groupElement("__size"));
+    private static final AddressLayout iov_base$LAYOUT = (AddressLayout)$LAYOUT.select(groupElement("iov_base"));
 
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * char __size[32]
+     * void *iov_base
      * }
      */
-    public static final SequenceLayout __size$layout() {
-        return __size$LAYOUT;
+    public static final AddressLayout iov_base$layout() {
+        return iov_base$LAYOUT;
     }
 
-    private static final long __size$OFFSET = $LAYOUT.byteOffset(groupElement("__size"));
+    private static final long iov_base$OFFSET = $LAYOUT.byteOffset(groupElement("iov_base"));
 
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * char __size[32]
+     * void *iov_base
      * }
      */
-    public static final long __size$offset() {
-        return __size$OFFSET;
+    public static final long iov_base$offset() {
+        return iov_base$OFFSET;
     }
 
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * char __size[32]
+     * void *iov_base
      * }
      */
-    public static MemorySegment __size(MemorySegment union) {
-        return union.asSlice(__size$OFFSET, __size$LAYOUT.byteSize());
+    public static MemorySegment iov_base(MemorySegment struct) {
+        return struct.get(iov_base$LAYOUT, iov_base$OFFSET);
     }
 
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * char __size[32]
+     * void *iov_base
      * }
      */
-    public static void __size(MemorySegment union, MemorySegment fieldValue) {
-        MemorySegment.copy(fieldValue, 0L, union, __size$OFFSET, __size$LAYOUT.byteSize());
+    public static void iov_base(MemorySegment struct, MemorySegment fieldValue) {
+        struct.set(iov_base$LAYOUT, iov_base$OFFSET, fieldValue);
     }
 
-    private static long[] __size$DIMS = { 32 };
-
-    /**
-     * Dimensions for array field:
-     * {@snippet lang=c :
-     * char __size[32]
-     * }
-     */
-    public static long[] __size$dimensions() {
-        return __size$DIMS;
-    }
-    private static final VarHandle __size$ELEM_HANDLE = __size$LAYOUT.varHandle(sequenceElement());
-
-    /**
-     * Indexed getter for field:
-     * {@snippet lang=c :
-     * char __size[32]
-     * }
-     */
-    public static byte __size(MemorySegment union, long index0) {
-        return (byte)__size$ELEM_HANDLE.get(union, __size$OFFSET, index0);
-    }
-
-    /**
-     * Indexed setter for field:
-     * {@snippet lang=c :
-     * char __size[32]
-     * }
-     */
-    public static void __size(MemorySegment union, long index0, byte fieldValue) {
-        __size$ELEM_HANDLE.set(union, __size$OFFSET, index0, fieldValue);
-    }
-
-    private static final OfLong __align$LAYOUT = (OfLong)$LAYOUT.select(groupElement("__align"));
+    private static final OfLong iov_len$LAYOUT = (OfLong)$LAYOUT.select(groupElement("iov_len"));
 
     /**
      * Layout for field:
      * {@snippet lang=c :
-     * long __align
+     * size_t iov_len
      * }
      */
-    public static final OfLong __align$layout() {
-        return __align$LAYOUT;
+    public static final OfLong iov_len$layout() {
+        return iov_len$LAYOUT;
     }
 
-    private static final long __align$OFFSET = $LAYOUT.byteOffset(groupElement("__align"));
+    private static final long iov_len$OFFSET = $LAYOUT.byteOffset(groupElement("iov_len"));
 
     /**
      * Offset for field:
      * {@snippet lang=c :
-     * long __align
+     * size_t iov_len
      * }
      */
-    public static final long __align$offset() {
-        return __align$OFFSET;
+    public static final long iov_len$offset() {
+        return iov_len$OFFSET;
     }
 
     /**
      * Getter for field:
      * {@snippet lang=c :
-     * long __align
+     * size_t iov_len
      * }
      */
-    public static long __align(MemorySegment union) {
-        return union.get(__align$LAYOUT, __align$OFFSET);
+    public static long iov_len(MemorySegment struct) {
+        return struct.get(iov_len$LAYOUT, iov_len$OFFSET);
     }
 
     /**
      * Setter for field:
      * {@snippet lang=c :
-     * long __align
+     * size_t iov_len
      * }
      */
-    public static void __align(MemorySegment union, long fieldValue) {
-        union.set(__align$LAYOUT, __align$OFFSET, fieldValue);
+    public static void iov_len(MemorySegment struct, long fieldValue) {
+        struct.set(iov_len$LAYOUT, iov_len$OFFSET, fieldValue);
     }
 
     /**
@@ -168,7 +135,7 @@ public class sem_t {
     }
 
     /**
-     * The size (in bytes) of this union
+     * The size (in bytes) of this struct
      */
     public static long sizeof() { return layout().byteSize(); }
 
