@@ -143,8 +143,9 @@ record AeronAddress(String media, String channel, int streamId, int maxMessageSi
     /** {@return the address a bound end reports: its channel, with the resolved endpoint, stream id and maximum} */
     URI reported(String resolvedEndpoint, int max) {
         ChannelUri c = ChannelUri.parse(channel);
-        if (resolvedEndpoint != null) {
-            c.put("endpoint", resolvedEndpoint);
+        String given = c.get("endpoint");
+        if (resolvedEndpoint != null && given != null && given.endsWith(":0")) {
+            c.put("endpoint", resolvedEndpoint); // the port the driver picked; a multicast group stays as named
         }
         c.put(STREAM_ID_PARAM, Integer.toString(streamId));
         c.put(MAX_PARAM, Integer.toString(max));

@@ -47,6 +47,8 @@ import java.util.stream.Stream;
 public final class EmbeddedDriver {
     /** What every embedded driver directory's name starts with. */
     public static final String PREFIX = "jipc-aeron-";
+    /** The flag every JVM running Aeron needs: Agrona 2 uses {@code jdk.internal.misc.Unsafe}. */
+    public static final String JVM_FLAG = "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED";
 
     private static final ReentrantLock LOCK = new ReentrantLock();
     /** Shared clients by driver directory; the embedded one under {@link #embeddedKey}. */
@@ -195,6 +197,12 @@ public final class EmbeddedDriver {
             }
             s.users++;
             return new Lease(s);
+        } catch (LinkageError e) {
+            // Agrona reaches jdk.internal.misc.Unsafe, which the JVM hides unless told otherwise.
+            IpcException x = new IpcException(call, address, 0, null, "Aeron cannot run in this JVM (" + e
+                    + "): start it with " + JVM_FLAG + " (on the module path: =org.agrona)", IpcException.Reason.OTHER);
+            x.initCause(e);
+            throw x;
         } finally {
             LOCK.unlock();
         }

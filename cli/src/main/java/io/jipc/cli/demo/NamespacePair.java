@@ -176,7 +176,9 @@ final class NamespacePair implements AutoCloseable {
         checkNotDeleted();
         List<String> cmd = new ArrayList<>(List.of("netns", "exec", ns,
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED"));
+                "-XX:+UseSerialGC", "-Xshare:auto", "--enable-native-access=ALL-UNNAMED",
+                // For Agrona under Aeron (demo remote --transport aeron); harmless to the others.
+                "--add-opens=java.base/jdk.internal.misc=ALL-UNNAMED"));
         String lib = System.getProperty("jipc.library.path");
         if (lib != null) {
             cmd.add("-Djipc.library.path=" + lib);

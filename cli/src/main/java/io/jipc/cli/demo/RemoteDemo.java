@@ -52,7 +52,7 @@ public final class RemoteDemo implements Callable<Integer> {
     /** Generous: on a busy two-core machine a JVM can take seconds to start. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(300);
-    private static final String LISTENING = "listening on ";
+    static final String LISTENING = "listening on ";
     /** Signal number of Ctrl-C on Linux. */
     private static final int SIGINT = 2;
 
@@ -60,6 +60,14 @@ public final class RemoteDemo implements Callable<Integer> {
             description = "messages the producer sends (and shows) before the round trips, 1 to " + MAX_MESSAGES
                     + " (default: ${DEFAULT-VALUE})")
     private int messages;
+
+    @Option(names = "--transport", paramLabel = "T", defaultValue = "tcp",
+            description = "tcp, or aeron: Aeron's reliable UDP through the jipc-aeron module (default: ${DEFAULT-VALUE})")
+    private String transport;
+
+    @Option(names = "--multicast", description = "with --transport aeron: one publisher, a subscriber in each "
+            + "namespace, one multicast stream")
+    private boolean multicast;
 
     @Mixin
     private RoundTripOptions roundTrips;
@@ -73,6 +81,15 @@ public final class RemoteDemo implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "--messages must be between 1 and " + MAX_MESSAGES
                     + ", not " + messages);
         }
+        boolean aeron = switch (transport) {
+            case "tcp" -> false;
+            case "aeron" -> true;
+            default -> throw new ParameterException(spec.commandLine(), "--transport must be tcp or aeron, not "
+                    + transport);
+        };
+        if (multicast && !aeron) {
+            throw new ParameterException(spec.commandLine(), "--multicast needs --transport aeron");
+        }
         int warmUp = roundTrips.warmUp();
         int count = roundTrips.roundTrips();
         String missing = NamespacePair.missing();
@@ -84,8 +101,8 @@ public final class RemoteDemo implements Callable<Integer> {
                 Remote: a second machine on this one. A network namespace has its own \
                 interfaces, addresses, routes and ports; a veth pair is a virtual cable \
                 whose two ends can sit in two namespaces. A consumer JVM runs in one, a \
-                producer JVM in the other, and they talk TCP through the channel API, \
-                exactly as across a real network.""");
+                producer JVM in the other, and they talk %s through the channel API, \
+                exactly as across a real network.""".formatted(aeron ? "Aeron's reliable UDP" : "TCP"));
         Report.item(out, "  1.", "Two namespaces, a cable between them, an address at each end:");
         NamespacePair made;
         try (NamespacePair net = NamespacePair.create(ProcessHandle.current().pid(), out)) {
@@ -97,12 +114,16 @@ public final class RemoteDemo implements Callable<Integer> {
                 out.println("       " + line.strip());
             }
             out.println();
-            String address = "tcp://" + net.addressA() + ":" + PORT;
-            Report.item(out, "  3.", "The consumer binds " + address + " in " + net.a() + ": the address of "
-                    + "its end of the cable, chosen explicitly (tcp://:" + PORT + " would listen on loopback "
-                    + "only, which the other machine cannot reach). The producer connects from " + net.b() + ":");
-            out.flush();
-            run(out, net, address, warmUp, count);
+            if (aeron) {
+                AeronRemote.run(out, net, messages, warmUp, count, multicast);
+            } else {
+                String address = "tcp://" + net.addressA() + ":" + PORT;
+                Report.item(out, "  3.", "The consumer binds " + address + " in " + net.a() + ": the address of "
+                        + "its end of the cable, chosen explicitly (tcp://:" + PORT + " would listen on loopback "
+                        + "only, which the other machine cannot reach). The producer connects from " + net.b() + ":");
+                out.flush();
+                run(out, net, address, warmUp, count);
+            }
             out.println();
             Report.item(out, "  4.", "Both programs are done. Deleting the namespaces (the cable goes with them; "
                     + "a Ctrl-C at any point does the same):");
@@ -147,7 +168,7 @@ public final class RemoteDemo implements Callable<Integer> {
         }
     }
 
-    private static void awaitListening(CountDownLatch listening, ChildProcess consumer) throws InterruptedException {
+    static void awaitListening(CountDownLatch listening, ChildProcess consumer) throws InterruptedException {
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (!listening.await(50, TimeUnit.MILLISECONDS)) {
             Optional<ExitStatus> ended = consumer.exitStatus();
@@ -162,17 +183,17 @@ public final class RemoteDemo implements Callable<Integer> {
     }
 
     /** Ctrl-C reaches the whole process group: a JVM ends with 130, anything else with the signal. */
-    private static boolean interrupted(ExitStatus s) {
+    static boolean interrupted(ExitStatus s) {
         return s.signal() == SIGINT || (s.exited() && s.code() == Main.EXIT_INTERRUPTED);
     }
 
-    private static ExitStatus finished(String who, ChildProcess child) throws InterruptedException {
+    static ExitStatus finished(String who, ChildProcess child) throws InterruptedException {
         return child.waitFor(RUN_TIMEOUT).orElseThrow(() -> new Failure("the " + who + " did not finish within "
                 + RUN_TIMEOUT.toSeconds() + " s"));
     }
 
     /** Copies a child's lines to {@code out} as {@code [ns] line}; counts {@code listening} down at its line. */
-    private static Thread relay(PrintWriter out, String ns, Pipe.ReadEnd in, CountDownLatch listening) {
+    static Thread relay(PrintWriter out, String ns, Pipe.ReadEnd in, CountDownLatch listening) {
         Thread t = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(java.nio.channels.Channels.newReader(in,
                     StandardCharsets.UTF_8))) {
