@@ -291,6 +291,30 @@ public final class Spawn {
         }
     }
 
+    /**
+     * Describes the same run under a wrapper program that ends by executing its remaining
+     * arguments ({@code ip netns exec NAME}, {@code unshare -m}, {@code nice -n 10}): the
+     * wrapper gets {@code wrapperArgs}, then this description's program and arguments. The
+     * environment, descriptor map, directory, session and ids are carried over, so a
+     * {@link #java(Class, String...)} child keeps its module path, class path and grant.
+     * This description is left as it was.
+     *
+     * @param wrapper     the wrapper: a path, or a name searched in PATH
+     * @param wrapperArgs the wrapper's own arguments, before the wrapped command
+     * @return a new description, to adjust and {@link #start()}
+     */
+    public Spawn wrappedIn(String wrapper, String... wrapperArgs) {
+        Spawn w = command(wrapper, wrapperArgs).args(command().toArray(String[]::new));
+        w.environment.clear();
+        w.environment.putAll(environment);
+        w.fdMap.putAll(fdMap);
+        w.directory = directory;
+        w.uid = uid;
+        w.gid = gid;
+        w.newSession = newSession;
+        return w;
+    }
+
     /** {@return the program and its arguments as they stand, argv[0] first} (for tests that wrap a command) */
     List<String> command() {
         List<String> all = new ArrayList<>();

@@ -118,16 +118,8 @@ class TcpNamespaceTest {
 
     /** A ChannelPeer JVM inside {@code ns}, with {@code ready}'s write end as its descriptor 5. */
     private static ChildProcess inNamespace(String ip, String ns, Pipe ready, String... peerArgs) throws IOException {
-        List<String> cmd = new ArrayList<>(List.of("netns", "exec", ns,
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED"));
-        String lib = System.getProperty("jipc.library.path");
-        if (lib != null) {
-            cmd.add("-Djipc.library.path=" + lib);
-        }
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ChannelPeer.class.getName()));
-        cmd.addAll(List.of(peerArgs));
-        Spawn s = Spawn.command(ip, cmd.toArray(String[]::new));
+        // Spawn.java's command (module path or class path, grant, library override) under ip netns exec.
+        Spawn s = Spawn.java(List.of("-XX:+UseSerialGC"), ChannelPeer.class, peerArgs).wrappedIn(ip, "netns", "exec", ns);
         if (ready != null) {
             s.mapDescriptor(ChannelPeer.READY_FD, ready.writeEnd().fd());
         }
