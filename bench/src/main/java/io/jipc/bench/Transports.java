@@ -31,7 +31,7 @@ public final class Transports {
             new PipeTransport(), ChannelTransport.pipe(),
             new MqTransport(), ChannelTransport.mq(),
             SocketTransport.unixDomain(), ChannelTransport.unix(),
-            SocketTransport.tcpLoopback(), ChannelTransport.tcp(),
+            SocketTransport.tcpLoopback(), ChannelTransport.tcp(), AeronTransport.udp(),
             new ShmSpinTransport(),
             JipcRingTransport.spin(),
             JipcRingTransport.sleep(), ChannelTransport.shm(),

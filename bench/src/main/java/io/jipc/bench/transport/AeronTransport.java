@@ -73,6 +73,19 @@ public class AeronTransport implements Transport {
                 + "busy-spin; embedded media driver in the driver JVM, dedicated threads", channel, channel);
     }
 
+    /**
+     * {@code aeron:udp} over loopback, one endpoint per direction: the remote transport next to
+     * {@code tcp}. Both JVMs use the one media driver, so each message still crosses the kernel's
+     * UDP stack twice per round trip (publication to endpoint, endpoint to subscription).
+     */
+    public static AeronTransport udp() {
+        String to = "aeron:udp?endpoint=127.0.0.1:40461|term-length=" + TERM_LENGTH_MIB + "m|mtu=" + MTU;
+        String from = "aeron:udp?endpoint=127.0.0.1:40462|term-length=" + TERM_LENGTH_MIB + "m|mtu=" + MTU;
+        return new AeronTransport("aeron-udp", "Aeron " + Aeron.class.getPackage().getImplementationVersion()
+                + " aeron:udp on loopback (term " + TERM_LENGTH_MIB + " MiB), ExclusivePublication.offer / "
+                + "Subscription.poll, busy-spin; embedded media driver in the driver JVM, dedicated threads", to, from);
+    }
+
     @Override
     public String name() {
         return name;
