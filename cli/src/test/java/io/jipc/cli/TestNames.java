@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 
@@ -21,6 +22,8 @@ import java.util.stream.Stream;
  */
 public final class TestNames {
     private static final AtomicInteger COUNTER = new AtomicInteger();
+    /** Every name handed out: without an mqueue mount, queues can only be found by name. */
+    private static final Set<String> ISSUED = ConcurrentHashMap.newKeySet();
 
     private TestNames() {
     }
@@ -32,14 +35,27 @@ public final class TestNames {
 
     /** {@return a name no other test or run uses, such as /jipc-test-cli-4242-stale-3-91827364} */
     public static String unique(String what) {
-        return "/" + prefix() + what + "-" + COUNTER.incrementAndGet() + "-" + (System.nanoTime() & 0xffffffL);
+        String name = "/" + prefix() + what + "-" + COUNTER.incrementAndGet() + "-" + (System.nanoTime() & 0xffffffL);
+        ISSUED.add(name);
+        return name;
+    }
+
+    /** {@return whether an mqueue file system is mounted on /dev/mqueue, so queues can be listed} */
+    public static boolean mqueueMounted() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/mounts")).stream()
+                    .map(l -> l.split(" "))
+                    .anyMatch(f -> f.length > 2 && f[1].equals("/dev/mqueue") && f[2].equals("mqueue"));
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** {@return the files in /dev/shm and /dev/mqueue that carry this run's prefix} */
     public static Set<String> leftovers() {
         Set<String> found = new TreeSet<>();
         for (String dir : new String[] {"/dev/shm", "/dev/mqueue"}) {
-            if (!Files.isDirectory(Path.of(dir))) {
+            if (!Files.isDirectory(Path.of(dir)) || dir.equals("/dev/mqueue") && !mqueueMounted()) {
                 continue;
             }
             try (Stream<Path> s = Files.list(Path.of(dir))) {
@@ -64,6 +80,14 @@ public final class TestNames {
                 Semaphore.unlink("/" + file.substring(4));
             } else {
                 SharedMemory.unlink("/" + file);
+            }
+        }
+        if (!mqueueMounted()) {
+            // Unlisted queues: unlink each name this run handed out; one that existed was left behind.
+            for (String name : ISSUED) {
+                if (MessageQueue.unlink(name)) {
+                    found.add("/dev/mqueue" + name);
+                }
             }
         }
         return found;
