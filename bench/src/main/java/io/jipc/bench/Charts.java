@@ -27,7 +27,7 @@ import java.util.List;
  * means nothing. p99.9 and max are left out of a series with fewer than
  * {@link BenchReport#TAIL_SAMPLES} samples in a round.
  *
- * <p>Long (about 420 lines) because it draws with Java2D alone: axes, markers, error bars
+ * <p>Long because it draws with Java2D alone: axes, markers, error bars
  * and legends are here rather than in a chart library the harness would have to carry.
  */
 final class Charts {

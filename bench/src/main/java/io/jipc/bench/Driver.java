@@ -1,5 +1,8 @@
 package io.jipc.bench;
 
+// Long because it sequences a whole side-run: peers, warm-up, the rtt, tput and idle steps,
+// the probes and the watchdog.
+
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Spawn;

@@ -1,5 +1,8 @@
 package io.jipc.channel;
 
+// Long because every send and receive form (blocking, try, timed, handler, peer) is defined
+// once here for all built-in transports.
+
 import io.jipc.internal.Lifetime;
 import io.jipc.posix.Clocks;
 

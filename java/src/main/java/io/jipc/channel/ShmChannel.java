@@ -1,5 +1,8 @@
 package io.jipc.channel;
 
+// Long because binding, taking over a dead binder, the attach checks and the ring-backed
+// send and receive all follow one header protocol.
+
 import io.jipc.IpcException;
 import io.jipc.internal.Reclaim;
 import io.jipc.process.ProcessIdentity;

@@ -1,5 +1,8 @@
 package io.jipc.channel;
 
+// Long because the door (accept, credentials, hello, limits) and the per-peer framing live
+// together; the door is meant to move into a class of its own.
+
 import io.jipc.posix.Clocks;
 
 import io.jipc.IpcException;

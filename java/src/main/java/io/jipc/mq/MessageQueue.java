@@ -1,5 +1,9 @@
 package io.jipc.mq;
 
+// Long because the whole queue API lives here in every mode (blocking, non-blocking, timed,
+// interruptible) for byte arrays, segments and buffers, with creation and its limit checks;
+// the builder is the first candidate to move out.
+
 import io.jipc.posix.Poll;
 import io.jipc.posix.Mqueue;
 import io.jipc.posix.Sysctl;

@@ -1,5 +1,8 @@
 package io.jipc.pipe;
 
+// Long because both ends, their modes, interrupts and the adoption of inherited descriptors
+// share the End base class here; each end could move to a file of its own.
+
 import io.jipc.posix.Poll;
 
 import io.jipc.IpcException;

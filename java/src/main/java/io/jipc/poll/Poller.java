@@ -1,5 +1,8 @@
 package io.jipc.poll;
 
+// Long because registration, the wake-up pipe, the close state machine and the translation
+// of readiness share one lock and are easiest to check together.
+
 import io.jipc.posix.Poll;
 
 import io.jipc.IpcException;

@@ -26,7 +26,7 @@ import static io.jipc.sync.LockWordDescriptor.UNLOCKED;
 import static io.jipc.sync.LockWordDescriptor.WAITERS_BIT;
 
 /*
- * Long (over 400 lines) because the robust protocol, dead owners, corrupt records and the
+ * Long because the robust protocol, dead owners, corrupt records and the
  * shrink check, belongs next to the lock word it protects and reads as one piece.
  */
 

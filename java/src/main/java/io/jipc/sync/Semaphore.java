@@ -1,5 +1,8 @@
 package io.jipc.sync;
 
+// Long because the three wait modes, the futex sleep on glibc's sem_t word and
+// close-while-waiting must agree on one protocol.
+
 import io.jipc.posix.Semaphores;
 
 import io.jipc.IpcException;

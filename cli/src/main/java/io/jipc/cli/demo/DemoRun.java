@@ -1,5 +1,8 @@
 package io.jipc.cli.demo;
 
+// Long because it owns a demo's whole life: named objects, child processes, the start gate,
+// clean-up on Ctrl-C and the summary.
+
 import io.jipc.IpcException;
 import io.jipc.cli.Failure;
 import io.jipc.cli.objects.IpcKind;
