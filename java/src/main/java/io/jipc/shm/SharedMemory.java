@@ -14,7 +14,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /*
- * Long (about 500 lines) because both kinds, named and sealed anonymous, share one
+ * Long because (about 500 lines) both kinds, named and sealed anonymous, share one
  * mapping, one size check and one reclaim path, which read best side by side.
  */
 
