@@ -270,7 +270,7 @@ class MessageQueueTest {
                         : Blocked.onPlatformThread(q::receive);
                 plain.thread().interrupt();
                 Thread.sleep(100);
-                assertTrue(plain.isAsleep(), "an interrupt ended receive()");
+                assertTrue(plain.stillWaiting(), "an interrupt ended receive()");
                 q.send(bytes("after"), 0);
                 assertEquals("after", text(plain.result()));
                 assertTrue(plain.endedInterrupted(), "receive() lost the interrupt");

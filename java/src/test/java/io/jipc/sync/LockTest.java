@@ -171,7 +171,7 @@ class LockTest {
             });
             plain.thread().interrupt();
             Thread.sleep(100);
-            assertTrue(plain.isAsleep(), "an interrupt ended lock()");
+            assertTrue(plain.stillWaiting(), "an interrupt ended lock()");
             m.unlock();
             assertEquals(Acquired.NORMALLY, plain.result());
             assertTrue(plain.endedInterrupted(), "lock() lost the interrupt");

@@ -66,6 +66,20 @@ public final class Blocked<T> {
         return inWait && sleeping;
     }
 
+    /**
+     * {@return whether the call is still waiting: not ended, and back asleep in jipc's wait
+     * loop within {@link #HANG}} A single look at the stack is not enough: a woken waiter
+     * (by an interrupt it ignores, or at the end of a slice) runs its attempt before it
+     * sleeps again, and on a loaded machine its carrier may be descheduled right there.
+     */
+    public boolean stillWaiting() throws InterruptedException {
+        long deadline = System.nanoTime() + HANG.toNanos();
+        while (!task.isDone() && !isAsleep() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        return !task.isDone() && isAsleep();
+    }
+
     private void awaitAsleep() throws InterruptedException {
         long deadline = System.nanoTime() + HANG.toNanos();
         while (!isAsleep()) {
