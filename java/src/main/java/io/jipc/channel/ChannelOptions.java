@@ -1,6 +1,7 @@
 package io.jipc.channel;
 
 import io.jipc.IpcException;
+import io.jipc.WaitStrategy;
 import io.jipc.channel.spi.TransportOptions;
 
 import java.time.Duration;
@@ -54,6 +55,7 @@ public final class ChannelOptions {
     private boolean insecure;
     private boolean allowOtherUsers;
     private Consumer<IpcException> onPeerDropped;
+    private WaitStrategy waitStrategy = WaitStrategy.spinThenSleep();
     /** Settings of transports outside the core, one per class. */
     private Map<Class<? extends TransportOptions>, TransportOptions> transports = Map.of();
 
@@ -74,6 +76,7 @@ public final class ChannelOptions {
         c.insecure = insecure;
         c.allowOtherUsers = allowOtherUsers;
         c.onPeerDropped = onPeerDropped;
+        c.waitStrategy = waitStrategy;
         c.transports = transports;
         return c;
     }
@@ -278,6 +281,24 @@ public final class ChannelOptions {
         return c;
     }
 
+    /**
+     * How a blocked {@code send} or {@code receive} of the channel waits: spin, then yield,
+     * then (unless {@link WaitStrategy#busySpin()} or {@link WaitStrategy#yielding(int)})
+     * sleep until the transport says more is possible. Unset: {@link WaitStrategy#spinThenSleep()}.
+     * It changes how soon a waiter sees a message and what the wait costs in CPU, never what
+     * is delivered or in which order. Transports that wait in the kernel (a queue, a pipe, a
+     * socket) spin and yield on their non-blocking attempt first; an engine with its own
+     * threads ({@code aeron:}) maps it onto its idle strategy, as its provider documents.
+     *
+     * @param strategy how to wait
+     * @return a copy with the strategy set
+     */
+    public ChannelOptions waitStrategy(WaitStrategy strategy) {
+        ChannelOptions c = copy();
+        c.waitStrategy = Objects.requireNonNull(strategy, "strategy");
+        return c;
+    }
+
     /** {@return the settings of class {@code type} given to {@link #with(TransportOptions)}, if any} */
     public <T extends TransportOptions> Optional<T> transport(Class<T> type) {
         return Optional.ofNullable(type.cast(transports.get(Objects.requireNonNull(type, "type"))));
@@ -291,6 +312,11 @@ public final class ChannelOptions {
     /** {@return the capacity in messages asked for, or 0 if unset} */
     public int capacity() {
         return capacity;
+    }
+
+    /** {@return how blocked calls wait} */
+    public WaitStrategy waitStrategy() {
+        return waitStrategy;
     }
 
     /** {@return the connect timeout} */
@@ -359,7 +385,7 @@ public final class ChannelOptions {
         return "ChannelOptions[maxMessageSize " + (maxMessageSize > 0 ? maxMessageSize : "default") + ", capacity "
                 + (capacity > 0 ? capacity : "default") + ", connectTimeout " + connectTimeout + ", permissions 0"
                 + Integer.toOctalString(permissions) + ", maxConnections " + maxConnections + ", helloTimeout "
-                + helloTimeout + (secret != null ? ", secret set" : "") + (insecure ? ", insecure" : "")
+                + helloTimeout + ", wait " + waitStrategy + (secret != null ? ", secret set" : "") + (insecure ? ", insecure" : "")
                 + (allowOtherUsers ? ", other users allowed" : "")
                 + (transports.isEmpty() ? "" : ", " + transports.values()) + "]";
     }
