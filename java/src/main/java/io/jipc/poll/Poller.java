@@ -174,8 +174,8 @@ public final class Poller implements AutoCloseable {
     }
 
     /**
-     * Watches {@code object} for {@code first} and {@code more}; see {@link #register(Pollable,
-     * Set)}.
+     * Watches {@code object} for {@code first} and {@code more}; see
+     * {@link #register(Pollable, Set)}.
      *
      * @param object the pipe end, queue or channel to watch; open, and not registered with this
      *     poller yet

@@ -430,9 +430,9 @@ public final class SharedMemory implements AutoCloseable {
          * Opens the existing object; fails with {@code DOES_NOT_EXIST} if there is none.
          *
          * @return the object, mapped read-write; the caller closes it
-         * @throws IpcException with {@code DOES_NOT_EXIST} if there is none, {@code
-         *     INCOMPATIBLE_LAYOUT} if it is smaller than a {@link #size(long)} given, {@code
-         *     CREATOR_DIED} if it still has size 0 after 2 s
+         * @throws IpcException with {@code DOES_NOT_EXIST} if there is none,
+         *     {@code INCOMPATIBLE_LAYOUT} if it is smaller than a {@link #size(long)} given,
+         *     {@code CREATOR_DIED} if it still has size 0 after 2 s
          */
         public SharedMemory open() throws IpcException {
             try (Arena a = Arena.ofConfined()) {

@@ -34,8 +34,8 @@ public interface ChannelProvider {
      * @param options the channel's settings, as the caller gave them to {@code Channels}; not null
      * @return the bound end, open and ready to receive; the caller closes it
      * @throws IllegalArgumentException for a malformed address, before any system call
-     * @throws IOException if the transport cannot make the end, such as an {@link
-     *     io.jipc.IpcException} for an address in use
+     * @throws IOException if the transport cannot make the end, such as an
+     *     {@link io.jipc.IpcException} for an address in use
      */
     MessageChannel bind(URI address, ChannelOptions options) throws IOException;
 

@@ -101,12 +101,12 @@ public abstract class TransportChannel implements MessageChannel {
     /**
      * {@return whether a message was handed to the handler}
      *
-     * @param handler what to hand the message to, by {@link #deliver(MessageHandler,
-     *     MemorySegment)}
+     * @param handler what to hand the message to, by
+     *     {@link #deliver(MessageHandler, MemorySegment)}
      * @param timeoutNanos {@link #FOREVER} to block, 0 to try once, or a positive limit in
      *     nanoseconds
-     * @throws IOException if the transport fails, if {@code handler} throws it, or {@link
-     *     #closedWhileWaiting()} if a close cut the wait short
+     * @throws IOException if the transport fails, if {@code handler} throws it, or
+     *     {@link #closedWhileWaiting()} if a close cut the wait short
      */
     protected abstract boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException;
 
