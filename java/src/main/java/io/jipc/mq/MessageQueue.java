@@ -238,7 +238,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @param maxMessages how many messages the queue holds ({@code mq_maxmsg})
      * @param maxMessageSize the longest message in bytes ({@code mq_msgsize})
      * @param currentMessages how many messages were waiting when asked ({@code mq_curmsgs})
-     * @param nonBlocking whether this descriptor has {@code O_NONBLOCK} set; jipc never sets it
+     * @param nonBlocking whether this descriptor has {@code O_NONBLOCK} set; jipc always sets it
      */
     public record Attributes(int maxMessages, int maxMessageSize, int currentMessages, boolean nonBlocking) {
     }
