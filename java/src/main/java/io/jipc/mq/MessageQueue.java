@@ -155,6 +155,12 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Creates a new queue for {@code maxMessages} messages of up to {@code maxMessageSize}
      * bytes, mode 0600; fails if the name exists.
      *
+     * @param name the queue's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
+     * @param maxMessages how many messages the queue holds before a send waits; 1 to
+     *     {@value #HARD_MAX_MESSAGES}
+     * @param maxMessageSize the longest message in bytes; 1 to {@value #HARD_MAX_MESSAGE_SIZE}
+     * @return the new queue, open for sending and receiving; the caller closes it
      * @throws IllegalArgumentException for a bad name, or a size that is not positive or above
      *                                  the kernel's hard ceilings
      * @throws IpcException             with {@code ALREADY_EXISTS} if the name is taken;
@@ -170,6 +176,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * Opens an existing queue, for sending and receiving, with the sizes it was created with.
      *
+     * @param name the queue's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
+     * @return the queue, open for sending and receiving; the caller closes it
      * @throws IllegalArgumentException for a bad name
      * @throws IpcException             with {@code DOES_NOT_EXIST}, {@code PERMISSION_DENIED}, ...
      */
@@ -182,6 +191,12 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * {@code maxMessageSize} bytes), else creates it with those sizes. Processes racing here
      * end up with the same queue.
      *
+     * @param name the queue's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
+     * @param maxMessages the capacity to create with, and the least accepted of an existing queue
+     * @param maxMessageSize the longest message to create with, and the least accepted of an
+     *     existing queue
+     * @return the queue, open for sending and receiving; the caller closes it
      * @throws IpcException with {@code INCOMPATIBLE_LAYOUT} if an existing queue is smaller,
      *                      or as {@link #create} and {@link #open} do
      */
@@ -192,6 +207,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * {@return a builder for the queue called {@code name}}
      *
+     * @param name the queue's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
      * @throws IllegalArgumentException for a bad name
      */
     public static Builder builder(String name) {
@@ -202,6 +219,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Removes the name. Processes that have the queue open keep using it; it is freed when the
      * last of them closes it.
      *
+     * @param name the queue's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
      * @return {@code true} if the name existed and was removed, {@code false} if it did not exist
      * @throws IllegalArgumentException for a bad name
      * @throws IpcException             for any other failure, such as {@code PERMISSION_DENIED}
@@ -268,7 +287,14 @@ public final class MessageQueue implements AutoCloseable, Pollable {
         return mqd;
     }
 
-    /** What {@code mq_getattr} reports about a queue. */
+    /**
+     * What {@code mq_getattr} reports about a queue.
+     *
+     * @param maxMessages how many messages the queue holds ({@code mq_maxmsg})
+     * @param maxMessageSize the longest message in bytes ({@code mq_msgsize})
+     * @param currentMessages how many messages were waiting when asked ({@code mq_curmsgs})
+     * @param nonBlocking whether this descriptor has {@code O_NONBLOCK} set; jipc never sets it
+     */
     public record Attributes(int maxMessages, int maxMessageSize, int currentMessages, boolean nonBlocking) {
     }
 
@@ -277,6 +303,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * {@code currentMessages} may be stale by the time it is read. {@code nonBlocking} is the
      * descriptor's {@code O_NONBLOCK} flag, which jipc never sets.
      *
+     * @return the queue's attributes as the kernel reported them
      * @throws IllegalStateException if closed
      * @throws IpcException          if {@code mq_getattr} fails
      */
@@ -298,6 +325,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Not interruptible: {@link Thread#interrupt()} does not end the wait; use the timed form
      * when a wait must be bounded.
      *
+     * @param message the message, at most {@link #maxMessageSize()} bytes; possibly empty
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @throws IllegalArgumentException if the message is longer than {@link #maxMessageSize()} or
      *                                  the priority is outside 0…{@link #maxPriority()}
      * @throws IllegalStateException    if closed
@@ -311,6 +340,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * Non-blocking: sends {@code message} if there is room now.
      *
+     * @param message the message, at most {@link #maxMessageSize()} bytes; possibly empty
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @return {@code true} if sent, {@code false} if the queue was full
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if closed
@@ -324,6 +355,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Timed: sends {@code message}, waiting at most {@code timeout} while the queue is full;
      * a zero or negative timeout tries once, like {@link #trySend(byte[], int)}.
      *
+     * @param message the message, at most {@link #maxMessageSize()} bytes; possibly empty
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return {@code true} if sent, {@code false} if the queue stayed full until the timeout
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if closed
@@ -339,6 +373,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * queue is full; then sets the position to the limit. A direct buffer is passed to the
      * kernel as is; a heap buffer is copied once into native memory first.
      *
+     * @param message the bytes to send, from the buffer's position to its limit; at most
+     *     {@link #maxMessageSize()}
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if closed
      * @throws IpcException             if the kernel refuses the send
@@ -353,6 +390,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Non-blocking: sends the bytes between the buffer's position and limit if there is room
      * now; on success sets the position to the limit, else leaves the buffer unchanged.
      *
+     * @param message the bytes to send, from the buffer's position to its limit; at most
+     *     {@link #maxMessageSize()}
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @return {@code true} if sent, {@code false} if the queue was full
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if closed
@@ -367,6 +407,10 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * {@code timeout} for room; on success sets the position to the limit, else leaves the
      * buffer unchanged.
      *
+     * @param message the bytes to send, from the buffer's position to its limit; at most
+     *     {@link #maxMessageSize()}
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return {@code true} if sent, {@code false} if the queue stayed full until the timeout
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if closed
@@ -381,6 +425,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Blocking: sends the whole segment, waiting while the queue is full. A native segment is
      * passed to the kernel as is (no copy); a heap segment is copied once into native memory.
      *
+     * @param message the bytes to send, the whole segment; at most {@link #maxMessageSize()}
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if this queue or the segment's arena is closed
      * @throws IpcException             if the kernel refuses the send
@@ -393,6 +439,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * Non-blocking: sends the whole segment if there is room now.
      *
+     * @param message the bytes to send, the whole segment; at most {@link #maxMessageSize()}
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @return {@code true} if sent, {@code false} if the queue was full
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if this queue or the segment's arena is closed
@@ -405,6 +453,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * Timed: sends the whole segment, waiting at most {@code timeout} for room.
      *
+     * @param message the bytes to send, the whole segment; at most {@link #maxMessageSize()}
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return {@code true} if sent, {@code false} if the queue stayed full until the timeout
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if this queue or the segment's arena is closed
@@ -453,6 +504,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Timed: takes the next message, waiting at most {@code timeout} while the queue is empty;
      * a zero or negative timeout tries once, like {@link #tryReceive()}.
      *
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return the message, or empty if none came before the timeout
      * @throws IllegalStateException if closed
      * @throws IpcException          if the kernel refuses the receive
@@ -484,6 +536,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Non-blocking: takes the next message into {@code into} if one is waiting now;
      * allocates nothing. See {@link #receive(MemorySegment)}.
      *
+     * @param into where the message is copied, from its start: writable and at least
+     *     {@link #maxMessageSize()} bytes
      * @return the packed length and priority (see {@link Received}), or {@link Received#NOTHING}
      *         if the queue was empty ({@code into} is then unchanged)
      * @throws IllegalArgumentException if {@code into} is read-only or smaller than {@link #maxMessageSize()}
@@ -498,6 +552,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Timed: takes the next message into {@code into}, waiting at most {@code timeout} while
      * the queue is empty; allocates nothing. See {@link #receive(MemorySegment)}.
      *
+     * @param into where the message is copied, from its start: writable and at least
+     *     {@link #maxMessageSize()} bytes
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return the packed length and priority (see {@link Received}), or {@link Received#NOTHING}
      *         if none came before the timeout ({@code into} is then unchanged)
      * @throws IllegalArgumentException if {@code into} is read-only or smaller than {@link #maxMessageSize()}
@@ -525,6 +582,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * Blocking, interruptible: as {@link #receive(MemorySegment)}, but an interrupt ends the wait.
      *
+     * @param into where the message is copied, from its start: writable and at least
+     *     {@link #maxMessageSize()} bytes
      * @return the packed length and priority (see {@link Received})
      * @throws InterruptedException       if the thread is interrupted while waiting (the flag is cleared)
      * @throws AsynchronousCloseException if the queue is closed while this call waits
@@ -539,6 +598,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * Blocking, interruptible: as {@link #send(byte[], int)}, but an interrupt ends the wait.
      *
+     * @param message the message, at most {@link #maxMessageSize()} bytes; possibly empty
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @throws InterruptedException       if the thread is interrupted while waiting (the flag is
      *                                    cleared); the message was not sent
      * @throws AsynchronousCloseException if the queue is closed while this call waits
@@ -729,6 +790,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
         /**
          * Capacity in messages: used on create, required as a minimum on open.
          *
+         * @param count the capacity in messages; 1 to {@value #HARD_MAX_MESSAGES}
+         * @return this builder
          * @throws IllegalArgumentException unless 1 ≤ {@code count} ≤ {@link #HARD_MAX_MESSAGES}
          */
         public Builder maxMessages(int count) {
@@ -743,6 +806,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
         /**
          * Longest message in bytes: used on create, required as a minimum on open.
          *
+         * @param bytes the longest message in bytes; 1 to {@value #HARD_MAX_MESSAGE_SIZE}
+         * @return this builder
          * @throws IllegalArgumentException unless 1 ≤ {@code bytes} ≤ {@link #HARD_MAX_MESSAGE_SIZE}
          */
         public Builder maxMessageSize(int bytes) {
@@ -759,6 +824,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
          * umask. Read permission lets others receive, write permission lets them send; jipc
          * opens queues for both, so an opener needs both.
          *
+         * @param mode the permission bits, {@code 0} to {@code 0777}
+         * @return this builder
          * @throws IllegalArgumentException for bits beyond 0777
          */
         public Builder mode(int mode) {
@@ -769,6 +836,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
         /**
          * Creates the queue; fails if the name is taken.
          *
+         * @return the new queue, open for sending and receiving; the caller closes it
          * @throws IllegalStateException if {@link #maxMessages(int)} or {@link #maxMessageSize(int)} was not set
          * @throws IpcException          as {@link MessageQueue#create(String, int, int)}
          */
@@ -799,6 +867,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
         /**
          * Opens the existing queue; fails if there is none.
          *
+         * @return the queue, open for sending and receiving; the caller closes it
          * @throws IpcException with {@code DOES_NOT_EXIST}, {@code PERMISSION_DENIED}, or
          *                      {@code INCOMPATIBLE_LAYOUT} if it is smaller than the sizes set here
          */
@@ -822,6 +891,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
         /**
          * Opens the queue, or creates it if there is none.
          *
+         * @return the queue, open for sending and receiving; the caller closes it
          * @throws IllegalStateException if {@link #maxMessages(int)} or {@link #maxMessageSize(int)} was not set
          * @throws IpcException          as {@link #create()} and {@link #open()}
          */

@@ -67,6 +67,7 @@ public final class Pipe implements AutoCloseable {
      * Makes a new pipe ({@code pipe2} with {@code O_CLOEXEC}); both ends are in
      * <a href="package-summary.html#blocking">blocking mode</a>.
      *
+     * @return the new pipe, both ends open; the caller closes them
      * @throws IpcException with {@code LIMIT_EXCEEDED} if this process or the system is out of descriptors
      */
     public static Pipe open() throws IpcException {
@@ -165,6 +166,7 @@ public final class Pipe implements AutoCloseable {
          * clearing {@code O_NONBLOCK}, which every process holding a copy of this end shares.
          * Operations already in progress keep the mode they started with.
          *
+         * @param block {@code true} for blocking mode, {@code false} for non-blocking
          * @throws ClosedChannelException if this end is closed
          * @throws IpcException           if {@code fcntl} fails
          */
@@ -207,6 +209,7 @@ public final class Pipe implements AutoCloseable {
          * Asks the kernel to make the pipe hold {@code bytes} ({@code F_SETPIPE_SZ}). The
          * kernel rounds up to a power of two pages, at least one page.
          *
+         * @param bytes the capacity asked for, in bytes; positive
          * @return the capacity the pipe now has, at least {@code bytes}
          * @throws IllegalArgumentException if {@code bytes} is not positive
          * @throws ClosedChannelException   if this end is closed
@@ -390,6 +393,8 @@ public final class Pipe implements AutoCloseable {
          * marks it close-on-exec; its mode is whatever {@code O_NONBLOCK} says now. Adopt a
          * descriptor once: two owners would close it twice.
          *
+         * @param fd the inherited descriptor, which the returned end owns from then on
+         * @return the read end that owns {@code fd}
          * @throws IllegalArgumentException if {@code fd} is negative, not a pipe, or open for writing only
          * @throws IpcException             if {@code fd} is not open ({@code EBADF})
          */
@@ -418,6 +423,9 @@ public final class Pipe implements AutoCloseable {
          * Reads into {@code dst}, waiting at most {@code timeout} for a byte
          * (<a href="package-summary.html#timed">timed</a>), in either mode.
          *
+         * @param dst where the bytes go, from its position up to its limit; its position advances
+         *     by the count read
+         * @param timeout the longest wait; zero or negative tries once without waiting; not null
          * @return the number of bytes read, 0 if none arrived in time, or -1 at end of stream
          * @throws IllegalArgumentException    if {@code dst} is read-only
          * @throws ClosedChannelException      if this end is closed
@@ -432,6 +440,8 @@ public final class Pipe implements AutoCloseable {
          * Reads into {@code dst}, from its start, as the end's mode says; see
          * {@link #read(ByteBuffer)}. A native segment is read into directly.
          *
+         * @param dst where the bytes go, from its start; at most {@code dst.byteSize()} bytes are
+         *     read
          * @return the number of bytes read, 0, or -1 at end of stream
          * @throws IllegalArgumentException    if {@code dst} is read-only
          * @throws ClosedChannelException      if this end is closed
@@ -446,6 +456,9 @@ public final class Pipe implements AutoCloseable {
          * Reads into {@code dst}, from its start, waiting at most {@code timeout}; see
          * {@link #read(ByteBuffer, Duration)}.
          *
+         * @param dst where the bytes go, from its start; at most {@code dst.byteSize()} bytes are
+         *     read
+         * @param timeout the longest wait; zero or negative tries once without waiting; not null
          * @return the number of bytes read, 0 if none arrived in time, or -1 at end of stream
          * @throws IllegalArgumentException    if {@code dst} is read-only
          * @throws ClosedChannelException      if this end is closed
@@ -550,6 +563,8 @@ public final class Pipe implements AutoCloseable {
          * Takes over an inherited descriptor that is the write end of a pipe or FIFO; see
          * {@link ReadEnd#adopt(int)}.
          *
+         * @param fd the inherited descriptor, which the returned end owns from then on
+         * @return the write end that owns {@code fd}
          * @throws IllegalArgumentException if {@code fd} is negative, not a pipe, or open for reading only
          * @throws IpcException             if {@code fd} is not open ({@code EBADF})
          */
@@ -578,6 +593,9 @@ public final class Pipe implements AutoCloseable {
          * Writes the bytes of {@code src}, waiting at most {@code timeout} for room
          * (<a href="package-summary.html#timed">timed</a>), in either mode.
          *
+         * @param src the bytes to write, from its position up to its limit; its position advances
+         *     by the count written
+         * @param timeout the longest wait; zero or negative tries once without waiting; not null
          * @return the number of bytes written before the time was up, perhaps 0
          * @throws ClosedChannelException      if this end is closed
          * @throws AsynchronousCloseException  if another thread closed this end while the write waited
@@ -592,6 +610,7 @@ public final class Pipe implements AutoCloseable {
          * Writes all of {@code src} as the end's mode says; see {@link #write(ByteBuffer)}. A
          * native segment is written from directly.
          *
+         * @param src the bytes to write, all of the segment
          * @return the number of bytes written: {@code src.byteSize()} in blocking mode
          * @throws ClosedChannelException      if this end is closed
          * @throws AsynchronousCloseException  if another thread closed this end while the write waited
@@ -606,6 +625,8 @@ public final class Pipe implements AutoCloseable {
          * Writes {@code src}, waiting at most {@code timeout} for room; see
          * {@link #write(ByteBuffer, Duration)}.
          *
+         * @param src the bytes to write, all of the segment
+         * @param timeout the longest wait; zero or negative tries once without waiting; not null
          * @return the number of bytes written from the start of {@code src} before the time was up
          * @throws ClosedChannelException      if this end is closed
          * @throws AsynchronousCloseException  if another thread closed this end while the write waited
