@@ -29,6 +29,11 @@ import java.util.Optional;
  *   <li><b>driver timeout</b>: how long the client waits for the driver to answer before it
  *       gives up on it. Default: Aeron's, 10 s.</li>
  * </ul>
+ *
+ * <p>The embedded driver's threading mode and idle strategies have no setting here: they
+ * follow {@link io.jipc.channel.ChannelOptions#waitStrategy(io.jipc.WaitStrategy)}, the one
+ * place every transport takes how to wait from (busy spin: dedicated busy-spinning threads;
+ * yielding or spin-then-sleep: one shared thread idling likewise; see {@link EmbeddedDriver}).
  */
 public final class AeronOptions implements TransportOptions {
     /** The stream id used when neither the address nor the options name one. */
