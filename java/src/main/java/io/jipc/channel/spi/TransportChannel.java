@@ -56,6 +56,8 @@ public abstract class TransportChannel implements MessageChannel {
     private final Lifetime lifetime;
 
     /**
+     * Fixes what every transport has: the address and the longest message.
+     *
      * @param address        what {@link #address()} returns
      * @param maxMessageSize the longest message, fixed for the channel's life
      * @throws IllegalArgumentException if {@code maxMessageSize} is not positive
@@ -72,13 +74,40 @@ public abstract class TransportChannel implements MessageChannel {
 
     // ---- the primitives a transport implements ----
 
-    /** {@return whether the message was sent; {@code false} only when a try or timed call found no room in time} */
+    /**
+     * {@return whether the message was sent; {@code false} only when a try or timed call found no
+     * room in time}
+     *
+     * @param message the message, at most {@link #maxMessageSize()} bytes, readable for the call
+     *     only
+     * @param timeoutNanos {@link #FOREVER} to block, 0 to try once, or a positive limit in
+     *     nanoseconds
+     * @throws IOException if the transport fails, or {@link #closedWhileWaiting()} if a close cut
+     *     the wait short
+     */
     protected abstract boolean send0(MemorySegment message, long timeoutNanos) throws IOException;
 
-    /** {@return the message's length, or {@link #NOTHING}} */
+    /**
+     * {@return the message's length, or {@link #NOTHING}}
+     *
+     * @param into where to copy the message: writable and at least {@link #maxMessageSize()} bytes
+     * @param timeoutNanos {@link #FOREVER} to block, 0 to try once, or a positive limit in
+     *     nanoseconds
+     * @throws IOException if the transport fails, or {@link #closedWhileWaiting()} if a close cut
+     *     the wait short
+     */
     protected abstract int receive0(MemorySegment into, long timeoutNanos) throws IOException;
 
-    /** {@return whether a message was handed to the handler} */
+    /**
+     * {@return whether a message was handed to the handler}
+     *
+     * @param handler what to hand the message to, by
+     *     {@link #deliver(MessageHandler, MemorySegment)}
+     * @param timeoutNanos {@link #FOREVER} to block, 0 to try once, or a positive limit in
+     *     nanoseconds
+     * @throws IOException if the transport fails, if {@code handler} throws it, or
+     *     {@link #closedWhileWaiting()} if a close cut the wait short
+     */
     protected abstract boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException;
 
     /** Frees everything; called once, after close, when no thread is inside. Must not throw. */
@@ -115,6 +144,10 @@ public abstract class TransportChannel implements MessageChannel {
      * a view kept afterwards, or handed to another thread, fails when touched instead of
      * showing the bytes of a later message. A heap segment cannot be given a lifetime, so it is
      * copied once, into memory that dies with the call; native memory is handed over in place.
+     *
+     * @param handler the caller's handler, run on this thread before this returns
+     * @param message the message where it lies, in the transport's memory or a heap copy
+     * @throws IOException as {@code handler} throws it
      */
     protected final void deliver(MessageHandler handler, MemorySegment message) throws IOException {
         TransportChannel outer = HANDLING.get();
