@@ -79,7 +79,7 @@ public class RingCost {
     private final RecordSpanHandler spanReadFirstWord = (type, b, offset, length) ->
             sink += b.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
     private final RecordSpanHandler spanCopyOut = (type, b, offset, length) -> {
-        MemorySegment.copy(b, offset, copyTarget, 0, length);
+        MemorySegment.copy(b, offset, this.copyTarget, 0, length);
         sink += length;
     };
     private MemorySegment copyTarget;
