@@ -98,7 +98,11 @@ public final class EmbeddedDriver {
         }
     }
 
-    /** {@return the directory an embedded driver of process {@code pid} uses} */
+    /**
+     * {@return the directory an embedded driver of process {@code pid} uses}
+     *
+     * @param pid the process id of the JVM that runs the embedded driver
+     */
     public static Path directoryOf(long pid) {
         return shmRoot().resolve(PREFIX + user() + "-" + pid);
     }

@@ -14,7 +14,7 @@ import static io.jipc.bindings.jipc_bindings_h.C_POINTER;
 
 /**
  * Open-file-description locks, {@code <fcntl.h>} ({@code F_OFD_SETLK}, {@code F_OFD_GETLK}),
- * and the identity of an open file ({@code fstat}'s device and inode).
+ * the identity of an open file ({@code fstat}'s device and inode), and {@code open} for a lock file.
  *
  * <p>An OFD lock belongs to the open file description, not to the process: it is released
  * when the last descriptor of that description closes, which the kernel does for a process
@@ -47,6 +47,24 @@ public final class FileLocks {
         static final MethodHandle FCNTL = Downcall.linkVariadic("fcntl", 2,
                 FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER));
         static final MethodHandle FSTAT = Downcall.link("fstat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+        /** open(2), variadic in its mode. */
+        static final MethodHandle OPEN = Downcall.linkVariadic("open", 2,
+                FunctionDescriptor.of(C_INT, C_POINTER, C_INT, C_INT));
+    }
+
+    /** {@code O_NOFOLLOW}: Linux's value; not in the bindings. */
+    public static final int O_NOFOLLOW = 0400000;
+
+    /**
+     * open(2) of a plain file, for a lock file. {@return the descriptor, or -errno}
+     */
+    public static int open(String path, int flags, int mode) {
+        MemorySegment c = Downcall.capture();
+        try (Arena arena = Arena.ofConfined()) {
+            return Downcall.result((int) Handles.OPEN.invokeExact(c, arena.allocateFrom(path), flags, mode), c);
+        } catch (Throwable t) {
+            throw Downcall.rethrow(t);
+        }
     }
 
     /**

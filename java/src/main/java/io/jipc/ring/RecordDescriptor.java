@@ -213,7 +213,7 @@ public final class RecordDescriptor {
     /**
      * Checks a message type: types are not negative ({@link #PADDING_TYPE} is reserved).
      *
-     * @param type the type to check
+     * @param type a message type as a producer gave it, for a claim or an offer
      * @throws IllegalArgumentException if it is negative
      */
     public static void checkType(int type) {

@@ -316,7 +316,7 @@ public final class RingDescriptor {
      * {@return the {@code RESERVATION_LOCK} word naming a process} {@code startTime} is
      * {@code /proc/PID/stat} field 22, or 0 if unknown (then the pid alone names it).
      *
-     * @param pid the holder's pid
+     * @param pid the holder's pid, in the pid namespace the ring's users share
      * @param startTime the holder's start time in clock ticks, or 0 if unknown
      */
     public static long reserverWord(int pid, long startTime) {
@@ -362,7 +362,7 @@ public final class RingDescriptor {
     /**
      * Checks a data capacity: a power of two from {@link #MIN_CAPACITY} to {@link #MAX_CAPACITY}.
      *
-     * @param capacity the data capacity to check, in bytes
+     * @param capacity the data area's size in bytes, as asked of create
      * @throws IllegalArgumentException if it is not
      */
     public static void checkCapacity(int capacity) {
