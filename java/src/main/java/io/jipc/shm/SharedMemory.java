@@ -1,8 +1,12 @@
 package io.jipc.shm;
 
 import io.jipc.IpcException;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Deadline;
 import io.jipc.internal.Mappings;
+import io.jipc.internal.Nap;
 import io.jipc.internal.Reclaim;
+import io.jipc.internal.Wait;
 import io.jipc.posix.UnixSockets;
 import io.jipc.posix.Creation;
 import io.jipc.posix.Names;
@@ -10,6 +14,7 @@ import io.jipc.posix.Errno;
 import io.jipc.posix.Fds;
 import io.jipc.posix.Mman;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -473,24 +478,37 @@ public final class SharedMemory implements AutoCloseable {
          * between waits a little for the size instead of mapping nothing.
          */
         private long awaitSize(int fd) throws IpcException {
-            long deadline = System.nanoTime() + 2_000_000_000L;
-            while (true) {
-                long actual = Fds.fstat(fd, "fstat", name).size();
-                if (actual > 0) {
-                    if (size > 0 && actual < size) {
-                        throw new IpcException("shm_open", name, "object is " + actual
-                                + " bytes, smaller than the " + size + " required", IpcException.Reason.INCOMPATIBLE_LAYOUT);
-                    }
-                    return actual;
+            long actual = sizeIfSized(fd);
+            if (actual == 0) {
+                // A few yields, then 1 ms naps: jipc's one wait loop, with nobody to signal it.
+                Long sized;
+                try {
+                    sized = Wait.until(() -> {
+                        long a = sizeIfSized(fd);
+                        return a > 0 ? a : null;
+                    }, Nap.MILLISECOND, WaitStrategy.spinThenSleep(0, 100), Deadline.afterNanos(2_000_000_000L),
+                            null, Wait.Interrupts.IGNORE);
+                } catch (IpcException e) {
+                    throw e;
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError("fstat throws IpcException only, and the wait ignores interrupts", e);
                 }
-                if (System.nanoTime() - deadline > 0) {
+                if (sized == null) {
                     throw new IpcException("shm_open", name,
                             "object still has size 0 after 2 s: its creator died or never sized it",
                             IpcException.Reason.CREATOR_DIED);
                 }
-                Thread.onSpinWait();
-                Thread.yield();
+                actual = sized;
             }
+            if (size > 0 && actual < size) {
+                throw new IpcException("shm_open", name, "object is " + actual
+                        + " bytes, smaller than the " + size + " required", IpcException.Reason.INCOMPATIBLE_LAYOUT);
+            }
+            return actual;
+        }
+
+        private long sizeIfSized(int fd) throws IpcException {
+            return Fds.fstat(fd, "fstat", name).size();
         }
 
         private SharedMemory map(int fd, long length) throws IpcException {

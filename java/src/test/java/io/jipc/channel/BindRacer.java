@@ -7,21 +7,21 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 /**
- * A child JVM of {@code UnixBindRaceTest}: {@code UnixBindRacer <path> <rounds>}. Each round it
- * waits for a byte on descriptor {@value #GO_FD}, binds {@code unix:<path>}, and reports one
+ * A child JVM of {@code BindRaceTest}: {@code BindRacer <address> <rounds>}. Each round it
+ * waits for a byte on descriptor {@value #GO_FD}, binds the address, and reports one
  * byte on descriptor {@value #REPORT_FD}: {@code B} (bound), {@code T} (taken: ALREADY_EXISTS)
  * or {@code E} (any other failure); then waits for a second byte, closes what it bound, and
  * reports {@code C}.
  */
-public final class UnixBindRacer {
+public final class BindRacer {
     static final int GO_FD = 3;
     static final int REPORT_FD = 4;
 
-    private UnixBindRacer() {
+    private BindRacer() {
     }
 
     public static void main(String[] args) throws Exception {
-        String address = "unix:" + args[0];
+        String address = args[0];
         int rounds = Integer.parseInt(args[1]);
         try (Pipe.ReadEnd go = Pipe.ReadEnd.adopt(GO_FD); Pipe.WriteEnd report = Pipe.WriteEnd.adopt(REPORT_FD)) {
             for (int r = 0; r < rounds; r++) {
