@@ -49,6 +49,14 @@ final class EndDescriptor {
     /** Whether this kernel's pipes take {@code RWF_NOWAIT}; cleared by the first {@code EOPNOTSUPP}. */
     private static volatile boolean noWait = true;
 
+    /**
+     * Chooses between {@code RWF_NOWAIT} and the poll-then-call path of older kernels; the
+     * tests run every pipe test both ways, since this kernel would otherwise hide one.
+     */
+    static void useNoWait(boolean on) {
+        noWait = on;
+    }
+
     final String name;
     final int fd;
     /** Operations using {@link #fd}; the last one out after a close closes it. */
@@ -239,8 +247,9 @@ final class EndDescriptor {
                     continue;
                 }
             } else if (!mayBlock || ready.sawReady() || readyNow(d, writing ? Poll.POLLOUT : Poll.POLLIN)) {
-                // POLLOUT promises room for PIPE_BUF bytes: no more, or write(2) could block.
-                r = writing ? Fds.write(d, buf, Math.min(length, Pipe.ATOMIC_WRITE_BYTES)) : Fds.read(d, buf, length);
+                // POLLOUT promises room for PIPE_BUF bytes: no more on a blocking descriptor, or write(2) could block.
+                long n = writing && mayBlock ? Math.min(length, Pipe.ATOMIC_WRITE_BYTES) : length;
+                r = writing ? Fds.write(d, buf, n) : Fds.read(d, buf, n);
             } else {
                 return AGAIN;
             }
