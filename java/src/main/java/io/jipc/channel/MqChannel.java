@@ -262,8 +262,15 @@ final class MqChannel extends AbstractChannel {
         }
     }
 
-    /** Whether the queue this descriptor refers to has lost its name (the binder closed it). */
+    /**
+     * Whether nobody receives from this queue any more: no binder holds its lock (the binder
+     * closed, or died: SIGKILL leaves the queue and its name, but not the lock), or the queue
+     * has lost its name.
+     */
     private boolean binderGone() {
+        if (FileLocks.lockedByOther(queue.fd()) == 0) {
+            return true;
+        }
         try {
             return Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(queue.fd())))
                     .toString().endsWith(DELETED);

@@ -166,4 +166,29 @@ class MqChannelTest extends ChannelContract {
         assertEquals(IpcException.Reason.DOES_NOT_EXIST,
                 assertThrows(IpcException.class, () -> MessageQueue.open(name)).reason());
     }
+
+    /** A binder killed with SIGKILL leaves its queue and name behind, but a send waiting for room learns it died. */
+    @Test
+    @Timeout(120)
+    void aSendWaitingForRoomLearnsThatTheReceiverDied() throws Exception {
+        String address = "mq:" + Leaks.uniqueName("dead");
+        try (Pipe ready = Pipe.open();
+             ChildProcess binder = Spawn.java(ShmPeer.class, "bind-and-wait", address, "64", "4")
+                     .mapDescriptor(ChannelPeer.READY_FD, ready.writeEnd().fd()).start()) {
+            awaitReady(ready);
+            MessageChannel sender = track(Channels.connect(address));
+            int sent = 0;
+            while (sender.trySend(new byte[64])) {
+                sent++;
+            }
+            assertEquals(4, sent, "the queue holds 4 messages");
+            assertTrue(binder.kill());
+            assertTrue(binder.waitFor().signaled());
+            assertFalse(sender.trySend(new byte[64]), "a dead receiver's queue stays full");
+            assertThrows(ChannelClosedException.class, () -> sender.send(new byte[64], Duration.ofSeconds(30)),
+                    "not a wait for the whole timeout, then false");
+        } finally {
+            MessageQueue.unlink(URI.create(address).getPath());
+        }
+    }
 }
