@@ -6,6 +6,7 @@ package io.jipc.channel;
 import io.jipc.posix.Clocks;
 
 import io.jipc.IpcException;
+import io.jipc.internal.Deadline;
 import io.jipc.internal.Reclaim;
 import io.jipc.posix.Poll;
 import jdk.net.ExtendedSocketOptions;
@@ -88,6 +89,8 @@ final class SocketListenerChannel extends AbstractChannel {
 
     private final ServerSocketChannel server;
     private final Selector selector;
+    /** The receiving thread's sleep in {@link #selector}, for jipc's wait loop. */
+    private final SocketLink.SelectorSleep selectorSleep;
     private final boolean tcp;
     private final Path socketFile;
     private final Object socketFileKey;
@@ -137,13 +140,14 @@ final class SocketListenerChannel extends AbstractChannel {
             this.reader = new FrameReader(maxMessageSize, true, budget);
             this.writer = new FrameWriter(maxMessageSize);
             this.link = new SocketLink(socket, false);
+            link.attach(lifetime);
         }
     }
 
     private SocketListenerChannel(URI address, int maxMessageSize, ServerSocketChannel server, boolean tcp,
                                   Path socketFile, Object socketFileKey, UserPrincipal onlyUser,
                                   ChannelOptions options) throws IOException {
-        super(address, maxMessageSize);
+        super(address, maxMessageSize, options.waitStrategy());
         this.server = server;
         this.tcp = tcp;
         this.socketFile = socketFile;
@@ -158,6 +162,7 @@ final class SocketListenerChannel extends AbstractChannel {
         this.onDropped = options.peerDroppedListener();
         this.budget = new Budget(options.maxUnfinishedBytesFor(maxMessageSize));
         selector = Selector.open();
+        selectorSleep = new SocketLink.SelectorSleep(lifetime, selector);
         acceptor = Thread.ofVirtual().name("jipc accept " + name).unstarted(this::acceptLoop);
     }
 
@@ -265,7 +270,7 @@ final class SocketListenerChannel extends AbstractChannel {
     }
 
     @Override
-    String directionNote() {
+    protected String directionNote() {
         return "a bound unix: or tcp: end talks to many peers; reply through the Peer that a receive filled in, "
                 + "as in receive(buffer, from) then from.send(reply)";
     }
@@ -278,21 +283,20 @@ final class SocketListenerChannel extends AbstractChannel {
     // ---- sending: replies to one connection ----
 
     @Override
-    boolean send0(MemorySegment message, long timeoutNanos) {
+    boolean send0(MemorySegment message, Deadline deadline) {
         throw new AssertionError("canSend() is false");
     }
 
     @Override
-    boolean reply0(Object sender, MemorySegment message, long timeoutNanos) throws IOException {
+    boolean reply0(Object sender, MemorySegment message, Deadline deadline) throws IOException {
         Connection c = (Connection) sender;
-        long start = System.nanoTime();
         checkAlive(c);
-        if (!awaitLock(c.sendLock, start, timeoutNanos)) {
+        if (!lock(c.sendLock, deadline)) {
             return false;
         }
         try {
             checkAlive(c);
-            return c.writer.send(c.link, this, message, start, timeoutNanos);
+            return c.writer.send(c.link, this, message, deadline);
         } catch (ChannelClosedException e) {
             throw e;
         } catch (IOException e) {
@@ -317,13 +321,12 @@ final class SocketListenerChannel extends AbstractChannel {
     // ---- receiving ----
 
     @Override
-    int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
-        long start = System.nanoTime();
-        if (!awaitLock(receiveLock, start, timeoutNanos)) {
+    int receive0(MemorySegment into, Peer from, Deadline deadline) throws IOException {
+        if (!lock(receiveLock, deadline)) {
             return NOTHING;
         }
         try {
-            Connection c = nextReady(start, timeoutNanos);
+            Connection c = nextReady(deadline);
             if (c == null) {
                 return NOTHING;
             }
@@ -341,13 +344,12 @@ final class SocketListenerChannel extends AbstractChannel {
     }
 
     @Override
-    boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
-        long start = System.nanoTime();
-        if (!awaitLock(receiveLock, start, timeoutNanos)) {
+    boolean receive0(MessageHandler handler, Peer from, Deadline deadline) throws IOException {
+        if (!lock(receiveLock, deadline)) {
             return false;
         }
         try {
-            Connection c = nextReady(start, timeoutNanos);
+            Connection c = nextReady(deadline);
             if (c == null) {
                 return false;
             }
@@ -370,48 +372,40 @@ final class SocketListenerChannel extends AbstractChannel {
     }
 
     /** {@return a connection with a whole frame buffered, taken off the ready queue, or null if time ran out} */
-    private Connection nextReady(long start, long timeoutNanos) throws IOException {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                admitArrivals();
-                if (!ready.isEmpty()) {
-                    if (connections.size() > ready.size()) {
-                        pump(0);
-                    }
-                    Connection c = ready.poll();
-                    if (c != null) {
-                        c.inReady = false;
-                        return c;
-                    }
-                    continue;
+    private Connection nextReady(Deadline deadline) throws IOException {
+        while (true) {
+            admitArrivals();
+            if (!ready.isEmpty()) {
+                if (connections.size() > ready.size()) {
+                    pump(0);
                 }
+                Connection c = ready.poll();
+                if (c != null) {
+                    c.inReady = false;
+                    return c;
+                }
+                continue;
+            }
+            if (isClosing()) {
+                throw closedWhileWaiting();
+            }
+            boolean tails = retryTails();
+            pump(0);
+            if (ready.isEmpty() && arrivals.isEmpty() && !deadline.isNow()) {
+                Deadline until = tails && deadline.remainingNanos() > TAIL_RETRY_NANOS
+                        ? Deadline.afterNanos(TAIL_RETRY_NANOS) : deadline;
+                await(() -> {
+                    pump(0);
+                    return ready.isEmpty() && arrivals.isEmpty() ? null : Boolean.TRUE;
+                }, selectorSleep, until);
+            }
+            if (ready.isEmpty() && arrivals.isEmpty()) {
                 if (isClosing()) {
                     throw closedWhileWaiting();
                 }
-                long wait = nextWait(start, timeoutNanos);
-                if (retryTails()) {
-                    wait = Math.min(wait, TAIL_RETRY_NANOS);
+                if (deadline.hasExpired()) {
+                    return null;
                 }
-                interrupted |= Thread.interrupted();
-                if (arrivals.isEmpty()) {
-                    pump(wait);
-                } else {
-                    admitArrivals();
-                    pump(0);
-                }
-                if (ready.isEmpty()) {
-                    if (isClosing()) {
-                        throw closedWhileWaiting();
-                    }
-                    if (timeUp(start, timeoutNanos)) {
-                        return null;
-                    }
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
             }
         }
     }
@@ -663,7 +657,7 @@ final class SocketListenerChannel extends AbstractChannel {
             if (c.writer.hasTail() && c.sendLock.tryLock()) {
                 try {
                     if (!c.closed) {
-                        c.writer.flush(c.link, this, System.nanoTime(), 0);
+                        c.writer.flush(c.link, this, Deadline.NOW);
                     }
                 } catch (IOException e) {
                     // The peer is gone; its next read (EOF) drops the connection.
@@ -703,15 +697,15 @@ final class SocketListenerChannel extends AbstractChannel {
     // ---- closing ----
 
     @Override
-    void wakeUp() {
-        selector.wakeup();
+    protected void wakeUp() {
+        selectorSleep.wake();
         for (Connection c : connections) {
             c.link.wakeUp();
         }
     }
 
     @Override
-    void release() {
+    protected void release() {
         // Closing the listening socket ends the accepting thread's accept; after it, nothing arrives.
         SocketLink.closeQuietly(server);
         boolean interrupted = join(acceptor);
@@ -725,7 +719,7 @@ final class SocketListenerChannel extends AbstractChannel {
         for (Connection c : connections) {
             if (c.writer.hasTail() && !c.closed) {
                 try {
-                    c.writer.flush(c.link, null, start, Math.max(0, left(start, StreamChannel.CLOSE_LINGER_NANOS)));
+                    c.writer.flush(c.link, null, Deadline.afterNanos(left(start, StreamChannel.CLOSE_LINGER_NANOS)));
                 } catch (IOException | RuntimeException e) {
                     // The peer will see a broken frame, never half a message.
                 }
