@@ -45,10 +45,15 @@ public class IpcException extends IOException {
         OTHER
     }
 
+    /** The C function or operation that failed, such as {@code shm_open}. */
     private final String call;
+    /** The IPC object's name or another short identification; {@code null} if none. */
     private final String objectName;
+    /** The errno value; 0 when the failure did not come from errno. */
     private final int errno;
+    /** The symbolic errno name such as {@code ENOENT}; {@code null} if none. */
     private final String errnoName;
+    /** What the failure means to the caller. */
     private final Reason reason;
 
     /**

@@ -55,6 +55,9 @@ public final class WaitStrategy {
      * {@return a strategy that spins {@code spins} times, yields {@code yields} times, then
      * sleeps in the kernel until woken}
      *
+     * @param spins how many times to re-check the condition on this core before yielding; 0 or more
+     * @param yields how many times to give up the core ({@link Thread#yield()}) before sleeping; 0
+     *     or more
      * @throws IllegalArgumentException if either count is negative
      */
     public static WaitStrategy spinThenSleep(int spins, int yields) {
@@ -64,6 +67,7 @@ public final class WaitStrategy {
     /**
      * {@return a strategy that spins {@code spins} times, then yields until the wait ends; it never sleeps}
      *
+     * @param spins how many times to re-check the condition on this core before yielding; 0 or more
      * @throws IllegalArgumentException if {@code spins} is negative
      */
     public static WaitStrategy yielding(int spins) {

@@ -2,6 +2,7 @@ package io.jipc.aeron;
 
 import io.aeron.exceptions.RegistrationException;
 import io.jipc.IpcException;
+import io.jipc.WaitStrategy;
 import io.jipc.channel.spi.TransportChannel;
 import io.jipc.channel.spi.WaitLimit;
 
@@ -13,10 +14,13 @@ import java.util.concurrent.locks.ReentrantLock;
 /** What the publishing and the subscribing end share: the driver lease and the timing of waits. */
 abstract class AeronChannel extends TransportChannel {
     final EmbeddedDriver.Lease lease;
+    /** How {@code send} and {@code receive} wait for Aeron's buffers: see {@link Backoff}. */
+    final WaitStrategy waitStrategy;
 
-    AeronChannel(URI address, int maxMessageSize, EmbeddedDriver.Lease lease) {
+    AeronChannel(URI address, int maxMessageSize, EmbeddedDriver.Lease lease, WaitStrategy waitStrategy) {
         super(address, maxMessageSize);
         this.lease = lease;
+        this.waitStrategy = waitStrategy;
     }
 
     @Override

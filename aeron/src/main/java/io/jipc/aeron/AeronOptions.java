@@ -29,6 +29,11 @@ import java.util.Optional;
  *   <li><b>driver timeout</b>: how long the client waits for the driver to answer before it
  *       gives up on it. Default: Aeron's, 10 s.</li>
  * </ul>
+ *
+ * <p>The embedded driver's threading mode and idle strategies have no setting here: they
+ * follow {@link io.jipc.channel.ChannelOptions#waitStrategy(io.jipc.WaitStrategy)}, the one
+ * place every transport takes how to wait from (busy spin: dedicated busy-spinning threads;
+ * yielding or spin-then-sleep: one shared thread idling likewise; see {@link EmbeddedDriver}).
  */
 public final class AeronOptions implements TransportOptions {
     /** The stream id used when neither the address nor the options name one. */
@@ -53,12 +58,22 @@ public final class AeronOptions implements TransportOptions {
         return DEFAULTS;
     }
 
-    /** The Aeron stream id; any int Aeron accepts (0 included). */
+    /**
+     * The Aeron stream id; any int Aeron accepts (0 included).
+     *
+     * @param id the stream id both ends use; any int
+     * @return a copy of these options with this setting changed; these are unchanged
+     */
     public AeronOptions streamId(int id) {
         return new AeronOptions(id, driverDirectory, livenessTimeout, driverTimeout);
     }
 
-    /** Use the media driver running in {@code directory} instead of an embedded one. */
+    /**
+     * Use the media driver running in {@code directory} instead of an embedded one.
+     *
+     * @param directory the running driver's Aeron directory; not null
+     * @return a copy of these options with this setting changed; these are unchanged
+     */
     public AeronOptions driverDirectory(Path directory) {
         return new AeronOptions(streamId, Objects.requireNonNull(directory, "directory"), livenessTimeout,
                 driverTimeout);
@@ -68,6 +83,8 @@ public final class AeronOptions implements TransportOptions {
      * How long a silent peer counts as alive (the embedded driver's image liveness and
      * publication connection timeouts). Only for the embedded driver.
      *
+     * @param timeout how long a silent peer counts as alive; 100 ms to one hour
+     * @return a copy of these options with this setting changed; these are unchanged
      * @throws IllegalArgumentException unless it is between 100 ms and one hour
      */
     public AeronOptions livenessTimeout(Duration timeout) {
@@ -77,6 +94,8 @@ public final class AeronOptions implements TransportOptions {
     /**
      * How long the client waits for the driver's answer.
      *
+     * @param timeout how long the client waits for the driver's answer; 100 ms to one hour
+     * @return a copy of these options with this setting changed; these are unchanged
      * @throws IllegalArgumentException unless it is between 100 ms and one hour
      */
     public AeronOptions driverTimeout(Duration timeout) {

@@ -5,6 +5,7 @@ import io.aeron.Publication;
 import io.aeron.exceptions.AeronException;
 import io.aeron.exceptions.RegistrationException;
 import io.jipc.IpcException;
+import io.jipc.WaitStrategy;
 import io.jipc.channel.ChannelClosedException;
 import io.jipc.channel.ChannelOptions;
 import io.jipc.channel.MessageHandler;
@@ -40,8 +41,9 @@ final class AeronPublisher extends AeronChannel {
     /** Set once a subscriber was connected: from then on, losing every subscriber is the end of the channel. */
     private volatile boolean wasConnected;
 
-    private AeronPublisher(URI address, int max, EmbeddedDriver.Lease lease, Publication publication, boolean udp) {
-        super(address, max, lease);
+    private AeronPublisher(URI address, int max, EmbeddedDriver.Lease lease, WaitStrategy wait,
+                           Publication publication, boolean udp) {
+        super(address, max, lease, wait);
         this.publication = publication;
         this.udp = udp;
     }
@@ -50,11 +52,11 @@ final class AeronPublisher extends AeronChannel {
         AeronOptions ao = options.transport(AeronOptions.class).orElse(AeronOptions.defaults());
         AeronAddress a = AeronAddress.parse(uri, ao);
         int max = a.connectMax(uri, options);
-        EmbeddedDriver.Lease lease = EmbeddedDriver.lease(ao, "connect", uri.toString());
+        EmbeddedDriver.Lease lease = EmbeddedDriver.lease(ao, options.waitStrategy(), "connect", uri.toString());
         try {
             String channel = a.publicationChannel(uri, max, lease.embedded() ? EMBEDDED_LINGER : null);
             Publication p = lease.aeron().addPublication(channel, a.streamId());
-            return new AeronPublisher(uri, max, lease, p, a.media().equals("udp"));
+            return new AeronPublisher(uri, max, lease, options.waitStrategy(), p, a.media().equals("udp"));
         } catch (RegistrationException e) {
             lease.close();
             throw refused("connect", uri, e);
@@ -82,7 +84,7 @@ final class AeronPublisher extends AeronChannel {
         if (!awaitLock(sending, limit)) {
             return false;
         }
-        Backoff backoff = new Backoff();
+        Backoff backoff = new Backoff(waitStrategy);
         try {
             UnsafeBuffer buffer = wrap(message);
             int length = (int) message.byteSize();

@@ -8,6 +8,7 @@ import io.aeron.logbuffer.ControlledFragmentHandler;
 import io.aeron.logbuffer.FrameDescriptor;
 import io.aeron.logbuffer.Header;
 import io.jipc.IpcException;
+import io.jipc.WaitStrategy;
 import io.jipc.channel.ChannelClosedException;
 import io.jipc.channel.ChannelOptions;
 import io.jipc.channel.MessageHandler;
@@ -57,9 +58,9 @@ final class AeronSubscriber extends AeronChannel implements ControlledFragmentHa
     private int received;
     private Throwable failure;
 
-    private AeronSubscriber(URI address, int max, EmbeddedDriver.Lease lease, Subscription subscription,
-                            Queue<String> lost, Queue<Long> gone) {
-        super(address, max, lease);
+    private AeronSubscriber(URI address, int max, EmbeddedDriver.Lease lease, WaitStrategy wait,
+                            Subscription subscription, Queue<String> lost, Queue<Long> gone) {
+        super(address, max, lease, wait);
         this.subscription = subscription;
         this.lost = lost;
         this.gone = gone;
@@ -73,7 +74,7 @@ final class AeronSubscriber extends AeronChannel implements ControlledFragmentHa
             throw new IllegalArgumentException("aeron address " + uri + " names a maximum message size of "
                     + a.maxMessageSize() + " and the options " + max + ": bind with one");
         }
-        EmbeddedDriver.Lease lease = EmbeddedDriver.lease(ao, "bind", uri.toString());
+        EmbeddedDriver.Lease lease = EmbeddedDriver.lease(ao, options.waitStrategy(), "bind", uri.toString());
         Subscription s = null;
         try {
             Queue<String> lost = new ConcurrentLinkedQueue<>();
@@ -85,7 +86,7 @@ final class AeronSubscriber extends AeronChannel implements ControlledFragmentHa
                 }
             });
             String endpoint = a.media().equals("udp") ? resolved(s, uri, options) : null;
-            return new AeronSubscriber(a.reported(endpoint, max), max, lease, s, lost, gone);
+            return new AeronSubscriber(a.reported(endpoint, max), max, lease, options.waitStrategy(), s, lost, gone);
         } catch (RegistrationException e) {
             close(s, lease);
             throw refused("bind", uri, e);
@@ -152,7 +153,7 @@ final class AeronSubscriber extends AeronChannel implements ControlledFragmentHa
         if (!awaitLock(receiving, limit)) {
             return false;
         }
-        Backoff backoff = new Backoff();
+        Backoff backoff = new Backoff(waitStrategy);
         this.into = into;
         this.handler = handler;
         try {

@@ -6,8 +6,12 @@ import io.aeron.driver.MediaDriver;
 import io.aeron.driver.ThreadingMode;
 import io.aeron.exceptions.AeronException;
 import io.jipc.IpcException;
+import io.jipc.WaitStrategy;
 import org.agrona.IoUtil;
 import org.agrona.concurrent.BackoffIdleStrategy;
+import org.agrona.concurrent.BusySpinIdleStrategy;
+import org.agrona.concurrent.IdleStrategy;
+import org.agrona.concurrent.YieldingIdleStrategy;
 
 import java.io.File;
 import java.io.IOException;
@@ -17,7 +21,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -35,14 +38,41 @@ import java.util.stream.Stream;
  * process is gone (a JVM that was killed) are deleted when the next embedded driver starts.
  * Each directory has one Aeron client per JVM, shared by its channels.
  *
- * <p><b>Threads.</b> The embedded driver runs Aeron's agents in one thread
- * ({@code ThreadingMode.SHARED}) with a back-off idle strategy (spin, yield, then park up to
- * 1 ms), which costs little CPU while idle; the client adds its conductor thread.
+ * <p><b>Threads: the channel's {@link WaitStrategy}.</b> The embedded driver's threading mode
+ * and idle strategies follow {@link io.jipc.channel.ChannelOptions#waitStrategy(WaitStrategy)}
+ * of the channel that starts it:
+ * <table class="striped">
+ *   <caption>Wait strategy to media driver</caption>
+ *   <thead><tr><th>wait strategy</th><th>threading mode</th><th>idle strategy</th><th>cores while idle</th></tr></thead>
+ *   <tbody>
+ *   <tr><td>{@link WaitStrategy#busySpin()}</td><td>{@code DEDICATED}: conductor, sender and
+ *       receiver threads</td><td>{@code BusySpinIdleStrategy} for each, as Aeron's
+ *       {@code LowLatencyMediaDriver}</td><td>three</td></tr>
+ *   <tr><td>{@link WaitStrategy#yielding(int) yielding(spins)}</td><td>{@code SHARED}: one
+ *       thread</td><td>{@code YieldingIdleStrategy} if {@code spins} is 0, otherwise
+ *       {@code BackoffIdleStrategy(spins, Long.MAX_VALUE, …)}: spins, then yields, never
+ *       parks</td><td>one, given up to any other runnable thread</td></tr>
+ *   <tr><td>{@link WaitStrategy#spinThenSleep(int, int) spinThenSleep(spins, yields)} (the
+ *       default)</td><td>{@code SHARED}: one thread</td><td>{@code BackoffIdleStrategy(spins,
+ *       yields, 1 µs, 1 ms)}: spins, yields, then parks that double up to 1 ms</td><td>almost
+ *       none (a thousand wake-ups a second)</td></tr>
+ *   </tbody>
+ * </table>
+ * The client adds its conductor thread, which Aeron idles itself. The channel's own
+ * {@code send} and {@code receive} wait with the same strategy: see the
+ * {@linkplain io.jipc.aeron package documentation}. A driver that is not embedded (a named
+ * directory) runs with the threads its own start gave it; only the channel's waits follow the
+ * strategy then.
  *
  * <p><b>Settings.</b> The first channel that starts the embedded driver gives it its
- * {@linkplain AeronOptions#livenessTimeout(Duration) liveness timeout}; a later channel that
- * asks for another one while it runs is refused ({@link IllegalArgumentException}) rather than
- * silently given the first.
+ * {@linkplain AeronOptions#livenessTimeout(Duration) liveness timeout} and its threads (above):
+ * neither can change while the driver runs. A later channel that asks for another liveness
+ * timeout is refused ({@link IllegalArgumentException}) rather than silently given the first;
+ * a later channel with another wait strategy is not (every channel has one, if only the
+ * default, so refusing would make a JVM's channels agree on it): it gets the running driver's
+ * threads, and its own waits follow its own strategy. A JVM that wants busy-spinning driver
+ * threads makes its first {@code aeron:} channel with {@link WaitStrategy#busySpin()}, or runs
+ * a driver of its own.
  */
 public final class EmbeddedDriver {
     /** What every embedded driver directory's name starts with. */
@@ -68,7 +98,11 @@ public final class EmbeddedDriver {
         }
     }
 
-    /** {@return the directory an embedded driver of process {@code pid} uses} */
+    /**
+     * {@return the directory an embedded driver of process {@code pid} uses}
+     *
+     * @param pid the process id of the JVM that runs the embedded driver
+     */
     public static Path directoryOf(long pid) {
         return shmRoot().resolve(PREFIX + user() + "-" + pid);
     }
@@ -167,7 +201,7 @@ public final class EmbeddedDriver {
      * @throws IllegalArgumentException if the options ask the embedded driver for other settings
      *                                  than it runs with, or give a running driver a liveness timeout
      */
-    static Lease lease(AeronOptions options, String call, String address) throws IpcException {
+    static Lease lease(AeronOptions options, WaitStrategy wait, String call, String address) throws IpcException {
         String named = options.driverDirectory().map(Path::toString).orElse(System.getProperty("aeron.dir"));
         LOCK.lock();
         try {
@@ -186,7 +220,7 @@ public final class EmbeddedDriver {
                 s = embeddedKey == null ? null : CLIENTS.get(embeddedKey);
                 Duration liveness = options.livenessTimeout().orElse(null);
                 if (s == null) {
-                    s = startEmbedded(liveness, options, call, address);
+                    s = startEmbedded(liveness, wait, options, call, address);
                     CLIENTS.put(s.key, s);
                     embeddedKey = s.key;
                 } else if (liveness != null && !liveness.equals(s.liveness)) {
@@ -223,19 +257,52 @@ public final class EmbeddedDriver {
         }
     }
 
-    private static Shared startEmbedded(Duration liveness, AeronOptions options, String call, String address)
-            throws IpcException {
+    /**
+     * Gives {@code ctx} the threading mode and idle strategies that {@code wait} maps to (the
+     * table in the class documentation).
+     *
+     * @return {@code ctx}
+     */
+    static MediaDriver.Context threads(MediaDriver.Context ctx, WaitStrategy wait) {
+        if (!wait.sleeps() && wait.yields() == 0) { // busy spin
+            return ctx.threadingMode(ThreadingMode.DEDICATED)
+                    .conductorIdleStrategy(new BusySpinIdleStrategy())
+                    .senderIdleStrategy(new BusySpinIdleStrategy())
+                    .receiverIdleStrategy(new BusySpinIdleStrategy());
+        }
+        return ctx.threadingMode(ThreadingMode.SHARED).sharedIdleStrategy(idleStrategy(wait));
+    }
+
+    private static IdleStrategy idleStrategy(WaitStrategy wait) {
+        if (wait.sleeps()) {
+            return new BackoffIdleStrategy(wait.spins(), wait.yields(), Backoff.MIN_PARK_NANOS, Backoff.MAX_PARK_NANOS);
+        }
+        // Yielding: never parks (a count of yields no duty cycle reaches).
+        return wait.spins() == 0 ? new YieldingIdleStrategy()
+                : new BackoffIdleStrategy(wait.spins(), Long.MAX_VALUE, Backoff.MIN_PARK_NANOS, Backoff.MAX_PARK_NANOS);
+    }
+
+    /** {@return the settings the embedded driver runs with, while it runs} For tests. */
+    static Optional<MediaDriver.Context> embeddedContext() {
+        LOCK.lock();
+        try {
+            Shared s = embeddedKey == null ? null : CLIENTS.get(embeddedKey);
+            return s == null ? Optional.empty() : Optional.of(s.driver.context());
+        } finally {
+            LOCK.unlock();
+        }
+    }
+
+    private static Shared startEmbedded(Duration liveness, WaitStrategy wait, AeronOptions options, String call,
+                                        String address) throws IpcException {
         reclaimDead();
         Path dir = directoryOf(ProcessHandle.current().pid());
-        MediaDriver.Context ctx = new MediaDriver.Context()
+        MediaDriver.Context ctx = threads(new MediaDriver.Context()
                 .aeronDirectoryName(dir.toString())
                 .dirDeleteOnStart(true) // a dead JVM's, whose pid this one got
                 .dirDeleteOnShutdown(true)
                 .warnIfDirectoryExists(false)
-                .termBufferSparseFile(true)
-                .threadingMode(ThreadingMode.SHARED)
-                .sharedIdleStrategy(new BackoffIdleStrategy(10, 20, TimeUnit.MICROSECONDS.toNanos(1),
-                        TimeUnit.MILLISECONDS.toNanos(1)));
+                .termBufferSparseFile(true), wait);
         if (liveness != null) {
             ctx.imageLivenessTimeoutNs(liveness.toNanos()).publicationConnectionTimeoutNs(liveness.toNanos());
         }

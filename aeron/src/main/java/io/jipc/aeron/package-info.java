@@ -74,6 +74,21 @@
  *       buffers with a back-off of at most 1 ms); interrupts do not end waits.</li>
  * </ul>
  *
+ * <h2 id="waiting">Waiting: the channel's {@link io.jipc.WaitStrategy}</h2>
+ *
+ * <p>{@link io.jipc.channel.ChannelOptions#waitStrategy(io.jipc.WaitStrategy)} decides two
+ * things. First, how this channel's {@code send} and {@code receive} wait for Aeron's buffers,
+ * which have no futex to sleep on: {@code busySpin()} spins and never parks (Agrona's
+ * {@code BusySpinIdleStrategy}); {@code yielding(spins)} spins, then yields, never parks;
+ * {@code spinThenSleep(spins, yields)} (the default) spins, yields, then parks for 1 µs
+ * doubling up to 1 ms (Agrona's {@code BackoffIdleStrategy} with those counts), the bound that
+ * stands in for "until woken". Second, the threads of the JVM's embedded media driver, if this
+ * channel starts it: busy spin gives conductor, sender and receiver a dedicated busy-spinning
+ * thread each (three cores, Aeron's low-latency layout); the other two one shared thread with
+ * the same spins, yields and parks as above. The driver keeps the threads of the channel that
+ * started it for as long as it runs, whatever later channels ask; a standalone driver keeps its
+ * own. The table is in {@link io.jipc.aeron.EmbeddedDriver}.
+ *
  * <h2 id="flags">JVM flags</h2>
  *
  * <p>Aeron's Agrona 2 uses {@code jdk.internal.misc.Unsafe}: every JVM that runs this module

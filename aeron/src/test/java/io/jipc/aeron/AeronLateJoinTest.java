@@ -20,8 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * What Aeron does that the other transports do not: a subscriber that joins a stream late
  * receives from where it joined, nothing sent before. Two subscriptions on one unicast
  * endpoint in one driver share the stream as multicast subscribers do (multicast itself needs
- * an interface with multicast enabled, which loopback is not: {@code jipc demo remote
- * --transport aeron --multicast} shows it between two network namespaces).
+ * an interface with multicast enabled, which this machine's loopback is not: {@link
+ * AeronMulticastTest} runs it in a network namespace of its own, and {@code jipc demo remote
+ * --transport aeron --multicast} between two).
  */
 class AeronLateJoinTest {
     private static MemorySegment put(MemorySegment m, long value) {

@@ -17,7 +17,8 @@ import java.nio.ByteBuffer;
 interface ByteLink {
     /**
      * Gives the link the lifetime of its channel, under which its sleeps run; called once, by
-     * the channel's constructor, before any wait.
+     * the channel's constructor, before any wait; null for a bound socket end's connection,
+     * whose table must not reach the channel (the waits still run under the channel's lifetime).
      */
     void attach(Lifetime lifetime) throws IOException;
 

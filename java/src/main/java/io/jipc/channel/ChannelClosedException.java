@@ -31,6 +31,8 @@ public final class ChannelClosedException extends IpcException {
     private static final long serialVersionUID = 1L;
 
     /**
+     * Reports the end of a channel, with {@link IpcException.Reason#BROKEN_PIPE} as the reason.
+     *
      * @param call        the operation that found the end, such as {@code receive}
      * @param address     the channel's address
      * @param description what happened, in words
@@ -39,7 +41,15 @@ public final class ChannelClosedException extends IpcException {
         super(call, address, description, Reason.BROKEN_PIPE);
     }
 
-    /** Like {@link #ChannelClosedException(String, String, String)}, keeping the I/O failure that showed it. */
+    /**
+     * Like {@link #ChannelClosedException(String, String, String)}, keeping the I/O failure that
+     * showed it.
+     *
+     * @param call the operation that found the end, such as {@code receive}
+     * @param address the channel's address
+     * @param description what happened, in words
+     * @param cause the I/O failure that showed the end
+     */
     public ChannelClosedException(String call, String address, String description, Throwable cause) {
         this(call, address, description);
         initCause(cause);

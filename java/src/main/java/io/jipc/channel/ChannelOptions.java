@@ -95,6 +95,8 @@ public final class ChannelOptions {
      * announcement is not to be believed; the channel carries the lesser of the two sides'
      * maximums, and the bound end must carry at least this much.
      *
+     * @param bytes the longest message in bytes; 1 to {@link #MAX_MESSAGE_SIZE_LIMIT}
+     * @return a copy of these options with this setting changed; these are unchanged
      * @throws IllegalArgumentException unless 1 ≤ {@code bytes} ≤ {@link #MAX_MESSAGE_SIZE_LIMIT}
      */
     public ChannelOptions maxMessageSize(int bytes) {
@@ -115,6 +117,8 @@ public final class ChannelOptions {
      * many, and more shorter ones (see the package documentation). Stream transports ignore
      * it: the kernel's socket and pipe buffers decide. Connecting: the least accepted.
      *
+     * @param messages the capacity in messages; positive
+     * @return a copy of these options with this setting changed; these are unchanged
      * @throws IllegalArgumentException if {@code messages} is not positive
      */
     public ChannelOptions capacity(int messages) {
@@ -131,6 +135,8 @@ public final class ChannelOptions {
      * the peer's hello; a pipe peer's hello; a shared-memory binder that is still making its
      * ring). Default 10 s.
      *
+     * @param timeout the longest wait for the peer's answer; positive
+     * @return a copy of these options with this setting changed; these are unchanged
      * @throws IllegalArgumentException if {@code timeout} is negative or zero
      */
     public ChannelOptions connectTimeout(Duration timeout) {
@@ -148,6 +154,8 @@ public final class ChannelOptions {
      * namespace (a shared-memory object, a message queue, a Unix socket file); default 0600,
      * owner only. Applied exactly, whatever the umask.
      *
+     * @param mode the permission bits, {@code 0} to {@code 0777}
+     * @return a copy of these options with this setting changed; these are unchanged
      * @throws IllegalArgumentException for bits beyond 0777
      */
     public ChannelOptions permissions(int mode) {
@@ -164,6 +172,8 @@ public final class ChannelOptions {
      * still saying hello included (default {@value #DEFAULT_MAX_CONNECTIONS}). One more is
      * closed as soon as it is accepted, and {@linkplain #onPeerDropped counted as dropped}.
      *
+     * @param connections the most peers connected at once; positive
+     * @return a copy of these options with this setting changed; these are unchanged
      * @throws IllegalArgumentException if {@code connections} is not positive
      */
     public ChannelOptions maxConnections(int connections) {
@@ -180,6 +190,8 @@ public final class ChannelOptions {
      * (and, with a {@linkplain #secret secret}, prove it knows the secret) before it is dropped
      * (default 5 s). Until then nothing it sends is buffered beyond the hello.
      *
+     * @param timeout the longest a new peer may take over its hello; positive
+     * @return a copy of these options with this setting changed; these are unchanged
      * @throws IllegalArgumentException if {@code timeout} is negative or zero
      */
     public ChannelOptions helloTimeout(Duration timeout) {
@@ -198,6 +210,8 @@ public final class ChannelOptions {
      * four maximum-size frames, at least 16 MiB). A peer whose next bytes would need more is
      * dropped. Buffers grow with the bytes that arrive, never with what a header announces.
      *
+     * @param bytes the memory limit in bytes; positive
+     * @return a copy of these options with this setting changed; these are unchanged
      * @throws IllegalArgumentException if {@code bytes} is not positive
      */
     public ChannelOptions maxUnfinishedBytes(long bytes) {
@@ -216,6 +230,9 @@ public final class ChannelOptions {
      * HMAC-SHA256(secret, a side label, both hellos); the secret itself never crosses the wire.
      * It authenticates peers; it does not encrypt messages. The array is copied.
      *
+     * @param secret the secret, at least {@value #MIN_SECRET_LENGTH} bytes; copied, so the caller
+     *     may clear its array
+     * @return a copy of these options with this setting changed; these are unchanged
      * @throws IllegalArgumentException if {@code secret} is shorter than {@value #MIN_SECRET_LENGTH} bytes
      */
     public ChannelOptions secret(byte[] secret) {
@@ -233,6 +250,9 @@ public final class ChannelOptions {
      * Binding {@code tcp:} on an address other than loopback without a {@linkplain #secret
      * secret}: allowed only with {@code insecure(true)}, which says that anyone who can reach
      * the address may send messages and read replies.
+     *
+     * @param insecure {@code true} to allow binding a reachable address without a secret
+     * @return a copy of these options with this setting changed; these are unchanged
      */
     public ChannelOptions insecure(boolean insecure) {
         ChannelOptions c = copy();
@@ -245,6 +265,9 @@ public final class ChannelOptions {
      * file's {@linkplain #permissions permissions} let them connect. Default {@code false}: a
      * peer whose credentials ({@code SO_PEERCRED}) name another user than the binder's is
      * dropped after accept, whatever the permissions.
+     *
+     * @param allow {@code true} to accept peers of every user the file's permissions let in
+     * @return a copy of these options with this setting changed; these are unchanged
      */
     public ChannelOptions allowOtherUsers(boolean allow) {
         ChannelOptions c = copy();
@@ -260,6 +283,10 @@ public final class ChannelOptions {
      * counts it ({@link MessageChannel#peersDropped()}) and calls this, from the thread that
      * noticed (a receiving thread, or the thread that greets new peers). It must not block;
      * what it throws is ignored.
+     *
+     * @param listener called with an {@link IpcException} that names why a peer was dropped; must
+     *     not block
+     * @return a copy of these options with this setting changed; these are unchanged
      */
     public ChannelOptions onPeerDropped(Consumer<IpcException> listener) {
         ChannelOptions c = copy();
@@ -271,6 +298,9 @@ public final class ChannelOptions {
      * Carries the settings of one transport outside the core module (an
      * {@code io.jipc.aeron.AeronOptions}, say), replacing earlier settings of the same class;
      * transports that do not know the class ignore it.
+     *
+     * @param transportOptions the settings of one outside transport; not null
+     * @return a copy of these options with this setting changed; these are unchanged
      */
     public ChannelOptions with(TransportOptions transportOptions) {
         Objects.requireNonNull(transportOptions, "transportOptions");
@@ -299,7 +329,12 @@ public final class ChannelOptions {
         return c;
     }
 
-    /** {@return the settings of class {@code type} given to {@link #with(TransportOptions)}, if any} */
+    /**
+     * {@return the settings of class {@code type} given to {@link #with(TransportOptions)}, if any}
+     *
+     * @param <T> the settings' class
+     * @param type the settings' class, as given to {@link #with(TransportOptions)}
+     */
     public <T extends TransportOptions> Optional<T> transport(Class<T> type) {
         return Optional.ofNullable(type.cast(transports.get(Objects.requireNonNull(type, "type"))));
     }

@@ -68,7 +68,15 @@ public final class ChannelPair implements AutoCloseable {
         return peerWrite.fd();
     }
 
-    /** {@return the address a child connects to once it holds the far end as {@code readFd} and {@code writeFd}} */
+    /**
+     * {@return the address a child connects to once it holds the far end as {@code readFd} and
+     * {@code writeFd}}
+     *
+     * @param readFd the descriptor number at which the child holds the far end's read side
+     *     ({@link #peerReadFd()} mapped)
+     * @param writeFd the descriptor number at which the child holds the far end's write side
+     *     ({@link #peerWriteFd()} mapped)
+     */
     public static URI peerAddress(int readFd, int writeFd) {
         return URI.create("pipe:read=" + readFd + ",write=" + writeFd);
     }
@@ -85,6 +93,7 @@ public final class ChannelPair implements AutoCloseable {
      * Makes the far end a channel in this process, for another thread; blocks until this end's
      * hello is read, which is at once. Its descriptors can no longer be handed to a child.
      *
+     * @return the far end as a channel of this process; the caller closes it
      * @throws IllegalStateException if the far end was closed here
      * @throws IOException           if the exchange of hellos fails
      */

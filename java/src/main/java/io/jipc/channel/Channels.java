@@ -148,6 +148,8 @@ public final class Channels {
      * ({@code tcp://0.0.0.0:port} for every interface).
      *
      * @param address as in the package documentation's table
+     * @param options the channel's settings; {@link ChannelOptions#defaults()} for none
+     * @return the bound end, receiving; the caller closes it
      * @throws IllegalArgumentException for a malformed or unsupported address ({@code pipe:}
      *                                  included: see {@link #pipe(ChannelOptions)})
      * @throws IpcException             with {@code ALREADY_EXISTS} if the name or port is taken,
@@ -159,12 +161,27 @@ public final class Channels {
         return t != null ? t.bind(address, options) : Providers.of(address, "bind").bind(address, options);
     }
 
-    /** {@link #bind(URI, ChannelOptions)} of a string address with default options. */
+    /**
+     * {@link #bind(URI, ChannelOptions)} of a string address with default options.
+     *
+     * @param address the address, as in the package documentation's table
+     * @return the bound end, receiving; the caller closes it
+     * @throws IOException as {@link #bind(URI, ChannelOptions)}; {@link IllegalArgumentException}
+     *     if it is not a URI
+     */
     public static MessageChannel bind(String address) throws IOException {
         return bind(parse(address), ChannelOptions.defaults());
     }
 
-    /** {@link #bind(URI, ChannelOptions)} of a string address. */
+    /**
+     * {@link #bind(URI, ChannelOptions)} of a string address.
+     *
+     * @param address the address, as in the package documentation's table
+     * @param options the channel's settings
+     * @return the bound end, receiving; the caller closes it
+     * @throws IOException as {@link #bind(URI, ChannelOptions)}; {@link IllegalArgumentException}
+     *     if it is not a URI
+     */
     public static MessageChannel bind(String address, ChannelOptions options) throws IOException {
         return bind(parse(address), options);
     }
@@ -175,6 +192,9 @@ public final class Channels {
      * {@link ChannelOptions#connectTimeout()} for the peer's answer; the channel's maximum
      * message size is the bound end's.
      *
+     * @param address as in the package documentation's table
+     * @param options the channel's settings; {@link ChannelOptions#defaults()} for none
+     * @return the connected end, sending; the caller closes it
      * @throws IllegalArgumentException for a malformed or unsupported address
      * @throws IpcException             with {@code DOES_NOT_EXIST} if nothing is bound there,
      *                                  {@code INCOMPATIBLE_LAYOUT} if the peer is not a jipc channel of
@@ -187,12 +207,27 @@ public final class Channels {
         return t != null ? t.connect(address, options) : Providers.of(address, "connect").connect(address, options);
     }
 
-    /** {@link #connect(URI, ChannelOptions)} of a string address with default options. */
+    /**
+     * {@link #connect(URI, ChannelOptions)} of a string address with default options.
+     *
+     * @param address the address, as in the package documentation's table
+     * @return the connected end, sending; the caller closes it
+     * @throws IOException as {@link #connect(URI, ChannelOptions)};
+     *     {@link IllegalArgumentException} if it is not a URI
+     */
     public static MessageChannel connect(String address) throws IOException {
         return connect(parse(address), ChannelOptions.defaults());
     }
 
-    /** {@link #connect(URI, ChannelOptions)} of a string address. */
+    /**
+     * {@link #connect(URI, ChannelOptions)} of a string address.
+     *
+     * @param address the address, as in the package documentation's table
+     * @param options the channel's settings
+     * @return the connected end, sending; the caller closes it
+     * @throws IOException as {@link #connect(URI, ChannelOptions)};
+     *     {@link IllegalArgumentException} if it is not a URI
+     */
     public static MessageChannel connect(String address, ChannelOptions options) throws IOException {
         return connect(parse(address), options);
     }
@@ -201,6 +236,8 @@ public final class Channels {
      * Makes a duplex channel over two new pipes: {@link ChannelPair#channel()} here, the far
      * end for a child process. The maximum message size is this side's (default 64 KiB).
      *
+     * @param options the channel's settings; the maximum message size is the one that counts here
+     * @return the pair: this side's channel and the far end's descriptors; the caller closes it
      * @throws IpcException with {@code LIMIT_EXCEEDED} if this process is out of descriptors
      */
     public static ChannelPair pipe(ChannelOptions options) throws IOException {

@@ -84,6 +84,8 @@ public interface MessageChannel extends InterruptibleChannel {
     /**
      * Blocking: sends {@code message}, waiting as long as the transport has no room.
      *
+     * @param message the message, the whole segment; at most {@link #maxMessageSize()} bytes,
+     *     possibly empty
      * @throws IllegalArgumentException      if the message is longer than {@link #maxMessageSize()}
      * @throws UnsupportedOperationException if this end cannot send ({@link #canSend()}; a bound
      *                                       {@code unix:} or {@code tcp:} end replies through a {@link Peer})
@@ -94,18 +96,30 @@ public interface MessageChannel extends InterruptibleChannel {
      */
     void send(MemorySegment message) throws IOException;
 
-    /** Blocking: sends the bytes of {@code message}; see {@link #send(MemorySegment)}. */
+    /**
+     * Blocking: sends the bytes of {@code message}; see {@link #send(MemorySegment)}.
+     *
+     * @param message the message, the whole array; at most {@link #maxMessageSize()} bytes,
+     *     possibly empty
+     * @throws IOException as {@link #send(MemorySegment)}
+     */
     void send(byte[] message) throws IOException;
 
     /**
      * Blocking: sends the bytes between {@code message}'s position and limit; on return the
      * position equals the limit. See {@link #send(MemorySegment)}.
+     *
+     * @param message the message, from the buffer's position to its limit; at most
+     *     {@link #maxMessageSize()} bytes
+     * @throws IOException as {@link #send(MemorySegment)}
      */
     void send(ByteBuffer message) throws IOException;
 
     /**
      * Non-blocking: sends {@code message} if the transport takes it now.
      *
+     * @param message the message, the whole segment; at most {@link #maxMessageSize()} bytes,
+     *     possibly empty
      * @return {@code true} if the message was sent, {@code false} if there was no room (nothing
      *         of it was sent)
      * @throws IllegalArgumentException      if the message is longer than {@link #maxMessageSize()}
@@ -116,19 +130,37 @@ public interface MessageChannel extends InterruptibleChannel {
      */
     boolean trySend(MemorySegment message) throws IOException;
 
-    /** Non-blocking: sends the bytes of {@code message} if they fit now; see {@link #trySend(MemorySegment)}. */
+    /**
+     * Non-blocking: sends the bytes of {@code message} if they fit now; see {@link
+     * #trySend(MemorySegment)}.
+     *
+     * @param message the message, the whole array; at most {@link #maxMessageSize()} bytes,
+     *     possibly empty
+     * @return {@code true} if the message was sent, {@code false} if there was no room (nothing of
+     *     it was sent)
+     * @throws IOException as {@link #trySend(MemorySegment)}
+     */
     boolean trySend(byte[] message) throws IOException;
 
     /**
      * Non-blocking: sends the bytes between {@code message}'s position and limit if they fit
      * now; the position moves to the limit only if the message was sent. See
      * {@link #trySend(MemorySegment)}.
+     *
+     * @param message the message, from the buffer's position to its limit; at most
+     *     {@link #maxMessageSize()} bytes
+     * @return {@code true} if the message was sent, {@code false} if there was no room (nothing of
+     *     it was sent)
+     * @throws IOException as {@link #trySend(MemorySegment)}
      */
     boolean trySend(ByteBuffer message) throws IOException;
 
     /**
      * Timed: sends {@code message}, waiting at most {@code timeout} for room.
      *
+     * @param message the message, the whole segment; at most {@link #maxMessageSize()} bytes,
+     *     possibly empty
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return {@code true} if the message was sent, {@code false} if the time was up first
      *         (nothing of it was sent)
      * @throws IllegalArgumentException      if the message is longer than {@link #maxMessageSize()}
@@ -140,12 +172,28 @@ public interface MessageChannel extends InterruptibleChannel {
      */
     boolean send(MemorySegment message, Duration timeout) throws IOException;
 
-    /** Timed: sends the bytes of {@code message}; see {@link #send(MemorySegment, Duration)}. */
+    /**
+     * Timed: sends the bytes of {@code message}; see {@link #send(MemorySegment, Duration)}.
+     *
+     * @param message the message, the whole array; at most {@link #maxMessageSize()} bytes,
+     *     possibly empty
+     * @param timeout the longest wait; zero or negative tries once; not null
+     * @return {@code true} if the message was sent, {@code false} if the time was up first (nothing
+     *     of it was sent)
+     * @throws IOException as {@link #send(MemorySegment, Duration)}
+     */
     boolean send(byte[] message, Duration timeout) throws IOException;
 
     /**
      * Timed: sends the bytes between {@code message}'s position and limit; the position moves
      * to the limit only if the message was sent. See {@link #send(MemorySegment, Duration)}.
+     *
+     * @param message the message, from the buffer's position to its limit; at most
+     *     {@link #maxMessageSize()} bytes
+     * @param timeout the longest wait; zero or negative tries once; not null
+     * @return {@code true} if the message was sent, {@code false} if the time was up first (nothing
+     *     of it was sent)
+     * @throws IOException as {@link #send(MemorySegment, Duration)}
      */
     boolean send(ByteBuffer message, Duration timeout) throws IOException;
 
@@ -172,7 +220,10 @@ public interface MessageChannel extends InterruptibleChannel {
      * Non-blocking: receives the next message into {@code into} if one is there now; see
      * {@link #receive(MemorySegment)}.
      *
+     * @param into where the message is copied, from its start: writable, at least
+     *     {@link #maxMessageSize()} bytes
      * @return the message's length, or {@link #NOTHING} if there was none ({@code into} is unchanged)
+     * @throws IOException as {@link #receive(MemorySegment)}
      */
     int tryReceive(MemorySegment into) throws IOException;
 
@@ -180,7 +231,11 @@ public interface MessageChannel extends InterruptibleChannel {
      * Timed: receives the next message into {@code into}, waiting at most {@code timeout}; see
      * {@link #receive(MemorySegment)}.
      *
+     * @param into where the message is copied, from its start: writable, at least
+     *     {@link #maxMessageSize()} bytes
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return the message's length, or {@link #NOTHING} if none came in time ({@code into} is unchanged)
+     * @throws IOException as {@link #receive(MemorySegment)}
      */
     int receive(MemorySegment into, Duration timeout) throws IOException;
 
@@ -191,6 +246,7 @@ public interface MessageChannel extends InterruptibleChannel {
      * without copying it into a buffer of the caller's, waiting as long as there is none. The
      * view is read-only and valid only during the handler's call; see {@link MessageHandler}.
      *
+     * @param handler called with the message, on this thread, before this returns
      * @throws UnsupportedOperationException if this end cannot receive
      * @throws IllegalStateException         if this channel is closed, or {@code handler} is running
      *                                       a receive of this channel
@@ -205,7 +261,9 @@ public interface MessageChannel extends InterruptibleChannel {
      * Non-blocking: hands the next message to {@code handler} if one is there now; see
      * {@link #receive(MessageHandler)}.
      *
+     * @param handler called with the message, on this thread, before this returns
      * @return {@code true} if a message was handled, {@code false} if there was none
+     * @throws IOException as {@link #receive(MessageHandler)}
      */
     boolean tryReceive(MessageHandler handler) throws IOException;
 
@@ -213,7 +271,10 @@ public interface MessageChannel extends InterruptibleChannel {
      * Timed: hands the next message to {@code handler}, waiting at most {@code timeout}; see
      * {@link #receive(MessageHandler)}.
      *
+     * @param handler called with the message, on this thread, before this returns
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return {@code true} if a message was handled, {@code false} if none came in time
+     * @throws IOException as {@link #receive(MessageHandler)}
      */
     boolean receive(MessageHandler handler, Duration timeout) throws IOException;
 
@@ -223,6 +284,13 @@ public interface MessageChannel extends InterruptibleChannel {
      * Blocking: as {@link #receive(MemorySegment)}, and fills {@code from} in with the
      * message's sender, the way to reply to it (see {@link Peer}). A bound {@code unix:} or
      * {@code tcp:} end replies only this way.
+     *
+     * @param into where the message is copied, from its start: writable, at least
+     *     {@link #maxMessageSize()} bytes
+     * @param from filled in with the message's sender when a message comes; reusable across
+     *     receives
+     * @return the message's length, 0 to {@link #maxMessageSize()}
+     * @throws IOException as {@link #receive(MemorySegment)}
      */
     default int receive(MemorySegment into, Peer from) throws IOException {
         int n = receive(into);
@@ -230,7 +298,18 @@ public interface MessageChannel extends InterruptibleChannel {
         return n;
     }
 
-    /** Non-blocking: as {@link #tryReceive(MemorySegment)}, filling {@code from} in if a message came. */
+    /**
+     * Non-blocking: as {@link #tryReceive(MemorySegment)}, filling {@code from} in if a message
+     * came.
+     *
+     * @param into where the message is copied, from its start: writable, at least
+     *     {@link #maxMessageSize()} bytes
+     * @param from filled in with the message's sender when a message comes; reusable across
+     *     receives
+     * @return the message's length, or {@link #NOTHING} if there was none ({@code into} and
+     *     {@code from} are unchanged)
+     * @throws IOException as {@link #tryReceive(MemorySegment)}
+     */
     default int tryReceive(MemorySegment into, Peer from) throws IOException {
         int n = tryReceive(into);
         if (n != NOTHING) {
@@ -239,7 +318,19 @@ public interface MessageChannel extends InterruptibleChannel {
         return n;
     }
 
-    /** Timed: as {@link #receive(MemorySegment, Duration)}, filling {@code from} in if a message came. */
+    /**
+     * Timed: as {@link #receive(MemorySegment, Duration)}, filling {@code from} in if a message
+     * came.
+     *
+     * @param into where the message is copied, from its start: writable, at least
+     *     {@link #maxMessageSize()} bytes
+     * @param from filled in with the message's sender when a message comes; reusable across
+     *     receives
+     * @param timeout the longest wait; zero or negative tries once; not null
+     * @return the message's length, or {@link #NOTHING} if none came in time ({@code into} and
+     *     {@code from} are unchanged)
+     * @throws IOException as {@link #receive(MemorySegment, Duration)}
+     */
     default int receive(MemorySegment into, Peer from, Duration timeout) throws IOException {
         int n = receive(into, timeout);
         if (n != NOTHING) {
@@ -252,19 +343,43 @@ public interface MessageChannel extends InterruptibleChannel {
      * Blocking: as {@link #receive(MessageHandler)}, with {@code from} filled in with the
      * message's sender before {@code handler} is called, so that the handler can reply
      * through it.
+     *
+     * @param handler called with the message, on this thread, before this returns
+     * @param from filled in with the message's sender when a message comes; reusable across
+     *     receives
+     * @throws IOException as {@link #receive(MessageHandler)}
      */
     default void receive(MessageHandler handler, Peer from) throws IOException {
         Objects.requireNonNull(from, "from").setOnly(this);
         receive(handler);
     }
 
-    /** Non-blocking: as {@link #tryReceive(MessageHandler)}, with {@code from} filled in for the handler. */
+    /**
+     * Non-blocking: as {@link #tryReceive(MessageHandler)}, with {@code from} filled in for the
+     * handler.
+     *
+     * @param handler called with the message, on this thread, before this returns
+     * @param from filled in with the message's sender when a message comes; reusable across
+     *     receives
+     * @return {@code true} if a message was handled, {@code false} if there was none
+     * @throws IOException as {@link #tryReceive(MessageHandler)}
+     */
     default boolean tryReceive(MessageHandler handler, Peer from) throws IOException {
         Objects.requireNonNull(from, "from").setOnly(this);
         return tryReceive(handler);
     }
 
-    /** Timed: as {@link #receive(MessageHandler, Duration)}, with {@code from} filled in for the handler. */
+    /**
+     * Timed: as {@link #receive(MessageHandler, Duration)}, with {@code from} filled in for the
+     * handler.
+     *
+     * @param handler called with the message, on this thread, before this returns
+     * @param from filled in with the message's sender when a message comes; reusable across
+     *     receives
+     * @param timeout the longest wait; zero or negative tries once; not null
+     * @return {@code true} if a message was handled, {@code false} if none came in time
+     * @throws IOException as {@link #receive(MessageHandler, Duration)}
+     */
     default boolean receive(MessageHandler handler, Peer from, Duration timeout) throws IOException {
         Objects.requireNonNull(from, "from").setOnly(this);
         return receive(handler, timeout);

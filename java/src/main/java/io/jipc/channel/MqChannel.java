@@ -4,8 +4,11 @@ import io.jipc.IpcException;
 import io.jipc.WaitStrategy;
 import io.jipc.internal.Deadline;
 import io.jipc.internal.DescriptorBlocker;
+import io.jipc.internal.Reclaim;
 import io.jipc.mq.MessageQueue;
 import io.jipc.mq.Received;
+import io.jipc.posix.Errno;
+import io.jipc.posix.FileLocks;
 import io.jipc.posix.Poll;
 import io.jipc.posix.Sysctl;
 
@@ -16,6 +19,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * A channel over one POSIX message queue ({@code mq:/name}). The binding end creates the
@@ -25,10 +29,40 @@ import java.util.ArrayDeque;
  * <p>A queue has no notion of connection, so the binding end never reaches end of channel
  * (senders come and go), and a sender learns that the binder is gone only when it would
  * wait: while a send waits for room it checks, every 50 ms, whether its queue was unlinked.
+ *
+ * <p><b>Who binds a queue.</b> A queue holds only messages: there is no header to name a binder
+ * in. The binder marks itself instead with an exclusive open-file-description lock on its
+ * queue descriptor ({@link FileLocks}), which the kernel drops when the binder's last
+ * descriptor closes, however its process ends (SIGKILL included). So the lock <em>is</em> the
+ * binder's liveness, with no pid to be recycled, no start time to compare, and no companion
+ * object that could outlive the queue or be left behind by a kill. The protocol:
+ * <ul>
+ *   <li>a binder unlinks its queue only while it holds the lock (close, exit, cleaner), and
+ *       keeps it until after the unlink;</li>
+ *   <li>binding a taken name ({@code EEXIST}) opens that queue and tries its lock: if held, a
+ *       binder lives and the bind fails with {@code ALREADY_EXISTS} as before; if taken, no
+ *       binder of it lives (it died, or it closed and is unlinking), and, if the name still
+ *       refers to the queue just locked (device and inode), the name is removed and made anew
+ *       with {@code O_EXCL};</li>
+ *   <li>a fresh binder locks its new queue and then checks that the name still refers to it:
+ *       a rival that judged the new queue abandoned in the instant before the lock has then
+ *       removed it, and the bind starts over.</li>
+ * </ul>
+ * Every removal of a name by a jipc binder happens under the lock of the queue it names, and
+ * a live binder holds its lock from a moment after creating the queue until after removing
+ * it, so no binder removes another's live queue. A queue that nobody holds this way is taken
+ * as abandoned: one left by a dead binder, or one a program other than a jipc binder made
+ * under the name (the mqueue directory is sticky, so only its owner can remove it). Names
+ * given to {@code mq:} belong to jipc. A connecting end likewise refuses, within
+ * {@value #BINDER_GRACE_MILLIS} ms, a queue that no binder holds.
  */
 final class MqChannel extends AbstractChannel {
     private static final int PRIORITY = 0;
     private static final String DELETED = " (deleted)";
+    /** How long a connecting end lets a queue go unlocked (a binder between create and lock) before refusing it. */
+    private static final long BINDER_GRACE_MILLIS = 50;
+    /** A bind that keeps losing races to rivals gives up after this many rounds, as the name is taken. */
+    private static final int BIND_ROUNDS = 4;
 
     private final MessageQueue queue;
     private final boolean bound;
@@ -39,12 +73,17 @@ final class MqChannel extends AbstractChannel {
     private final DescriptorBlocker sleep;
     /** How often a send waiting for room asks whether the binder removed the queue. */
     private static final long LIVENESS_NANOS = 50_000_000L;
+    /** Closes the queue (the binder removes its name first): at close, at a clean exit, or when unreachable. */
+    private final Reclaim.Handle unbind;
 
     private MqChannel(URI address, MessageQueue queue, boolean bound, WaitStrategy strategy) {
         super(address, queue.maxMessageSize(), strategy);
         this.queue = queue;
         this.bound = bound;
         this.sleep = new DescriptorBlocker(lifetime, queue.fd(), bound ? Poll.POLLIN : Poll.POLLOUT);
+        // A binder that exits without closing (System.exit, SIGTERM) or drops the channel still leaves no queue.
+        this.unbind = bound ? Reclaim.whenUnreachableOrAtExit(this, () -> unbind(queue))
+                : Reclaim.whenUnreachable(this, queue::close);
     }
 
     /** The queue name in an {@code mq:/name} address. */
@@ -64,20 +103,125 @@ final class MqChannel extends AbstractChannel {
                 : (int) Math.min(ChannelOptions.DEFAULT_MAX_MESSAGE_SIZE, kernelLimit(Sysctl.MQ_MSGSIZE_MAX));
         int count = options.capacity() > 0 ? options.capacity()
                 : (int) Math.min(ChannelOptions.DEFAULT_CAPACITY, kernelLimit(Sysctl.MQ_MSG_MAX));
-        MessageQueue q = MessageQueue.builder(name).maxMessages(count).maxMessageSize(size)
-                .mode(options.permissions()).create();
-        return new MqChannel(uri, q, true, options.waitStrategy());
+        MessageQueue.Builder builder = MessageQueue.builder(name).maxMessages(count).maxMessageSize(size)
+                .mode(options.permissions());
+        for (int round = 1; ; round++) {
+            MessageQueue q;
+            try {
+                q = builder.create();
+            } catch (IpcException e) {
+                if (e.reason() != IpcException.Reason.ALREADY_EXISTS || round >= BIND_ROUNDS
+                        || !removeIfAbandoned(name)) {
+                    throw e;
+                }
+                continue;  // the abandoned queue is gone: make ours (O_EXCL still: a rival that won stays)
+            }
+            boolean ok = false;
+            try {
+                if (FileLocks.tryLockExclusive(q.fd()) == 0 && stillNamed(q, name)) {
+                    ok = true;
+                    return new MqChannel(uri, q, true, options.waitStrategy());
+                }
+            } finally {
+                if (!ok) {
+                    q.close();
+                }
+            }
+            // A rival judged our new queue abandoned in the instant before we locked it, and removed it.
+            if (round >= BIND_ROUNDS) {
+                throw new IpcException("mq_open", name, 0, null, "other binders kept taking the name while it "
+                        + "was being bound", IpcException.Reason.ALREADY_EXISTS);
+            }
+        }
+    }
+
+    /**
+     * Restart after a crash: removes the queue under {@code name} if no binder holds its lock
+     * (see the class comment), and leaves alone a queue whose binder lives.
+     *
+     * @return whether the caller should try to create the queue again
+     */
+    private static boolean removeIfAbandoned(String name) throws IpcException {
+        MessageQueue old;
+        try {
+            old = MessageQueue.open(name);
+        } catch (IpcException e) {
+            // Gone meanwhile (its binder closed): try again; anything else (not ours to open) stands.
+            return e.reason() == IpcException.Reason.DOES_NOT_EXIST;
+        }
+        try (old) {
+            if (FileLocks.tryLockExclusive(old.fd()) != 0) {
+                return false;  // a binder lives (or a rival is taking it over right now)
+            }
+            // Held by us now: no binder of this queue lives, and none can start on it.
+            if (stillNamed(old, name)) {
+                MessageQueue.unlink(name);
+            }
+            // Closing lets the lock go only after the unlink, as a binder's own close does.
+            return true;
+        }
+    }
+
+    /** {@return whether {@code name} refers to the very queue {@code q} has open} */
+    private static boolean stillNamed(MessageQueue q, String name) throws IpcException {
+        MessageQueue now;
+        try {
+            now = MessageQueue.open(name);
+        } catch (IpcException e) {
+            if (e.reason() == IpcException.Reason.DOES_NOT_EXIST) {
+                return false;
+            }
+            throw e;
+        }
+        try (now) {
+            return FileLocks.identity(q.fd(), name).equals(FileLocks.identity(now.fd(), name));
+        }
     }
 
     static MqChannel connect(URI uri, ChannelOptions options) throws IpcException {
-        MessageQueue.Builder b = MessageQueue.builder(queueName(uri));
+        String name = queueName(uri);
+        MessageQueue.Builder b = MessageQueue.builder(name);
         if (options.maxMessageSize() > 0) {
             b.maxMessageSize(options.maxMessageSize());
         }
         if (options.capacity() > 0) {
             b.maxMessages(options.capacity());
         }
-        return new MqChannel(uri, b.open(), false, options.waitStrategy());
+        MessageQueue q = b.open();
+        boolean ok = false;
+        try {
+            requireBinder(q, name);
+            ok = true;
+            return new MqChannel(uri, q, false, options.waitStrategy());
+        } finally {
+            if (!ok) {
+                q.close();
+            }
+        }
+    }
+
+    /**
+     * Refuses a queue that no binder holds (see the class comment), giving a binder that has
+     * just created its queue {@value #BINDER_GRACE_MILLIS} ms to lock it. The question takes
+     * no lock, so it never makes a binder's own attempt fail.
+     */
+    private static void requireBinder(MessageQueue q, String name) throws IpcException {
+        long start = System.nanoTime();
+        while (true) {
+            int held = FileLocks.lockedByOther(q.fd());
+            if (held < 0) {
+                throw Errno.exception("fcntl(F_OFD_GETLK)", name, -held);
+            }
+            if (held == 1) {
+                return;
+            }
+            if (System.nanoTime() - start > BINDER_GRACE_MILLIS * 1_000_000L) {
+                throw new IpcException("connect", name, 0, null, "no jipc binder holds this queue (a binder "
+                        + "keeps a lock on it while bound): it was not made by a jipc channel, or its binder died; "
+                        + "binding the address takes it over", IpcException.Reason.INCOMPATIBLE_LAYOUT);
+            }
+            LockSupport.parkNanos(1_000_000L);
+        }
     }
 
     /** A /proc/sys/fs/mqueue limit, which unprivileged creators may not exceed; huge if unreadable. */
@@ -127,8 +271,15 @@ final class MqChannel extends AbstractChannel {
         }, sleep, deadline) != null;
     }
 
-    /** Whether the queue this descriptor refers to has lost its name (the binder closed it). */
+    /**
+     * Whether nobody receives from this queue any more: no binder holds its lock (the binder
+     * closed, or died: SIGKILL leaves the queue and its name, but not the lock), or the queue
+     * has lost its name.
+     */
     private boolean binderGone() {
+        if (FileLocks.lockedByOther(queue.fd()) == 0) {
+            return true;
+        }
         try {
             return Files.readSymbolicLink(Path.of("/proc/self/fd", Integer.toString(queue.fd())))
                     .toString().endsWith(DELETED);
@@ -195,16 +346,25 @@ final class MqChannel extends AbstractChannel {
 
     @Override
     protected void release() {
-        boolean ours = bound && !binderGone();
         sleep.close();
-        queue.close();
-        if (ours) {
-            try {
-                MessageQueue.unlink(queue.name());
-            } catch (IpcException e) {
-                // Removed by someone else meanwhile: nothing of ours is left.
-            }
-        }
+        unbind.run();
         arena.close();
+    }
+
+    /**
+     * Removes the binder's queue name, unless someone removed it and bound it anew meanwhile
+     * (it names another queue then), and then closes the descriptor: the lock goes only after
+     * the name, as the protocol in the class comment needs.
+     */
+    private static void unbind(MessageQueue queue) {
+        try {
+            if (stillNamed(queue, queue.name())) {
+                MessageQueue.unlink(queue.name());
+            }
+        } catch (IpcException | RuntimeException e) {
+            // Removed by someone else meanwhile: nothing of ours is left under the name.
+        } finally {
+            queue.close();
+        }
     }
 }

@@ -74,6 +74,8 @@ public final class Peer {
     /**
      * Blocking: sends {@code message} to this peer, waiting while there is no room.
      *
+     * @param message the message, the whole segment; at most {@link #maxMessageSize()} bytes,
+     *     possibly empty
      * @throws IllegalStateException         if no receive has filled this in, or the channel is closed
      * @throws UnsupportedOperationException if the channel has no way back ({@code shm:}, {@code mq:})
      * @throws IllegalArgumentException      if the message is longer than {@link #maxMessageSize()}
@@ -84,7 +86,13 @@ public final class Peer {
         reply(message, Deadline.FOREVER);
     }
 
-    /** Blocking: sends the bytes of {@code message} to this peer; see {@link #send(MemorySegment)}. */
+    /**
+     * Blocking: sends the bytes of {@code message} to this peer; see {@link #send(MemorySegment)}.
+     *
+     * @param message the message, the whole array; at most {@link #maxMessageSize()} bytes,
+     *     possibly empty
+     * @throws IOException as {@link #send(MemorySegment)}
+     */
     public void send(byte[] message) throws IOException {
         reply(MemorySegment.ofArray(Objects.requireNonNull(message, "message")), Deadline.FOREVER);
     }
@@ -92,7 +100,10 @@ public final class Peer {
     /**
      * Non-blocking: sends {@code message} to this peer if it fits now.
      *
+     * @param message the message, the whole segment; at most {@link #maxMessageSize()} bytes,
+     *     possibly empty
      * @return {@code true} if sent, {@code false} if there was no room (nothing was sent)
+     * @throws IOException as {@link #send(MemorySegment)}
      * @see #send(MemorySegment)
      */
     public boolean trySend(MemorySegment message) throws IOException {
@@ -102,7 +113,11 @@ public final class Peer {
     /**
      * Timed: sends {@code message} to this peer, waiting at most {@code timeout} for room.
      *
+     * @param message the message, the whole segment; at most {@link #maxMessageSize()} bytes,
+     *     possibly empty
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return {@code true} if sent, {@code false} if the time was up first (nothing was sent)
+     * @throws IOException as {@link #send(MemorySegment)}
      * @see #send(MemorySegment)
      */
     public boolean send(MemorySegment message, Duration timeout) throws IOException {

@@ -97,18 +97,32 @@ final class SocketLink implements ByteLink {
     /** A sleep in a selector that watches this one socket; level-triggered, so a ready socket returns at once. */
     static final class SelectorSleep extends Blocker {
         private final Selector selector;
+        /** Set when a sleep ended with a key ready: for a waiter whose attempt must not use the selector. */
+        private volatile boolean sawReady;
 
         SelectorSleep(Lifetime lifetime, Selector selector) {
             super(lifetime);
             this.selector = selector;
         }
 
+        /** {@return whether a sleep saw a key ready since the last call} */
+        boolean takeReady() {
+            if (!sawReady) {
+                return false;
+            }
+            sawReady = false;
+            return true;
+        }
+
         @Override
         protected void block(long maxNanos) {
             try {
-                selector.select(IGNORE, Poll.millis(maxNanos));
+                if (selector.select(IGNORE, Poll.millis(maxNanos)) > 0) {
+                    sawReady = true;
+                }
             } catch (IOException | java.nio.channels.ClosedSelectorException e) {
                 // Closed under us: the waiter's next attempt meets the closed socket.
+                sawReady = true;
             }
         }
 

@@ -63,6 +63,25 @@ public final class DescriptorBlocker extends Blocker {
         }
     }
 
+    /**
+     * {@return whether this thread's last sleep on this blocker ended with the descriptor
+     * ready for its events (or hung up, or in error: the operation then reports it)} Consumes the report, so it answers once per sleep. An owner whose
+     * attempt is a readiness test followed by the operation (a pipe on a kernel without
+     * {@code RWF_NOWAIT}) uses it to skip the test after a sleep: poll has just answered it.
+     * Always false on a virtual thread, whose sleep a waiter thread made.
+     */
+    public boolean sawReady() {
+        if (Thread.currentThread().isVirtual()) {
+            return false;  // no pair of its own, and none to allocate
+        }
+        MemorySegment pair = PAIR.get();
+        if (Poll.fd(pair, 0) != fd || (Poll.revents(pair, 0) & (events | Poll.POLLHUP | Poll.POLLERR)) == 0) {
+            return false;
+        }
+        Poll.set(pair, 0, -1, 0);
+        return true;
+    }
+
     @Override
     protected void wakeKernel() {
         wake.signal();

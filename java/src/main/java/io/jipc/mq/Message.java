@@ -14,6 +14,8 @@ import java.util.Objects;
  */
 public record Message(byte[] bytes, int priority) {
     /**
+     * Checks the components; the array is kept, not copied.
+     *
      * @throws NullPointerException     if {@code bytes} is null
      * @throws IllegalArgumentException if {@code priority} is negative
      */

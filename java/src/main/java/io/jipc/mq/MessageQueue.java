@@ -1,36 +1,25 @@
 package io.jipc.mq;
 
-// Long because the whole queue API lives here in every mode (blocking, non-blocking, timed,
-// interruptible) for byte arrays, segments and buffers, with creation and its limit checks;
-// the builder is the first candidate to move out.
-
-import io.jipc.posix.Poll;
-import io.jipc.posix.Mqueue;
-import io.jipc.posix.Sysctl;
+// Long because the whole public API lives here: about thirty methods over three modes,
+// interruptible forms and three kinds of buffer, each with its contract in Javadoc; the
+// machinery is in QueueDescriptor (send, receive, waiting) and QueueOpening (mq_open).
 
 import io.jipc.IpcException;
 import io.jipc.Pollable;
+import io.jipc.internal.Wait;
 import io.jipc.posix.Creation;
-import io.jipc.posix.Names;
-import io.jipc.posix.Clocks;
 import io.jipc.posix.Errno;
 import io.jipc.posix.Fds;
-import io.jipc.WaitStrategy;
-import io.jipc.internal.Deadline;
-import io.jipc.internal.DescriptorBlocker;
-import io.jipc.internal.Lifetime;
-import io.jipc.internal.Wait;
+import io.jipc.posix.Mqueue;
+import io.jipc.posix.Names;
+import io.jipc.posix.Sysctl;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -91,62 +80,18 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     public static final int HARD_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
 
     private static final String KIND = "message queue name";
-    private static final String MSG_MAX_FILE = "/proc/sys/fs/mqueue/msg_max";
-    private static final String MSGSIZE_MAX_FILE = "/proc/sys/fs/mqueue/msgsize_max";
-    private static final String QUEUES_MAX_FILE = "/proc/sys/fs/mqueue/queues_max";
-    /**
-     * A queue operation is a system call: spinning on it would burn a core on syscalls, so a
-     * waiter sleeps in poll at once (the latency of the old blocking call).
-     */
-    private static final WaitStrategy WAIT = WaitStrategy.spinThenSleep(0, 0);
-    /** An absolute deadline long past: the kernel then reports a full or empty queue at once. */
-    private static final MemorySegment EPOCH = Clocks.timespec(Arena.global());
-    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
     private final String name;
-    private final int mqd;
     private final int maxMessages;
     private final int maxMessageSize;
-    private final Lifetime use;
-    private final DescriptorBlocker readable;
-    private final DescriptorBlocker writable;
+    /** The descriptor, its lifetime, and the one send and receive every overload ends in. */
+    private final QueueDescriptor q;
 
-    private MessageQueue(String name, int mqd, int maxMessages, int maxMessageSize) {
+    MessageQueue(String name, int mqd, int maxMessages, int maxMessageSize) {
         this.name = name;
-        this.mqd = mqd;
         this.maxMessages = maxMessages;
         this.maxMessageSize = maxMessageSize;
-        this.use = new Lifetime("MessageQueue[" + name + "]", this::wakeAll, this::release);
-        this.readable = new DescriptorBlocker(use, mqd, Poll.POLLIN);
-        this.writable = readable.sharing(Poll.POLLOUT);
-    }
-
-    private void wakeAll() {
-        readable.wake();
-        writable.wake();
-    }
-
-    private void release() {
-        Mqueue.close(mqd);
-        readable.close();
-    }
-
-    /**
-     * Native memory each thread reuses: a message buffer for heap data (grown to the largest
-     * queue it served), the deadline and the priority out-parameter. With these, sends and
-     * receives allocate nothing but the result they return.
-     */
-    private static final class Scratch {
-        final MemorySegment priority = Arena.ofAuto().allocate(ValueLayout.JAVA_INT);
-        MemorySegment buffer = MemorySegment.NULL;
-
-        MemorySegment buffer(long size) {
-            if (buffer.byteSize() < size) {
-                // Its own arena, so the outgrown buffer is freed once unreachable.
-                buffer = Arena.ofAuto().allocate(Math.max(size, 256), 16);
-            }
-            return buffer;
-        }
+        this.q = new QueueDescriptor(name, mqd, maxMessageSize);
     }
 
     // ---- creating, opening, removing ----
@@ -155,6 +100,12 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Creates a new queue for {@code maxMessages} messages of up to {@code maxMessageSize}
      * bytes, mode 0600; fails if the name exists.
      *
+     * @param name the queue's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
+     * @param maxMessages how many messages the queue holds before a send waits; 1 to
+     *     {@value #HARD_MAX_MESSAGES}
+     * @param maxMessageSize the longest message in bytes; 1 to {@value #HARD_MAX_MESSAGE_SIZE}
+     * @return the new queue, open for sending and receiving; the caller closes it
      * @throws IllegalArgumentException for a bad name, or a size that is not positive or above
      *                                  the kernel's hard ceilings
      * @throws IpcException             with {@code ALREADY_EXISTS} if the name is taken;
@@ -170,6 +121,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * Opens an existing queue, for sending and receiving, with the sizes it was created with.
      *
+     * @param name the queue's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
+     * @return the queue, open for sending and receiving; the caller closes it
      * @throws IllegalArgumentException for a bad name
      * @throws IpcException             with {@code DOES_NOT_EXIST}, {@code PERMISSION_DENIED}, ...
      */
@@ -182,6 +136,12 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * {@code maxMessageSize} bytes), else creates it with those sizes. Processes racing here
      * end up with the same queue.
      *
+     * @param name the queue's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
+     * @param maxMessages the capacity to create with, and the least accepted of an existing queue
+     * @param maxMessageSize the longest message to create with, and the least accepted of an
+     *     existing queue
+     * @return the queue, open for sending and receiving; the caller closes it
      * @throws IpcException with {@code INCOMPATIBLE_LAYOUT} if an existing queue is smaller,
      *                      or as {@link #create} and {@link #open} do
      */
@@ -192,6 +152,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * {@return a builder for the queue called {@code name}}
      *
+     * @param name the queue's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
      * @throws IllegalArgumentException for a bad name
      */
     public static Builder builder(String name) {
@@ -202,6 +164,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Removes the name. Processes that have the queue open keep using it; it is freed when the
      * last of them closes it.
      *
+     * @param name the queue's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
      * @return {@code true} if the name existed and was removed, {@code false} if it did not exist
      * @throws IllegalArgumentException for a bad name
      * @throws IpcException             for any other failure, such as {@code PERMISSION_DENIED}
@@ -247,7 +211,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /** {@return whether {@link #close()} has not yet succeeded} */
     @Override
     public boolean isOpen() {
-        return use.isOpen();
+        return q.use.isOpen();
     }
 
     /**
@@ -263,31 +227,40 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * @throws IllegalStateException if closed
      */
     public int fd() {
-        use.enter();
-        use.exit();
-        return mqd;
+        q.use.enter();
+        q.use.exit();
+        return q.mqd;
     }
 
-    /** What {@code mq_getattr} reports about a queue. */
+    /**
+     * What {@code mq_getattr} reports about a queue.
+     *
+     * @param maxMessages how many messages the queue holds ({@code mq_maxmsg})
+     * @param maxMessageSize the longest message in bytes ({@code mq_msgsize})
+     * @param currentMessages how many messages were waiting when asked ({@code mq_curmsgs})
+     * @param nonBlocking whether this descriptor has {@code O_NONBLOCK} set; jipc always sets it
+     */
     public record Attributes(int maxMessages, int maxMessageSize, int currentMessages, boolean nonBlocking) {
     }
 
     /**
      * Asks the kernel for the queue's sizes and the number of messages waiting now; non-blocking.
      * {@code currentMessages} may be stale by the time it is read. {@code nonBlocking} is the
-     * descriptor's {@code O_NONBLOCK} flag, which jipc never sets.
+     * descriptor's {@code O_NONBLOCK} flag, which jipc always sets: its blocking calls wait in
+     * {@code poll}, never in the kernel's queue call.
      *
+     * @return the queue's attributes as the kernel reported them
      * @throws IllegalStateException if closed
      * @throws IpcException          if {@code mq_getattr} fails
      */
     public Attributes attributes() throws IpcException {
-        use.enter();
+        q.use.enter();
         try {
-            Mqueue.Attributes a = Mqueue.getattr(mqd, name);
+            Mqueue.Attributes a = Mqueue.getattr(q.mqd, name);
             return new Attributes((int) a.maxMessages(), (int) a.messageSize(), (int) a.currentMessages(),
                     (a.flags() & Fds.O_NONBLOCK) != 0);
         } finally {
-            use.exit();
+            q.use.exit();
         }
     }
 
@@ -298,6 +271,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Not interruptible: {@link Thread#interrupt()} does not end the wait; use the timed form
      * when a wait must be bounded.
      *
+     * @param message the message, at most {@link #maxMessageSize()} bytes; possibly empty
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @throws IllegalArgumentException if the message is longer than {@link #maxMessageSize()} or
      *                                  the priority is outside 0…{@link #maxPriority()}
      * @throws IllegalStateException    if closed
@@ -311,6 +286,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * Non-blocking: sends {@code message} if there is room now.
      *
+     * @param message the message, at most {@link #maxMessageSize()} bytes; possibly empty
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @return {@code true} if sent, {@code false} if the queue was full
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if closed
@@ -324,6 +301,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Timed: sends {@code message}, waiting at most {@code timeout} while the queue is full;
      * a zero or negative timeout tries once, like {@link #trySend(byte[], int)}.
      *
+     * @param message the message, at most {@link #maxMessageSize()} bytes; possibly empty
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return {@code true} if sent, {@code false} if the queue stayed full until the timeout
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if closed
@@ -339,6 +319,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * queue is full; then sets the position to the limit. A direct buffer is passed to the
      * kernel as is; a heap buffer is copied once into native memory first.
      *
+     * @param message the bytes to send, from the buffer's position to its limit; at most
+     *     {@link #maxMessageSize()}
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if closed
      * @throws IpcException             if the kernel refuses the send
@@ -353,6 +336,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Non-blocking: sends the bytes between the buffer's position and limit if there is room
      * now; on success sets the position to the limit, else leaves the buffer unchanged.
      *
+     * @param message the bytes to send, from the buffer's position to its limit; at most
+     *     {@link #maxMessageSize()}
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @return {@code true} if sent, {@code false} if the queue was full
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if closed
@@ -367,6 +353,10 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * {@code timeout} for room; on success sets the position to the limit, else leaves the
      * buffer unchanged.
      *
+     * @param message the bytes to send, from the buffer's position to its limit; at most
+     *     {@link #maxMessageSize()}
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return {@code true} if sent, {@code false} if the queue stayed full until the timeout
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if closed
@@ -381,6 +371,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Blocking: sends the whole segment, waiting while the queue is full. A native segment is
      * passed to the kernel as is (no copy); a heap segment is copied once into native memory.
      *
+     * @param message the bytes to send, the whole segment; at most {@link #maxMessageSize()}
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if this queue or the segment's arena is closed
      * @throws IpcException             if the kernel refuses the send
@@ -393,6 +385,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * Non-blocking: sends the whole segment if there is room now.
      *
+     * @param message the bytes to send, the whole segment; at most {@link #maxMessageSize()}
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @return {@code true} if sent, {@code false} if the queue was full
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if this queue or the segment's arena is closed
@@ -405,6 +399,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * Timed: sends the whole segment, waiting at most {@code timeout} for room.
      *
+     * @param message the bytes to send, the whole segment; at most {@link #maxMessageSize()}
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return {@code true} if sent, {@code false} if the queue stayed full until the timeout
      * @throws IllegalArgumentException as {@link #send(byte[], int)}
      * @throws IllegalStateException    if this queue or the segment's arena is closed
@@ -453,6 +450,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Timed: takes the next message, waiting at most {@code timeout} while the queue is empty;
      * a zero or negative timeout tries once, like {@link #tryReceive()}.
      *
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return the message, or empty if none came before the timeout
      * @throws IllegalStateException if closed
      * @throws IpcException          if the kernel refuses the receive
@@ -484,6 +482,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Non-blocking: takes the next message into {@code into} if one is waiting now;
      * allocates nothing. See {@link #receive(MemorySegment)}.
      *
+     * @param into where the message is copied, from its start: writable and at least
+     *     {@link #maxMessageSize()} bytes
      * @return the packed length and priority (see {@link Received}), or {@link Received#NOTHING}
      *         if the queue was empty ({@code into} is then unchanged)
      * @throws IllegalArgumentException if {@code into} is read-only or smaller than {@link #maxMessageSize()}
@@ -498,6 +498,9 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      * Timed: takes the next message into {@code into}, waiting at most {@code timeout} while
      * the queue is empty; allocates nothing. See {@link #receive(MemorySegment)}.
      *
+     * @param into where the message is copied, from its start: writable and at least
+     *     {@link #maxMessageSize()} bytes
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return the packed length and priority (see {@link Received}), or {@link Received#NOTHING}
      *         if none came before the timeout ({@code into} is then unchanged)
      * @throws IllegalArgumentException if {@code into} is read-only or smaller than {@link #maxMessageSize()}
@@ -525,6 +528,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * Blocking, interruptible: as {@link #receive(MemorySegment)}, but an interrupt ends the wait.
      *
+     * @param into where the message is copied, from its start: writable and at least
+     *     {@link #maxMessageSize()} bytes
      * @return the packed length and priority (see {@link Received})
      * @throws InterruptedException       if the thread is interrupted while waiting (the flag is cleared)
      * @throws AsynchronousCloseException if the queue is closed while this call waits
@@ -539,6 +544,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
     /**
      * Blocking, interruptible: as {@link #send(byte[], int)}, but an interrupt ends the wait.
      *
+     * @param message the message, at most {@link #maxMessageSize()} bytes; possibly empty
+     * @param priority 0 (lowest) to {@link #maxPriority()}; higher priorities are received first
      * @throws InterruptedException       if the thread is interrupted while waiting (the flag is
      *                                    cleared); the message was not sent
      * @throws AsynchronousCloseException if the queue is closed while this call waits
@@ -567,7 +574,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
             return null;
         }
         byte[] bytes = new byte[Received.length(received)];
-        MemorySegment.copy(SCRATCH.get().buffer, ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
+        MemorySegment.copy(QueueDescriptor.scratchBuffer(), ValueLayout.JAVA_BYTE, 0, bytes, 0, bytes.length);
         return new Message(bytes, Received.priority(received));
     }
 
@@ -580,7 +587,7 @@ public final class MessageQueue implements AutoCloseable, Pollable {
      */
     @Override
     public void close() {
-        use.close();
+        q.use.close();
     }
 
     @Override
@@ -591,124 +598,30 @@ public final class MessageQueue implements AutoCloseable, Pollable {
 
     // ---- the calls everything above goes through ----
 
-    /** An uninterruptible send in any mode. */
     private boolean send0(MemorySegment message, int priority, Duration timeout) throws IOException {
         try {
-            return send0(message, priority, timeout, Wait.Interrupts.IGNORE);
+            return q.send(message, priority, timeout, Wait.Interrupts.IGNORE);
         } catch (InterruptedException e) {
             throw new AssertionError("an uninterruptible send was interrupted", e);
         }
     }
 
-    /** An uninterruptible receive in any mode. */
+    private void send0(MemorySegment message, int priority, Duration timeout, Wait.Interrupts interrupts)
+            throws IOException, InterruptedException {
+        q.send(message, priority, timeout, interrupts);
+    }
+
     private long receive0(MemorySegment into, Duration timeout) throws IOException {
         try {
-            return receive0(into, timeout, Wait.Interrupts.IGNORE);
+            return q.receive(into, timeout, Wait.Interrupts.IGNORE);
         } catch (InterruptedException e) {
             throw new AssertionError("an uninterruptible receive was interrupted", e);
         }
     }
 
-    /**
-     * One send in any mode ({@code timeout} null: blocking): a try, then (unless the timeout
-     * is not positive) the one wait loop, sleeping in poll for POLLOUT. The deadline is made
-     * after the first try fails, so a call that needs no wait allocates nothing. Every try is an {@code mq_timedsend} with a
-     * deadline long past, so the kernel never blocks this thread itself (and the wall clock,
-     * which its deadlines run on, cannot stretch a wait).
-     */
-    private boolean send0(MemorySegment message, int priority, Duration timeout, Wait.Interrupts interrupts)
-            throws IOException, InterruptedException {
-        long length = message.byteSize();
-        if (length > maxMessageSize) {
-            throw new IllegalArgumentException("message of " + length + " bytes is longer than " + name
-                    + "'s maximum message size of " + maxMessageSize + " bytes");
-        }
-        if (priority < 0 || priority > maxPriority()) {
-            throw new IllegalArgumentException("priority " + priority + " is outside 0.." + maxPriority()
-                    + " (sysconf(_SC_MQ_PRIO_MAX) - 1)");
-        }
-        use.enter();
-        try {
-            MemorySegment src = message;
-            if (!message.isNative()) {
-                src = SCRATCH.get().buffer(length);
-                MemorySegment.copy(message, 0, src, 0, length);
-            }
-            if (sendOnce(src, length, priority)) {
-                return true;
-            }
-            Deadline deadline = timeout == null ? Deadline.FOREVER : Deadline.after(timeout);
-            if (deadline.isNow()) {
-                return false;
-            }
-            MemorySegment from = src;
-            return Wait.until(() -> sendOnce(from, length, priority) ? Boolean.TRUE : null,
-                    writable, WAIT, deadline, use, interrupts) != null;
-        } finally {
-            use.exit();
-        }
-    }
-
-    private boolean sendOnce(MemorySegment src, long length, int priority) throws IpcException {
-        while (true) {
-            int r = Mqueue.timedsend(mqd, src, length, priority, EPOCH);
-            if (r == 0) {
-                return true;
-            }
-            if (r == -Errno.ETIMEDOUT || r == -Errno.EAGAIN) {
-                return false;
-            }
-            if (r != -Errno.EINTR) {
-                throw Errno.exception("mq_timedsend", name, -r);
-            }
-        }
-    }
-
-    /**
-     * One receive in any mode, into {@code into} or, when null, into this thread's scratch
-     * buffer (which {@link #toMessage} then copies); waits as {@link #send0} does, for POLLIN.
-     * {@return the packed result or NOTHING}
-     */
     private long receive0(MemorySegment into, Duration timeout, Wait.Interrupts interrupts)
             throws IOException, InterruptedException {
-        use.enter();
-        try {
-            MemorySegment dst = into != null && into.isNative() ? into : SCRATCH.get().buffer(maxMessageSize);
-            long r = receiveOnce(into, dst);
-            if (r != Received.NOTHING) {
-                return r;
-            }
-            Deadline deadline = timeout == null ? Deadline.FOREVER : Deadline.after(timeout);
-            if (deadline.isNow()) {
-                return r;
-            }
-            Long got = Wait.until(() -> {
-                long once = receiveOnce(into, dst);
-                return once == Received.NOTHING ? null : once;
-            }, readable, WAIT, deadline, use, interrupts);
-            return got == null ? Received.NOTHING : got;
-        } finally {
-            use.exit();
-        }
-    }
-
-    private long receiveOnce(MemorySegment into, MemorySegment dst) throws IpcException {
-        MemorySegment priority = SCRATCH.get().priority;
-        while (true) {
-            long r = Mqueue.timedreceive(mqd, dst, dst.byteSize(), priority, EPOCH);
-            if (r >= 0) {
-                if (into != null && dst != into) {
-                    MemorySegment.copy(dst, 0, into, 0, r);
-                }
-                return Received.pack(r, priority.get(ValueLayout.JAVA_INT, 0));
-            }
-            if (r == -Errno.ETIMEDOUT || r == -Errno.EAGAIN) {
-                return Received.NOTHING;
-            }
-            if (r != -Errno.EINTR) {
-                throw Errno.exception("mq_timedreceive", name, (int) -r);
-            }
-        }
+        return q.receive(into, timeout, interrupts);
     }
 
     /**
@@ -729,6 +642,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
         /**
          * Capacity in messages: used on create, required as a minimum on open.
          *
+         * @param count the capacity in messages; 1 to {@value #HARD_MAX_MESSAGES}
+         * @return this builder
          * @throws IllegalArgumentException unless 1 ≤ {@code count} ≤ {@link #HARD_MAX_MESSAGES}
          */
         public Builder maxMessages(int count) {
@@ -743,6 +658,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
         /**
          * Longest message in bytes: used on create, required as a minimum on open.
          *
+         * @param bytes the longest message in bytes; 1 to {@value #HARD_MAX_MESSAGE_SIZE}
+         * @return this builder
          * @throws IllegalArgumentException unless 1 ≤ {@code bytes} ≤ {@link #HARD_MAX_MESSAGE_SIZE}
          */
         public Builder maxMessageSize(int bytes) {
@@ -759,6 +676,8 @@ public final class MessageQueue implements AutoCloseable, Pollable {
          * umask. Read permission lets others receive, write permission lets them send; jipc
          * opens queues for both, so an opener needs both.
          *
+         * @param mode the permission bits, {@code 0} to {@code 0777}
+         * @return this builder
          * @throws IllegalArgumentException for bits beyond 0777
          */
         public Builder mode(int mode) {
@@ -769,59 +688,30 @@ public final class MessageQueue implements AutoCloseable, Pollable {
         /**
          * Creates the queue; fails if the name is taken.
          *
+         * @return the new queue, open for sending and receiving; the caller closes it
          * @throws IllegalStateException if {@link #maxMessages(int)} or {@link #maxMessageSize(int)} was not set
          * @throws IpcException          as {@link MessageQueue#create(String, int, int)}
          */
         public MessageQueue create() throws IpcException {
             requireSizes();
-            try (Arena a = Arena.ofConfined()) {
-                MemorySegment cname = a.allocateFrom(name);
-                int mqd = Mqueue.open(cname, Fds.O_RDWR | Fds.O_CREAT | Fds.O_EXCL | Fds.O_CLOEXEC, mode,
-                        Mqueue.attr(a, maxMessages, maxMessageSize));
-                if (mqd < 0) {
-                    throw createError(-mqd);
-                }
-                boolean ok = false;
-                try {
-                    Errno.check(Fds.fchmod(mqd, mode), "fchmod", name);
-                    MessageQueue q = opened(mqd);
-                    ok = true;
-                    return q;
-                } finally {
-                    if (!ok) {
-                        Mqueue.close(mqd);
-                        Mqueue.unlink(cname);
-                    }
-                }
-            }
+            return QueueOpening.create(name, maxMessages, maxMessageSize, mode);
         }
 
         /**
          * Opens the existing queue; fails if there is none.
          *
+         * @return the queue, open for sending and receiving; the caller closes it
          * @throws IpcException with {@code DOES_NOT_EXIST}, {@code PERMISSION_DENIED}, or
          *                      {@code INCOMPATIBLE_LAYOUT} if it is smaller than the sizes set here
          */
         public MessageQueue open() throws IpcException {
-            try (Arena a = Arena.ofConfined()) {
-                int mqd = Errno.check(Mqueue.open(a.allocateFrom(name), Fds.O_RDWR | Fds.O_CLOEXEC, 0,
-                        MemorySegment.NULL), "mq_open", name);
-                boolean ok = false;
-                try {
-                    MessageQueue q = opened(mqd);
-                    ok = true;
-                    return q;
-                } finally {
-                    if (!ok) {
-                        Mqueue.close(mqd);
-                    }
-                }
-            }
+            return QueueOpening.open(name, maxMessages, maxMessageSize);
         }
 
         /**
          * Opens the queue, or creates it if there is none.
          *
+         * @return the queue, open for sending and receiving; the caller closes it
          * @throws IllegalStateException if {@link #maxMessages(int)} or {@link #maxMessageSize(int)} was not set
          * @throws IpcException          as {@link #create()} and {@link #open()}
          */
@@ -834,85 +724,6 @@ public final class MessageQueue implements AutoCloseable, Pollable {
             if (maxMessages < 0 || maxMessageSize < 0) {
                 throw new IllegalStateException("creating " + name
                         + " needs both sizes: call maxMessages(count) and maxMessageSize(bytes) first");
-            }
-        }
-
-        /** Reads the sizes the queue really has, and holds them to this builder's minimums. */
-        private MessageQueue opened(int mqd) throws IpcException {
-            Mqueue.Attributes at = Mqueue.getattr(mqd, name);
-            if (at.maxMessages() < maxMessages || at.messageSize() < maxMessageSize) {
-                throw new IpcException("mq_open", name, "queue holds " + at.maxMessages() + " messages of "
-                        + at.messageSize() + " bytes; at least " + Math.max(maxMessages, 0) + " of "
-                        + Math.max(maxMessageSize, 0) + " bytes are required", IpcException.Reason.INCOMPATIBLE_LAYOUT);
-            }
-            return new MessageQueue(name, mqd, (int) at.maxMessages(), (int) at.messageSize());
-        }
-
-        /**
-         * Turns a failed exclusive mq_open into an error that names the limit: EINVAL for sizes
-         * (below the hard ceilings, already checked) means a sysctl file's limit, which only
-         * CAP_SYS_RESOURCE may exceed; EMFILE is the user's RLIMIT_MSGQUEUE (or descriptors);
-         * ENOSPC the system's count of queues.
-         */
-        private IpcException createError(int errno) {
-            String errnoName = Errno.name(errno);
-            String text = Errno.description(errno);
-            String limit = null;
-            if (errnoName.equals("EINVAL")) {
-                long msgMax = readNumber(MSG_MAX_FILE);
-                long msgsizeMax = readNumber(MSGSIZE_MAX_FILE);
-                if (msgMax >= 0 && maxMessages > msgMax) {
-                    limit = "maxMessages " + maxMessages + " is above " + MSG_MAX_FILE + " (" + msgMax + ")";
-                } else if (msgsizeMax >= 0 && maxMessageSize > msgsizeMax) {
-                    limit = "maxMessageSize " + maxMessageSize + " is above " + MSGSIZE_MAX_FILE + " (" + msgsizeMax
-                            + ")";
-                }
-                if (limit != null) {
-                    limit += "; raise it, or create the queue from a process with CAP_SYS_RESOURCE";
-                }
-            } else if (errnoName.equals("EMFILE")) {
-                limit = "the queue needs about " + kernelBytes(maxMessages, maxMessageSize)
-                        + " bytes of this user's RLIMIT_MSGQUEUE (ulimit -q, " + msgqueueRlimit()
-                        + "), shared by all its queues; or this process has no descriptor left (ulimit -n)";
-            } else if (errnoName.equals("ENOSPC")) {
-                limit = "the system's number of queues, " + QUEUES_MAX_FILE + " (" + readNumber(QUEUES_MAX_FILE)
-                        + "), is reached";
-            }
-            if (limit == null) {
-                return Errno.exception("mq_open", name, errno);
-            }
-            return new IpcException("mq_open", name, errno, errnoName, text + ": " + limit,
-                    IpcException.Reason.LIMIT_EXCEEDED);
-        }
-
-        /** The kernel's charge against RLIMIT_MSGQUEUE (ipc/mqueue.c): data plus 48-byte bookkeeping. */
-        private static long kernelBytes(long count, long size) {
-            return count * (48 + size) + Math.min(count, 32_768) * 48;
-        }
-
-        private static String msgqueueRlimit() {
-            try {
-                for (String line : Files.readAllLines(Path.of("/proc/self/limits"))) {
-                    if (line.startsWith("Max msgqueue size")) {
-                        String[] f = line.substring("Max msgqueue size".length()).trim().split("\\s+");
-                        return f[0] + " bytes";
-                    }
-                }
-            } catch (IOException e) {
-                // Fall through: the message stays useful without the number.
-            }
-            return "limit unknown";
-        }
-
-        /**
-         * Reads a sysctl number in one read(2): sysctl files answer a read at a non-zero offset
-         * with end-of-file, and Files.readString reads one byte first, so it sees "1" for "10".
-         */
-        private static long readNumber(String file) {
-            try (InputStream in = Files.newInputStream(Path.of(file))) {
-                return Long.parseLong(new String(in.readNBytes(64), StandardCharsets.US_ASCII).trim());
-            } catch (IOException | NumberFormatException e) {
-                return -1;
             }
         }
     }

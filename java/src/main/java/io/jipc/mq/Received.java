@@ -34,6 +34,7 @@ public final class Received {
     /**
      * {@return the message length in bytes}
      *
+     * @param received a result of a receive into a segment, not {@link #NOTHING}
      * @throws IllegalArgumentException if {@code received} is {@link #NOTHING} or not a packed result
      */
     public static int length(long received) {
@@ -44,6 +45,7 @@ public final class Received {
     /**
      * {@return the priority the message was sent with}
      *
+     * @param received a result of a receive into a segment, not {@link #NOTHING}
      * @throws IllegalArgumentException if {@code received} is {@link #NOTHING} or not a packed result
      */
     public static int priority(long received) {

@@ -22,18 +22,17 @@
  *       machine.</li>
  * </ul>
  *
- * <p>All three use one call, {@code mq_timedsend}/{@code mq_timedreceive}, on a descriptor
- * that always stays in blocking mode: no deadline for blocking, a deadline already past for
- * non-blocking, now + timeout for timed. So the mode belongs to the call, not to the
- * descriptor, and threads using different modes on one queue cannot disturb each other (as
- * they would if one of them toggled {@code O_NONBLOCK}).
+ * <p>All three start with the same try, {@code mq_timedsend}/{@code mq_timedreceive} on
+ * a descriptor jipc opens {@code O_NONBLOCK} (its own, shared with no other process), which
+ * answers at once. Only when the queue is full (empty) and the call may wait does the thread
+ * sleep, in {@code poll} on the queue descriptor and a wake-up pipe that {@code close()} and
+ * interrupts signal, and then try again. So the mode belongs to the call, not to the
+ * descriptor, and threads using different modes on one queue cannot disturb each other.
  *
- * <p><b>Clock.</b> POSIX gives these calls an absolute deadline on {@code CLOCK_REALTIME},
- * the wall clock, which can be set. jipc measures the timeout on the monotonic clock and
- * converts it to a wall-clock deadline just before each call; if the wall clock jumps forward
- * and the kernel reports a time-out early, the call waits again for what is left. A jump
- * backwards during a wait can still lengthen it by the size of the jump. A signal that
- * interrupts a wait ({@code EINTR}) is absorbed the same way, with the remaining time.
+ * <p><b>Clock.</b> The kernel never sleeps on a queue deadline for jipc, so the wall clock
+ * ({@code CLOCK_REALTIME}, which POSIX gives those deadlines) plays no part: a timed call's
+ * timeout is measured on the monotonic clock and fixed when the call begins, and a signal that
+ * interrupts a wait ({@code EINTR}) only shortens one sleep.
  *
  * <h2>Receiving without allocating</h2>
  *

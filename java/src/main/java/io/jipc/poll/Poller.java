@@ -144,6 +144,8 @@ public final class Poller implements AutoCloseable {
      *
      * @param interest {@link Event#READABLE}, {@link Event#WRITABLE}, both, or none (then only
      *                 hang-up and error are reported)
+     * @param object the pipe end, queue or channel to watch; open, and not registered with this
+     *     poller yet
      * @return the key, valid until cancelled, until the object is seen closed, or until this poller is closed
      * @throws IllegalArgumentException if {@code object} is registered already, or {@code interest}
      *                                  holds HANG_UP or ERROR (they are always reported)
@@ -171,7 +173,17 @@ public final class Poller implements AutoCloseable {
         return k;
     }
 
-    /** Watches {@code object} for {@code first} and {@code more}; see {@link #register(Pollable, Set)}. */
+    /**
+     * Watches {@code object} for {@code first} and {@code more}; see
+     * {@link #register(Pollable, Set)}.
+     *
+     * @param object the pipe end, queue or channel to watch; open, and not registered with this
+     *     poller yet
+     * @param first an event to watch for, {@link Event#READABLE} or {@link Event#WRITABLE}
+     * @param more more events to watch for, of the same two
+     * @return the key, valid until cancelled, until the object is seen closed, or until this poller
+     *     is closed
+     */
     public Key register(Pollable object, Event first, Event... more) {
         return register(object, EnumSet.of(first, more));
     }
@@ -193,6 +205,7 @@ public final class Poller implements AutoCloseable {
      * Waits at most {@code timeout} for a key to be ready. {@link Duration#ZERO} or a negative
      * duration looks once, like {@link #poll()}.
      *
+     * @param timeout the longest wait; zero or negative looks once without waiting; not null
      * @return the number of ready keys, 0 if none became ready in time
      * @throws IllegalStateException if the poller is closed (also when another thread closes it during the wait)
      * @throws IpcException          if {@code poll(2)} fails
@@ -392,6 +405,8 @@ public final class Poller implements AutoCloseable {
         /**
          * Changes what this key is watched for, from the next wait on.
          *
+         * @param events {@link Event#READABLE}, {@link Event#WRITABLE}, both, or none (then only
+         *     hang-up and error are reported)
          * @throws IllegalArgumentException if {@code events} holds HANG_UP or ERROR
          * @throws IllegalStateException    if the key is cancelled
          */
@@ -403,7 +418,11 @@ public final class Poller implements AutoCloseable {
             }
         }
 
-        /** {@return whether the last wait found {@code event}} */
+        /**
+         * {@return whether the last wait found {@code event}}
+         *
+         * @param event the event asked about; HANG_UP and ERROR are reported whatever the interest
+         */
         public boolean isReady(Event event) {
             synchronized (poller) {
                 return (ready & event.bit) != 0;

@@ -53,6 +53,23 @@ public final class Fds {
                 FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_LONG));
     }
 
+    /**
+     * {@code preadv2}/{@code pwritev2} with {@code RWF_NOWAIT}: one read or write that never
+     * sleeps, whatever the descriptor's shared {@code O_NONBLOCK} flag says (pipes accept it
+     * since Linux 5.x; older kernels answer {@code EOPNOTSUPP}).
+     */
+    private static final class NoWait {
+        static final MethodHandle PREADV2 = Downcall.link("preadv2",
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT, C_LONG, C_INT));
+        static final MethodHandle PWRITEV2 = Downcall.link("pwritev2",
+                FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_INT, C_LONG, C_INT));
+    }
+
+    /** {@code RWF_NOWAIT} of {@code <linux/fs.h>} (not in the bindings: one flag, fixed in the kernel ABI). */
+    public static final int RWF_NOWAIT = 0x08;
+    /** Bytes of one {@code struct iovec}: a pointer and a length. */
+    public static final long IOVEC_BYTES = 16;
+
     private static final class Pipe2 {
         static final MethodHandle PIPE2 = Downcall.link("pipe2", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     }
@@ -88,6 +105,34 @@ public final class Fds {
         MemorySegment c = Downcall.capture();
         try {
             return Downcall.result((long) ReadWrite.READ.invokeExact(c, fd, buf, count), c);
+        } catch (Throwable t) {
+            throw Downcall.rethrow(t);
+        }
+    }
+
+    /**
+     * Reads like read(2) but never sleeps: {@code -EAGAIN} where read(2) would block, even on
+     * a blocking descriptor. {@code iov} is the caller's {@link #IOVEC_BYTES}-byte scratch.
+     * {@return bytes read, 0 at end of file, or -errno ({@code -EOPNOTSUPP}: the file cannot)}
+     */
+    public static long readNoWait(int fd, MemorySegment iov, MemorySegment buf, long count) {
+        iov.set(ValueLayout.ADDRESS, 0, buf);
+        iov.set(ValueLayout.JAVA_LONG, 8, count);
+        MemorySegment c = Downcall.capture();
+        try {
+            return Downcall.result((long) NoWait.PREADV2.invokeExact(c, fd, iov, 1, -1L, RWF_NOWAIT), c);
+        } catch (Throwable t) {
+            throw Downcall.rethrow(t);
+        }
+    }
+
+    /** Writes like write(2) but never sleeps; see {@link #readNoWait}. {@return bytes written or -errno} */
+    public static long writeNoWait(int fd, MemorySegment iov, MemorySegment buf, long count) {
+        iov.set(ValueLayout.ADDRESS, 0, buf);
+        iov.set(ValueLayout.JAVA_LONG, 8, count);
+        MemorySegment c = Downcall.capture();
+        try {
+            return Downcall.result((long) NoWait.PWRITEV2.invokeExact(c, fd, iov, 1, -1L, RWF_NOWAIT), c);
         } catch (Throwable t) {
             throw Downcall.rethrow(t);
         }

@@ -72,6 +72,11 @@ public final class Poll {
         array.set(ValueLayout.JAVA_SHORT, base + POLLFD_REVENTS, (short) 0);
     }
 
+    /** {@return the descriptor of entry {@code index}} */
+    public static int fd(MemorySegment array, int index) {
+        return array.get(ValueLayout.JAVA_INT, index * POLLFD_BYTES + POLLFD_FD);
+    }
+
     /** {@return the {@code revents} of entry {@code index}, as an unsigned value} */
     public static int revents(MemorySegment array, int index) {
         return array.get(ValueLayout.JAVA_SHORT, index * POLLFD_BYTES + POLLFD_REVENTS) & 0xffff;

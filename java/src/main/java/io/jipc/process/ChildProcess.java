@@ -47,6 +47,7 @@ public final class ChildProcess implements AutoCloseable {
      * Blocks until the child ends and reaps it; returns at once if it already has.
      * Waits in slices so that an interrupt is noticed promptly.
      *
+     * @return how the child ended; the child is reaped
      * @throws InterruptedException if this thread is interrupted while waiting
      */
     public ExitStatus waitFor() throws InterruptedException {
@@ -61,6 +62,7 @@ public final class ChildProcess implements AutoCloseable {
     /**
      * Waits at most {@code timeout} for the child to end.
      *
+     * @param timeout the longest wait; zero or negative checks once without waiting; not null
      * @return the exit status, reaped, or empty if the child is still running
      * @throws InterruptedException if this thread is interrupted while waiting
      */
@@ -104,6 +106,7 @@ public final class ChildProcess implements AutoCloseable {
     /**
      * Sends {@code signal} to the child. A child that has already ended is not signalled.
      *
+     * @param signal the signal number, such as 15 for SIGTERM
      * @return {@code true} if the signal was sent, {@code false} if the child had ended
      * @throws IpcException if the kernel refused the signal
      */
@@ -121,7 +124,11 @@ public final class ChildProcess implements AutoCloseable {
         }
     }
 
-    /** Sends SIGKILL. {@return whether it was sent} */
+    /**
+     * {@return whether it was sent} Sends SIGKILL; a child that has already ended is not signalled.
+     *
+     * @throws IpcException if the kernel refused the signal
+     */
     public boolean kill() throws IpcException {
         return signal(Procs.SIGKILL);
     }

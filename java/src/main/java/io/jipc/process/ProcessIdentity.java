@@ -39,6 +39,8 @@ public record ProcessIdentity(int pid, long startTime) {
     }
 
     /**
+     * Checks the components; an identity is not looked up here (see {@link #of(int)}).
+     *
      * @throws IllegalArgumentException if {@code pid} is not positive or {@code startTime} is negative
      */
     public ProcessIdentity {
@@ -58,6 +60,7 @@ public record ProcessIdentity(int pid, long startTime) {
     /**
      * Looks up the process that has {@code pid} now.
      *
+     * @param pid the process id to look up, in the caller's pid namespace
      * @return its identity, or empty if there is no such process (or it is a zombie)
      */
     public static Optional<ProcessIdentity> of(int pid) {
@@ -76,6 +79,8 @@ public record ProcessIdentity(int pid, long startTime) {
      * ended. A pid owned by another user (where {@code kill} answers {@code EPERM}) counts
      * as alive. Cheap: one {@code kill(pid, 0)} and, if the process exists, one read of
      * {@code /proc/PID/stat}.
+     *
+     * @param pid the process id, in the caller's pid namespace; 0 or less is never alive
      */
     public static boolean isAlive(int pid) {
         if (pid <= 0) {
@@ -115,6 +120,8 @@ public record ProcessIdentity(int pid, long startTime) {
      * (Linux reports 100), so it is generous; it costs one read of /proc/uptime, and only
      * for values larger than this process's own start time. Memory shared with other
      * processes can hold anything: a value that fails this is corruption.
+     *
+     * @param ticks the value to judge, in clock ticks after boot
      */
     public static boolean isPossibleStartTime(long ticks) {
         if (ticks < 0) {

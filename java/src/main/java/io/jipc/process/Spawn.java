@@ -64,6 +64,10 @@ public final class Spawn {
     /**
      * Starts describing a run of {@code program}: a path, or a name searched in PATH.
      * {@code argv[0]} is {@code program} as given.
+     *
+     * @param program the program to run: a path, or a name looked up in {@code PATH}; not null
+     * @param args its arguments, after {@code argv[0]}; none may be null
+     * @return a description of the run, to be refined and then {@link #start()}ed
      */
     public static Spawn command(String program, String... args) {
         Spawn s = new Spawn(program);
@@ -161,6 +165,8 @@ public final class Spawn {
     /**
      * Appends arguments.
      *
+     * @param more the arguments to add after those given so far
+     * @return this description
      * @throws NullPointerException     if an argument is {@code null}
      * @throws IllegalArgumentException if an argument contains a NUL character, which C
      *                                  would take for its end (ProcessBuilder refuses it too)
@@ -177,6 +183,9 @@ public final class Spawn {
     /**
      * Sets (or, with a {@code null} value, removes) an environment variable; the rest is inherited.
      *
+     * @param name the variable's name; not empty, without {@code '='} or NUL
+     * @param value its value, or {@code null} to remove the variable from the child's environment
+     * @return this description
      * @throws IllegalArgumentException if {@code name} is empty or contains {@code '='} or a
      *                                  NUL character, or {@code value} contains a NUL character
      *                                  (as {@link ProcessBuilder#environment()} refuses them)
@@ -198,13 +207,22 @@ public final class Spawn {
         return this;
     }
 
-    /** Starts from an empty environment instead of this process's. */
+    /**
+     * Starts from an empty environment instead of this process's.
+     *
+     * @return this description
+     */
     public Spawn clearEnvironment() {
         environment.clear();
         return this;
     }
 
-    /** The child's working directory (default: this process's). */
+    /**
+     * The child's working directory (default: this process's).
+     *
+     * @param dir the directory the child starts in; {@code null} for this process's
+     * @return this description
+     */
     public Spawn directory(Path dir) {
         this.directory = dir;
         return this;
@@ -215,6 +233,10 @@ public final class Spawn {
      * {@code childFd} (0 for standard input, and so on). Later calls for the same
      * {@code childFd} replace earlier ones. This process's own descriptor is untouched:
      * close it here if the child alone should hold it (a pipe's far end, say).
+     *
+     * @param childFd the descriptor number the child sees; 0 or more
+     * @param parentFd an open descriptor of this process; 0 or more
+     * @return this description
      */
     public Spawn mapDescriptor(int childFd, int parentFd) {
         if (childFd < 0 || parentFd < 0) {
@@ -227,6 +249,10 @@ public final class Spawn {
     /**
      * Runs the child as {@code uid}/{@code gid} with no supplementary groups (needs
      * privilege; a refusal is reported as {@code EPERM} from {@code setuid}/{@code setgid}).
+     *
+     * @param uid the user id the child runs as; 0 or more
+     * @param gid the group id the child runs as; 0 or more
+     * @return this description
      */
     public Spawn user(int uid, int gid) {
         if (uid < 0 || gid < 0) {
@@ -237,7 +263,11 @@ public final class Spawn {
         return this;
     }
 
-    /** Starts the child in a new session and process group ({@code setsid}). */
+    /**
+     * Starts the child in a new session and process group ({@code setsid}).
+     *
+     * @return this description
+     */
     public Spawn newSession() {
         this.newSession = true;
         return this;
@@ -246,6 +276,7 @@ public final class Spawn {
     /**
      * Starts the child. Returns once it has reached {@code execve} successfully.
      *
+     * @return the running child; {@link ChildProcess#waitFor()} reaps it
      * @throws IpcException naming the failed step: {@code spawn: execve("/no/such"): ... (ENOENT)}
      */
     public ChildProcess start() throws IpcException {

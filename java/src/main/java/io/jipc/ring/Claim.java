@@ -43,6 +43,7 @@ public final class Claim {
     /**
      * Sets the type the message is committed with ({@link Ring#DEFAULT_TYPE} otherwise).
      *
+     * @param type the type, 0 or more, the consumer's {@link RecordHandler} is given
      * @return this claim
      * @throws IllegalArgumentException if {@code type} is negative
      * @throws IllegalStateException    if the claim was already committed or aborted

@@ -43,6 +43,7 @@ public final class MpscRing extends RingBase {
      * @param region   8-byte-aligned native memory, usually a slice of a {@code SharedMemory} segment
      * @param capacity data bytes: a power of two from {@link RingDescriptor#MIN_CAPACITY}
      *                 to {@link RingDescriptor#MAX_CAPACITY}
+     * @return a handle on the new ring, for any number of producers and one consumer
      * @throws IllegalArgumentException for a bad capacity or a region too small, misaligned,
      *                                  read-only or on the heap
      */
@@ -50,7 +51,18 @@ public final class MpscRing extends RingBase {
         return create(region, capacity, WaitStrategy.spinThenSleep());
     }
 
-    /** Like {@link #create(MemorySegment, int)}, with blocking and timed calls that wait as {@code strategy} says. */
+    /**
+     * Like {@link #create(MemorySegment, int)}, with blocking and timed calls that wait as {@code
+     * strategy} says.
+     *
+     * @param region the ring's memory, usually a slice of a {@code SharedMemory} segment: 8-byte
+     *     aligned, native and writable
+     * @param capacity data bytes: a power of two from {@link RingDescriptor#MIN_CAPACITY} to
+     *     {@link RingDescriptor#MAX_CAPACITY}
+     * @param strategy how this handle's blocking and timed calls wait: spin, yield, then sleep; not
+     *     null
+     * @return a handle on the new ring, for any number of producers and one consumer
+     */
     public static MpscRing create(MemorySegment region, int capacity, WaitStrategy strategy) {
         return new MpscRing(RingHeader.initialise(region, capacity, RingDescriptor.KIND_MPSC), strategy);
     }
@@ -59,6 +71,9 @@ public final class MpscRing extends RingBase {
      * Attaches to the MPSC ring another process created in {@code region}, waiting up to
      * 2 seconds for a creator that is still initialising it.
      *
+     * @param region the ring's memory, usually a slice of a {@code SharedMemory} segment: 8-byte
+     *     aligned, native and writable
+     * @return a handle on the ring, with the default wait strategy
      * @throws IpcException             with {@code INCOMPATIBLE_LAYOUT} for a bad magic, layout
      *                                  version, kind or capacity; {@code CREATOR_DIED} if the creator
      *                                  died mid-initialisation; {@code DOES_NOT_EXIST} if the header
@@ -70,7 +85,16 @@ public final class MpscRing extends RingBase {
         return attach(region, RingHeader.DEFAULT_ATTACH_TIMEOUT);
     }
 
-    /** Like {@link #attach(MemorySegment)}, waiting up to {@code timeout} for the creator to finish. */
+    /**
+     * Like {@link #attach(MemorySegment)}, waiting up to {@code timeout} for the creator to finish.
+     *
+     * @param region the ring's memory, usually a slice of a {@code SharedMemory} segment: 8-byte
+     *     aligned, native and writable
+     * @param timeout how long to wait for a creator that is still initialising the ring; not null
+     * @return a handle on the ring, with the default wait strategy
+     * @throws IpcException as {@link #attach(MemorySegment)}, the wait lasting {@code timeout}
+     *     instead of 2 seconds
+     */
     public static MpscRing attach(MemorySegment region, Duration timeout) throws IpcException {
         return attach(region, timeout, WaitStrategy.spinThenSleep());
     }
@@ -78,6 +102,15 @@ public final class MpscRing extends RingBase {
     /**
      * Like {@link #attach(MemorySegment, Duration)}, with blocking and timed calls that wait
      * as {@code strategy} says.
+     *
+     * @param region the ring's memory, usually a slice of a {@code SharedMemory} segment: 8-byte
+     *     aligned, native and writable
+     * @param timeout how long to wait for a creator that is still initialising the ring; not null
+     * @param strategy how this handle's blocking and timed calls wait: spin, yield, then sleep; not
+     *     null
+     * @return a handle on the ring
+     * @throws IpcException as {@link #attach(MemorySegment)}, the wait lasting {@code timeout}
+     *     instead of 2 seconds
      */
     public static MpscRing attach(MemorySegment region, Duration timeout, WaitStrategy strategy) throws IpcException {
         Objects.requireNonNull(strategy, "strategy");

@@ -90,22 +90,39 @@ public final class RecordDescriptor {
     /** Bits of the record length a claim word carries. */
     public static final int CLAIM_LENGTH_BITS = 28;
 
-    /** {@return the offset of the header word of the record at {@code recordOffset}} */
+    /**
+     * {@return the offset of the header word of the record at {@code recordOffset}}
+     *
+     * @param recordOffset the record's offset in the data area, a multiple of {@link #ALIGNMENT}
+     */
     public static int lengthOffset(int recordOffset) {
         return recordOffset + LENGTH_OFFSET;
     }
 
-    /** {@return the offset of the type half of the record at {@code recordOffset}} */
+    /**
+     * {@return the offset of the type half of the record at {@code recordOffset}}
+     *
+     * @param recordOffset the record's offset in the data area, a multiple of {@link #ALIGNMENT}
+     */
     public static int typeOffset(int recordOffset) {
         return recordOffset + TYPE_OFFSET;
     }
 
-    /** {@return the offset of the message of the record at {@code recordOffset}} */
+    /**
+     * {@return the offset of the message of the record at {@code recordOffset}}
+     *
+     * @param recordOffset the record's offset in the data area, a multiple of {@link #ALIGNMENT}
+     */
     public static int messageOffset(int recordOffset) {
         return recordOffset + HEADER_LENGTH;
     }
 
-    /** {@return the bytes a record of {@code recordLength} occupies: rounded up to {@link #ALIGNMENT}} */
+    /**
+     * {@return the bytes a record of {@code recordLength} occupies: rounded up to {@link
+     * #ALIGNMENT}}
+     *
+     * @param recordLength a record's length, header included; positive
+     */
     public static int alignedLength(int recordLength) {
         return (recordLength + ALIGNMENT - 1) & -ALIGNMENT;
     }
@@ -113,6 +130,12 @@ public final class RecordDescriptor {
     /**
      * {@return the claimed header word of a record of {@code recordLength} bytes (header
      * included) claimed by process {@code pid} started at {@code startTime}}
+     *
+     * @param recordLength the record's length, header included; below
+     *     2<sup>{@value #CLAIM_LENGTH_BITS}</sup>
+     * @param pid the claimer's pid, below 2<sup>{@value #CLAIM_PID_BITS}</sup>
+     * @param startTime the claimer's start time in clock ticks ({@code /proc/PID/stat} field 22);
+     *     only its stamp is kept
      */
     public static long claimWord(int recordLength, int pid, long startTime) {
         int stamp = stampOf(startTime);
@@ -122,37 +145,67 @@ public final class RecordDescriptor {
         return high << 32 | low;
     }
 
-    /** {@return the stamp of a start time: its low {@value #CLAIM_STAMP_BITS} bits} */
+    /**
+     * {@return the stamp of a start time: its low {@value #CLAIM_STAMP_BITS} bits}
+     *
+     * @param startTime a start time in clock ticks, {@code /proc/PID/stat} field 22
+     */
     public static int stampOf(long startTime) {
         return (int) startTime & ((1 << CLAIM_STAMP_BITS) - 1);
     }
 
-    /** {@return the record length of a claimed header word} */
+    /**
+     * {@return the record length of a claimed header word}
+     *
+     * @param claimWord a header word that is claimed (its length half negative)
+     */
     public static int claimLength(long claimWord) {
         return (int) claimWord & ((1 << CLAIM_LENGTH_BITS) - 1);
     }
 
-    /** {@return the claimer's pid in a claimed header word} */
+    /**
+     * {@return the claimer's pid in a claimed header word}
+     *
+     * @param claimWord a header word that is claimed (its length half negative)
+     */
     public static int claimPid(long claimWord) {
         return (int) (claimWord >>> 32) & ((1 << CLAIM_PID_BITS) - 1);
     }
 
-    /** {@return the claimer's start-time stamp in a claimed header word} */
+    /**
+     * {@return the claimer's start-time stamp in a claimed header word}
+     *
+     * @param claimWord a header word that is claimed (its length half negative)
+     */
     public static int claimStamp(long claimWord) {
         return ((int) claimWord >>> CLAIM_LENGTH_BITS & 7) | (int) (claimWord >>> 32 + CLAIM_PID_BITS) << 3;
     }
 
-    /** {@return the header word holding {@code length} and {@code typeOrPid}} */
+    /**
+     * {@return the header word holding {@code length} and {@code typeOrPid}}
+     *
+     * @param length the record's length, header included
+     * @param typeOrPid the message type of a committed record, or {@link #PADDING_TYPE}
+     */
     public static long headerWord(int length, int typeOrPid) {
         return ((long) typeOrPid << 32) | (length & 0xFFFF_FFFFL);
     }
 
-    /** {@return the length half of a header word (negative while claimed: then see {@link #claimLength})} */
+    /**
+     * {@return the length half of a header word (negative while claimed: then see {@link
+     * #claimLength})}
+     *
+     * @param headerWord a header word as read, whole, from the ring
+     */
     public static int lengthOf(long headerWord) {
         return (int) headerWord;
     }
 
-    /** {@return the type half of a header word (not a type while claimed: see {@link #claimPid})} */
+    /**
+     * {@return the type half of a header word (not a type while claimed: see {@link #claimPid})}
+     *
+     * @param headerWord a header word as read, whole, from the ring
+     */
     public static int typeOf(long headerWord) {
         return (int) (headerWord >>> 32);
     }
@@ -160,6 +213,7 @@ public final class RecordDescriptor {
     /**
      * Checks a message type: types are not negative ({@link #PADDING_TYPE} is reserved).
      *
+     * @param type a message type as a producer gave it, for a claim or an offer
      * @throws IllegalArgumentException if it is negative
      */
     public static void checkType(int type) {

@@ -72,6 +72,7 @@ public interface Ring {
     /**
      * Reserves room for a message of {@code length} bytes; non-blocking.
      *
+     * @param length the message's length in bytes, 0 to {@link #maxMessageLength()}
      * @return the claim, or {@code null} if the ring has no room now (or, {@link MpscRing}
      *         only, another producer has held the reservation for longer than a short spin)
      * @throws IllegalArgumentException if {@code length} is negative or above {@link #maxMessageLength()}
@@ -82,6 +83,7 @@ public interface Ring {
     /**
      * Reserves room for a message of {@code length} bytes; blocks until there is room.
      *
+     * @param length the message's length in bytes, 0 to {@link #maxMessageLength()}
      * @return the claim
      * @throws IllegalArgumentException if {@code length} is negative or above {@link #maxMessageLength()}
      * @throws IllegalStateException    if the ring's memory is closed
@@ -91,6 +93,8 @@ public interface Ring {
     /**
      * Reserves room for a message of {@code length} bytes, waiting at most {@code timeout}.
      *
+     * @param length the message's length in bytes, 0 to {@link #maxMessageLength()}
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return the claim, or {@code null} if there was no room in time
      * @throws IllegalArgumentException if {@code length} is negative or above {@link #maxMessageLength()}
      * @throws IllegalStateException    if the ring's memory is closed
@@ -100,6 +104,9 @@ public interface Ring {
     /**
      * Copies {@code message} in as one message of {@code type} and commits it; non-blocking.
      *
+     * @param type the message's type, 0 or more, handed to the consumer's {@link RecordHandler}
+     * @param message the message's bytes, the whole segment; at most {@link #maxMessageLength()}
+     *     bytes
      * @return {@code true} if it was written, {@code false} if the ring has no room now
      * @throws IllegalArgumentException if the message is longer than {@link #maxMessageLength()}
      *                                  or {@code type} is negative
@@ -107,12 +114,24 @@ public interface Ring {
      */
     boolean offer(int type, MemorySegment message);
 
-    /** Like {@link #offer(int, MemorySegment)} with {@link #DEFAULT_TYPE}; non-blocking. */
+    /**
+     * Like {@link #offer(int, MemorySegment)} with {@link #DEFAULT_TYPE}; non-blocking.
+     *
+     * @param message the message's bytes, the whole segment; at most {@link #maxMessageLength()}
+     *     bytes
+     * @return {@code true} if it was written, {@code false} if the ring has no room now
+     */
     default boolean offer(MemorySegment message) {
         return offer(DEFAULT_TYPE, message);
     }
 
-    /** Like {@link #offer(int, MemorySegment)} with {@link #DEFAULT_TYPE}; non-blocking. */
+    /**
+     * Like {@link #offer(int, MemorySegment)} with {@link #DEFAULT_TYPE}; non-blocking.
+     *
+     * @param message the message's bytes, the whole array; at most {@link #maxMessageLength()}
+     *     bytes
+     * @return {@code true} if it was written, {@code false} if the ring has no room now
+     */
     default boolean offer(byte[] message) {
         return offer(DEFAULT_TYPE, MemorySegment.ofArray(message));
     }
@@ -121,6 +140,10 @@ public interface Ring {
      * Like {@link #offer(int, MemorySegment)} with {@link #DEFAULT_TYPE}, for the
      * buffer's remaining bytes; non-blocking. On success the buffer's position moves to
      * its limit; otherwise the buffer is unchanged.
+     *
+     * @param message the message's bytes, from the buffer's position to its limit; at most
+     *     {@link #maxMessageLength()}
+     * @return {@code true} if it was written, {@code false} if the ring has no room now
      */
     default boolean offer(ByteBuffer message) {
         if (!offer(DEFAULT_TYPE, MemorySegment.ofBuffer(message))) {
@@ -134,18 +157,31 @@ public interface Ring {
      * Copies {@code message} in as one message of {@code type} and commits it; blocks
      * until there is room.
      *
+     * @param type the message's type, 0 or more, handed to the consumer's {@link RecordHandler}
+     * @param message the message's bytes, the whole segment; at most {@link #maxMessageLength()}
+     *     bytes
      * @throws IllegalArgumentException if the message is longer than {@link #maxMessageLength()}
      *                                  or {@code type} is negative
      * @throws IllegalStateException    if the ring's memory is closed
      */
     void put(int type, MemorySegment message);
 
-    /** Like {@link #put(int, MemorySegment)} with {@link #DEFAULT_TYPE}; blocking. */
+    /**
+     * Like {@link #put(int, MemorySegment)} with {@link #DEFAULT_TYPE}; blocking.
+     *
+     * @param message the message's bytes, the whole segment; at most {@link #maxMessageLength()}
+     *     bytes
+     */
     default void put(MemorySegment message) {
         put(DEFAULT_TYPE, message);
     }
 
-    /** Like {@link #put(int, MemorySegment)} with {@link #DEFAULT_TYPE}; blocking. */
+    /**
+     * Like {@link #put(int, MemorySegment)} with {@link #DEFAULT_TYPE}; blocking.
+     *
+     * @param message the message's bytes, the whole array; at most {@link #maxMessageLength()}
+     *     bytes
+     */
     default void put(byte[] message) {
         put(DEFAULT_TYPE, MemorySegment.ofArray(message));
     }
@@ -153,6 +189,9 @@ public interface Ring {
     /**
      * Like {@link #put(int, MemorySegment)} with {@link #DEFAULT_TYPE}, for the buffer's
      * remaining bytes; blocking. The buffer's position moves to its limit.
+     *
+     * @param message the message's bytes, from the buffer's position to its limit; at most
+     *     {@link #maxMessageLength()}
      */
     default void put(ByteBuffer message) {
         put(DEFAULT_TYPE, MemorySegment.ofBuffer(message));
@@ -163,6 +202,10 @@ public interface Ring {
      * Copies {@code message} in as one message of {@code type} and commits it, waiting at
      * most {@code timeout} for room.
      *
+     * @param type the message's type, 0 or more, handed to the consumer's {@link RecordHandler}
+     * @param message the message's bytes, the whole segment; at most {@link #maxMessageLength()}
+     *     bytes
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return {@code true} if it was written, {@code false} if there was no room in time
      * @throws IllegalArgumentException if the message is longer than {@link #maxMessageLength()}
      *                                  or {@code type} is negative
@@ -170,12 +213,26 @@ public interface Ring {
      */
     boolean offer(int type, MemorySegment message, Duration timeout);
 
-    /** Like {@link #offer(int, MemorySegment, Duration)} with {@link #DEFAULT_TYPE}; timed. */
+    /**
+     * Like {@link #offer(int, MemorySegment, Duration)} with {@link #DEFAULT_TYPE}; timed.
+     *
+     * @param message the message's bytes, the whole segment; at most {@link #maxMessageLength()}
+     *     bytes
+     * @param timeout the longest wait; zero or negative tries once; not null
+     * @return {@code true} if it was written, {@code false} if there was no room in time
+     */
     default boolean offer(MemorySegment message, Duration timeout) {
         return offer(DEFAULT_TYPE, message, timeout);
     }
 
-    /** Like {@link #offer(int, MemorySegment, Duration)} with {@link #DEFAULT_TYPE}; timed. */
+    /**
+     * Like {@link #offer(int, MemorySegment, Duration)} with {@link #DEFAULT_TYPE}; timed.
+     *
+     * @param message the message's bytes, the whole array; at most {@link #maxMessageLength()}
+     *     bytes
+     * @param timeout the longest wait; zero or negative tries once; not null
+     * @return {@code true} if it was written, {@code false} if there was no room in time
+     */
     default boolean offer(byte[] message, Duration timeout) {
         return offer(DEFAULT_TYPE, MemorySegment.ofArray(message), timeout);
     }
@@ -183,6 +240,11 @@ public interface Ring {
     /**
      * Like {@link #offer(int, MemorySegment, Duration)} with {@link #DEFAULT_TYPE}, for the
      * buffer's remaining bytes; timed. On success the buffer's position moves to its limit.
+     *
+     * @param message the message's bytes, from the buffer's position to its limit; at most
+     *     {@link #maxMessageLength()}
+     * @param timeout the longest wait; zero or negative tries once; not null
+     * @return {@code true} if it was written, {@code false} if there was no room in time
      */
     default boolean offer(ByteBuffer message, Duration timeout) {
         if (!offer(DEFAULT_TYPE, MemorySegment.ofBuffer(message), timeout)) {
@@ -204,6 +266,8 @@ public interface Ring {
      * 100 ms, seen by this consumer) is checked: if its producer's process has ended, the
      * record becomes padding and {@link #deadProducerRecordsSkipped()} grows by one.
      *
+     * @param handler called once per message, on this thread, before this returns
+     * @param limit the most messages to hand over in this call; positive
      * @return the number of messages handled, 0 if none was ready
      * @throws IllegalArgumentException if {@code limit} is not positive
      * @throws IllegalStateException    if the ring's memory is closed, or the ring is corrupt
@@ -214,6 +278,8 @@ public interface Ring {
      * Like {@link #poll(RecordHandler, int)}, but blocks until at least one message has
      * been handled.
      *
+     * @param handler called once per message, on this thread, before this returns
+     * @param limit the most messages to hand over in this call; positive
      * @return the number of messages handled, at least 1
      */
     int read(RecordHandler handler, int limit);
@@ -222,6 +288,9 @@ public interface Ring {
      * Like {@link #poll(RecordHandler, int)}, waiting at most {@code timeout} for at
      * least one message.
      *
+     * @param handler called once per message, on this thread, before this returns
+     * @param limit the most messages to hand over in this call; positive
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return the number of messages handled, 0 if none came in time
      */
     int read(RecordHandler handler, int limit, Duration timeout);

@@ -16,7 +16,9 @@ package io.jipc.ring;
 public final class RingCorruptedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
+    /** The ring position (bytes since creation) of the corrupt record or field. */
     private final long position;
+    /** The 64-bit word found there. */
     private final long word;
 
     RingCorruptedException(String ring, long position, long word, String what) {

@@ -315,27 +315,46 @@ public final class RingDescriptor {
     /**
      * {@return the {@code RESERVATION_LOCK} word naming a process} {@code startTime} is
      * {@code /proc/PID/stat} field 22, or 0 if unknown (then the pid alone names it).
+     *
+     * @param pid the holder's pid, in the pid namespace the ring's users share
+     * @param startTime the holder's start time in clock ticks, or 0 if unknown
      */
     public static long reserverWord(int pid, long startTime) {
         return (startTime << 32) | (pid & 0xFFFF_FFFFL);
     }
 
-    /** {@return the holder's pid in a {@code RESERVATION_LOCK} word} */
+    /**
+     * {@return the holder's pid in a {@code RESERVATION_LOCK} word}
+     *
+     * @param word a {@code RESERVATION_LOCK} word as read
+     */
     public static int reserverPid(long word) {
         return (int) word;
     }
 
-    /** {@return the low 32 bits of the holder's start time in a {@code RESERVATION_LOCK} word} */
+    /**
+     * {@return the low 32 bits of the holder's start time in a {@code RESERVATION_LOCK} word}
+     *
+     * @param word a {@code RESERVATION_LOCK} word as read
+     */
     public static int reserverStartTime(long word) {
         return (int) (word >>> 32);
     }
 
-    /** {@return the bytes a ring of {@code capacity} needs: header plus data} */
+    /**
+     * {@return the bytes a ring of {@code capacity} needs: header plus data}
+     *
+     * @param capacity a valid data capacity (see {@link #checkCapacity(int)})
+     */
     public static long regionLength(int capacity) {
         return (long) HEADER_LENGTH + capacity;
     }
 
-    /** {@return the largest message a ring of {@code capacity} carries} */
+    /**
+     * {@return the largest message a ring of {@code capacity} carries}
+     *
+     * @param capacity a valid data capacity (see {@link #checkCapacity(int)})
+     */
     public static int maxMessageLength(int capacity) {
         return capacity / MAX_MESSAGE_DIVISOR;
     }
@@ -343,6 +362,7 @@ public final class RingDescriptor {
     /**
      * Checks a data capacity: a power of two from {@link #MIN_CAPACITY} to {@link #MAX_CAPACITY}.
      *
+     * @param capacity the data area's size in bytes, as asked of create
      * @throws IllegalArgumentException if it is not
      */
     public static void checkCapacity(int capacity) {

@@ -1,8 +1,12 @@
 package io.jipc.shm;
 
 import io.jipc.IpcException;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Deadline;
 import io.jipc.internal.Mappings;
+import io.jipc.internal.Nap;
 import io.jipc.internal.Reclaim;
+import io.jipc.internal.Wait;
 import io.jipc.posix.UnixSockets;
 import io.jipc.posix.Creation;
 import io.jipc.posix.Names;
@@ -10,6 +14,7 @@ import io.jipc.posix.Errno;
 import io.jipc.posix.Fds;
 import io.jipc.posix.Mman;
 
+import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -88,6 +93,10 @@ public final class SharedMemory implements AutoCloseable {
     /**
      * Creates a new object of {@code size} bytes with mode 0600; fails if the name exists.
      *
+     * @param name the object's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
+     * @param size the size in bytes; positive
+     * @return the new object, mapped read-write and filled with zeros; the caller closes it
      * @throws IllegalArgumentException for a bad name or a size that is not positive
      * @throws IpcException             with {@code ALREADY_EXISTS} if the name is taken, or another reason
      */
@@ -98,6 +107,9 @@ public final class SharedMemory implements AutoCloseable {
     /**
      * Opens an existing object at its current size.
      *
+     * @param name the object's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
+     * @return the object, mapped read-write at the size it has when opened; the caller closes it
      * @throws IpcException with {@code DOES_NOT_EXIST} if there is none, {@code PERMISSION_DENIED}, ...
      */
     public static SharedMemory open(String name) throws IpcException {
@@ -107,12 +119,25 @@ public final class SharedMemory implements AutoCloseable {
     /**
      * Opens the object if it exists (and is at least {@code size} bytes), else creates it.
      * Two processes racing here end up with the same object.
+     *
+     * @param name the object's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
+     * @param size the size to create with, and the least size accepted of an existing object;
+     *     positive
+     * @return the object, mapped read-write; the caller closes it
+     * @throws IpcException with {@code INCOMPATIBLE_LAYOUT} if the existing object is smaller than
+     *     {@code size}, or another reason
      */
     public static SharedMemory openOrCreate(String name, long size) throws IpcException {
         return builder(name).size(size).openOrCreate();
     }
 
-    /** {@return a builder for the object called {@code name}, checked at once} */
+    /**
+     * {@return a builder for the object called {@code name}, checked at once}
+     *
+     * @param name the object's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of UTF-8,
+     *     no further {@code '/'} and no NUL
+     */
     public static Builder builder(String name) {
         return new Builder(Names.check(KIND, name, MAX_NAME_BYTES));
     }
@@ -120,6 +145,7 @@ public final class SharedMemory implements AutoCloseable {
     /**
      * Removes the name; processes that have it mapped keep their memory.
      *
+     * @param name the object's name, checked as by {@link #create(String, long)}
      * @return {@code true} if the name existed and was removed, {@code false} if it did not exist
      * @throws IpcException for any other failure, such as {@code PERMISSION_DENIED}
      */
@@ -151,7 +177,11 @@ public final class SharedMemory implements AutoCloseable {
      * an unrelated process over a Unix socket by {@link #sendTo(int)} and
      * {@link #receiveFrom(int)}. {@link #name()} is {@code "(sealed anonymous)"}.
      *
+     * @param size the size in bytes; positive, and fixed for the memory's life
+     * @return the new memory, mapped read-write and filled with zeros; the caller closes it
      * @throws IllegalArgumentException if {@code size} is not positive
+     * @throws IpcException if {@code memfd_create}, sizing, sealing or mapping fails (such as
+     *     {@code LIMIT_EXCEEDED} when memory runs out)
      */
     public static SharedMemory anonymous(long size) throws IpcException {
         if (size <= 0) {
@@ -173,6 +203,8 @@ public final class SharedMemory implements AutoCloseable {
      * by a parent's {@code Spawn}, or from {@link #receiveFrom(int)}), at its full size.
      * The returned object owns {@code fd} and closes it (also if mapping fails).
      *
+     * @param fd an open descriptor of sealed anonymous memory, which the returned object owns
+     * @return the memory, mapped read-write at its full size; the caller closes it
      * @throws IpcException with {@code INCOMPATIBLE_LAYOUT} if {@code fd} is not memory
      *                      sealed against shrinking and growing: a peer could still pull it
      *                      away, so it is refused (and {@code fd} left open to the caller)
@@ -206,6 +238,9 @@ public final class SharedMemory implements AutoCloseable {
      * Receives sealed anonymous memory sent by {@link #sendTo(int)} on the connected Unix
      * socket {@code unixSocket}; blocks until it comes.
      *
+     * @param unixSocket the descriptor of a connected Unix stream socket; it stays open and the
+     *     caller's
+     * @return the received memory, mapped read-write; the caller closes it
      * @throws IpcException with {@code BROKEN_PIPE} if the peer closed the socket first, or
      *                      as {@link #fromDescriptor(int)}
      */
@@ -238,6 +273,8 @@ public final class SharedMemory implements AutoCloseable {
      * ({@code SCM_RIGHTS}); the peer maps it with {@link #receiveFrom(int)}. Only sealed
      * anonymous memory is sent: a named object is opened by its name.
      *
+     * @param unixSocket the descriptor of a connected Unix stream socket; it stays open and the
+     *     caller's
      * @throws IllegalStateException if this is a named object or is closed
      * @throws IpcException          if {@code sendmsg} fails ({@code BROKEN_PIPE} once the peer is gone)
      */
@@ -335,7 +372,12 @@ public final class SharedMemory implements AutoCloseable {
             this.name = name;
         }
 
-        /** Size in bytes: used on create, required as a minimum on open. Must be positive. */
+        /**
+         * Size in bytes: used on create, required as a minimum on open. Must be positive.
+         *
+         * @param bytes the size in bytes; positive
+         * @return this builder
+         */
         public Builder size(long bytes) {
             if (bytes <= 0) {
                 throw new IllegalArgumentException("size of " + name + " must be positive, not " + bytes);
@@ -344,13 +386,26 @@ public final class SharedMemory implements AutoCloseable {
             return this;
         }
 
-        /** Permission bits for a created object (default 0600), applied exactly, whatever the umask. */
+        /**
+         * Permission bits for a created object (default 0600), applied exactly, whatever the umask.
+         *
+         * @param mode the permission bits, {@code 0} to {@code 0777}; an object that is to be
+         *     shared between users needs more than {@code 0600}
+         * @return this builder
+         * @throws IllegalArgumentException if {@code mode} has bits beyond {@code 0777}
+         */
         public Builder mode(int mode) {
             this.mode = Creation.checkMode(mode);
             return this;
         }
 
-        /** Creates the object; fails with {@code ALREADY_EXISTS} if the name is taken. */
+        /**
+         * Creates the object; fails with {@code ALREADY_EXISTS} if the name is taken.
+         *
+         * @return the new object, mapped read-write and filled with zeros; the caller closes it
+         * @throws IllegalStateException if no {@link #size(long)} was given
+         * @throws IpcException with {@code ALREADY_EXISTS} if the name is taken, or another reason
+         */
         public SharedMemory create() throws IpcException {
             requireSize();
             try (Arena a = Arena.ofConfined()) {
@@ -376,7 +431,14 @@ public final class SharedMemory implements AutoCloseable {
             }
         }
 
-        /** Opens the existing object; fails with {@code DOES_NOT_EXIST} if there is none. */
+        /**
+         * Opens the existing object; fails with {@code DOES_NOT_EXIST} if there is none.
+         *
+         * @return the object, mapped read-write; the caller closes it
+         * @throws IpcException with {@code DOES_NOT_EXIST} if there is none,
+         *     {@code INCOMPATIBLE_LAYOUT} if it is smaller than a {@link #size(long)} given,
+         *     {@code CREATOR_DIED} if it still has size 0 after 2 s
+         */
         public SharedMemory open() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
                 int fd = Errno.check(Mman.shmOpen(a.allocateFrom(name), Fds.O_RDWR | Fds.O_CLOEXEC, 0),
@@ -392,7 +454,14 @@ public final class SharedMemory implements AutoCloseable {
             }
         }
 
-        /** Opens the object, or creates it if there is none. */
+        /**
+         * Opens the object, or creates it if there is none.
+         *
+         * @return the object, mapped read-write; the caller closes it
+         * @throws IllegalStateException if no {@link #size(long)} was given
+         * @throws IpcException with {@code INCOMPATIBLE_LAYOUT} if the existing object is smaller
+         *     than the size given, or another reason
+         */
         public SharedMemory openOrCreate() throws IpcException {
             requireSize();
             return Creation.openOrCreate(this::create, this::open);
@@ -409,24 +478,37 @@ public final class SharedMemory implements AutoCloseable {
          * between waits a little for the size instead of mapping nothing.
          */
         private long awaitSize(int fd) throws IpcException {
-            long deadline = System.nanoTime() + 2_000_000_000L;
-            while (true) {
-                long actual = Fds.fstat(fd, "fstat", name).size();
-                if (actual > 0) {
-                    if (size > 0 && actual < size) {
-                        throw new IpcException("shm_open", name, "object is " + actual
-                                + " bytes, smaller than the " + size + " required", IpcException.Reason.INCOMPATIBLE_LAYOUT);
-                    }
-                    return actual;
+            long actual = sizeIfSized(fd);
+            if (actual == 0) {
+                // A few yields, then 1 ms naps: jipc's one wait loop, with nobody to signal it.
+                Long sized;
+                try {
+                    sized = Wait.until(() -> {
+                        long a = sizeIfSized(fd);
+                        return a > 0 ? a : null;
+                    }, Nap.MILLISECOND, WaitStrategy.spinThenSleep(0, 100), Deadline.afterNanos(2_000_000_000L),
+                            null, Wait.Interrupts.IGNORE);
+                } catch (IpcException e) {
+                    throw e;
+                } catch (IOException | InterruptedException e) {
+                    throw new AssertionError("fstat throws IpcException only, and the wait ignores interrupts", e);
                 }
-                if (System.nanoTime() - deadline > 0) {
+                if (sized == null) {
                     throw new IpcException("shm_open", name,
                             "object still has size 0 after 2 s: its creator died or never sized it",
                             IpcException.Reason.CREATOR_DIED);
                 }
-                Thread.onSpinWait();
-                Thread.yield();
+                actual = sized;
             }
+            if (size > 0 && actual < size) {
+                throw new IpcException("shm_open", name, "object is " + actual
+                        + " bytes, smaller than the " + size + " required", IpcException.Reason.INCOMPATIBLE_LAYOUT);
+            }
+            return actual;
+        }
+
+        private long sizeIfSized(int fd) throws IpcException {
+            return Fds.fstat(fd, "fstat", name).size();
         }
 
         private SharedMemory map(int fd, long length) throws IpcException {

@@ -10,7 +10,7 @@ package io.jipc.sync;
  * owned by a thread: only the thread that locked may unlock.
  */
 public interface Lock {
-    /** Tries once and never waits. {@return whether the lock is now held by this thread} */
+    /** {@return whether the lock is now held by this thread} Tries once and never waits. */
     boolean tryLock();
 
     /**

@@ -11,8 +11,11 @@ package io.jipc.sync;
 public final class LockCorruptedException extends IllegalStateException {
     private static final long serialVersionUID = 1L;
 
+    /** Offset of the lock word in its segment. */
     private final long offset;
+    /** The lock word as it was read. */
     private final int word;
+    /** The corrupt owner start time as it was read. */
     private final long ownerStartTime;
 
     LockCorruptedException(String what, long offset, int word, long ownerStartTime, String detail) {

@@ -83,7 +83,11 @@ public final class LockWordDescriptor {
     /** Required alignment of a Mutex. */
     public static final int MUTEX_ALIGNMENT = 8;
 
-    /** {@return the owner pid encoded in {@code word}, 0 if unlocked} */
+    /**
+     * {@return the owner pid encoded in {@code word}, 0 if unlocked}
+     *
+     * @param word a lock word as read from shared memory
+     */
     public static int ownerOf(int word) {
         return word & OWNER_MASK;
     }
@@ -91,6 +95,9 @@ public final class LockWordDescriptor {
     /**
      * Checks that {@code offset} in {@code segment} can hold a lock word.
      *
+     * @param segment the memory that is to hold the word
+     * @param offset the word's offset in bytes from the start of {@code segment}; a multiple of
+     *     {@value #LOCK_ALIGNMENT}
      * @throws IllegalArgumentException if it is out of bounds or misaligned
      */
     public static void checkLockWord(MemorySegment segment, long offset) {
@@ -100,6 +107,9 @@ public final class LockWordDescriptor {
     /**
      * Checks that {@code offset} in {@code segment} can hold a Mutex.
      *
+     * @param segment the memory that is to hold the Mutex
+     * @param offset the Mutex's offset in bytes from the start of {@code segment}; a multiple of
+     *     {@value #MUTEX_ALIGNMENT}
      * @throws IllegalArgumentException if it is out of bounds or misaligned
      */
     public static void checkMutex(MemorySegment segment, long offset) {

@@ -95,6 +95,11 @@ public final class Mutex implements Lock {
      * Makes a view of the Mutex at {@code offset} in {@code segment}. Zeroed memory is an
      * unlocked Mutex; nothing is written here.
      *
+     * @param segment shared memory that holds the Mutex, such as {@link
+     *     io.jipc.shm.SharedMemory#segment()}
+     * @param offset the Mutex's offset in bytes from the start of {@code segment}; a multiple of 8
+     * @return a view of the Mutex, valid as long as {@code segment} is; views of the same bytes, in
+     *     any process, are the same lock
      * @throws IllegalArgumentException if the 16 bytes are out of bounds or not 8-byte aligned
      */
     public static Mutex at(MemorySegment segment, long offset) {
@@ -105,6 +110,12 @@ public final class Mutex implements Lock {
      * Makes a view of the Mutex at {@code offset} in {@code segment} whose waits follow
      * {@code strategy}. A strategy that never sleeps never checks whether the owner died.
      *
+     * @param segment shared memory that holds the Mutex, such as {@link
+     *     io.jipc.shm.SharedMemory#segment()}
+     * @param offset the Mutex's offset in bytes from the start of {@code segment}; a multiple of 8
+     * @param strategy how this view's waits spin, yield and sleep; not null
+     * @return a view of the Mutex, valid as long as {@code segment} is; views of the same bytes, in
+     *     any process, are the same lock
      * @throws IllegalArgumentException if the 16 bytes are out of bounds or not 8-byte aligned
      */
     public static Mutex at(MemorySegment segment, long offset, WaitStrategy strategy) {
@@ -164,6 +175,8 @@ public final class Mutex implements Lock {
     /**
      * Waits at most {@code timeout} for the lock (spinning, then sleeping). Not interruptible.
      *
+     * @param timeout the longest wait; zero or negative tries once, a span too long for a {@code
+     *     long} of nanoseconds waits for ever; not null
      * @return {@code true} if the lock is now held by this thread (check
      *         {@link #isConsistent()} if holders may crash), {@code false} on time-out
      * @throws LockCorruptedException if the owner record is corrupt (see {@link #recoverCorrupted()})

@@ -141,6 +141,10 @@ public final class Semaphore implements AutoCloseable {
     /**
      * Creates a new semaphore with value {@code initial} and mode 0600; fails if the name exists.
      *
+     * @param name the semaphore's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of
+     *     UTF-8, no further {@code '/'} and no NUL
+     * @param initial the value it starts with; 0 or more
+     * @return the new semaphore, open; the caller closes it
      * @throws IllegalArgumentException for a bad name or a negative {@code initial}
      * @throws IpcException             with {@code ALREADY_EXISTS} if the name is taken, or another reason
      */
@@ -151,6 +155,9 @@ public final class Semaphore implements AutoCloseable {
     /**
      * Opens an existing semaphore.
      *
+     * @param name the semaphore's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of
+     *     UTF-8, no further {@code '/'} and no NUL
+     * @return the semaphore, open; the caller closes it
      * @throws IllegalArgumentException for a bad name
      * @throws IpcException             with {@code DOES_NOT_EXIST}, {@code PERMISSION_DENIED}, ...
      */
@@ -162,6 +169,10 @@ public final class Semaphore implements AutoCloseable {
      * Opens the semaphore if it exists (its value untouched), else creates it with value
      * {@code initial}. Processes racing here end up with the same semaphore.
      *
+     * @param name the semaphore's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of
+     *     UTF-8, no further {@code '/'} and no NUL
+     * @param initial the value it starts with if it is created here; 0 or more
+     * @return the semaphore, open; the caller closes it
      * @throws IllegalArgumentException for a bad name or a negative {@code initial}
      * @throws IpcException             as {@link #create} and {@link #open} do
      */
@@ -172,6 +183,8 @@ public final class Semaphore implements AutoCloseable {
     /**
      * {@return a builder for the semaphore called {@code name}}
      *
+     * @param name the semaphore's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of
+     *     UTF-8, no further {@code '/'} and no NUL
      * @throws IllegalArgumentException for a bad name
      */
     public static Builder builder(String name) {
@@ -181,6 +194,8 @@ public final class Semaphore implements AutoCloseable {
     /**
      * Removes the name; processes that have the semaphore open keep using it.
      *
+     * @param name the semaphore's name: {@code '/'} then 1 to {@value #MAX_NAME_BYTES} bytes of
+     *     UTF-8, no further {@code '/'} and no NUL
      * @return {@code true} if the name existed and was removed, {@code false} if it did not exist
      * @throws IllegalArgumentException for a bad name
      * @throws IpcException             for any other failure, such as {@code PERMISSION_DENIED}
@@ -246,6 +261,7 @@ public final class Semaphore implements AutoCloseable {
      * Timed: takes one permit, waiting at most {@code timeout} while the value is 0; a zero
      * or negative timeout tries once, like {@link #tryAcquire()}. Not interruptible.
      *
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return {@code true} if a permit was taken, {@code false} on time-out
      * @throws IllegalStateException      if closed
      * @throws AsynchronousCloseException if this object is closed while the call waits
@@ -361,6 +377,8 @@ public final class Semaphore implements AutoCloseable {
         /**
          * The value a created semaphore starts with (default 0).
          *
+         * @param value the starting value; 0 or more
+         * @return this builder
          * @throws IllegalArgumentException if negative
          */
         public Builder initialValue(int value) {
@@ -375,6 +393,8 @@ public final class Semaphore implements AutoCloseable {
          * Permission bits for a created semaphore (default 0600), applied exactly, whatever
          * the umask. Users need read and write permission to use it.
          *
+         * @param mode the permission bits, {@code 0} to {@code 0777}
+         * @return this builder
          * @throws IllegalArgumentException for bits beyond 0777
          */
         public Builder mode(int mode) {
@@ -382,7 +402,12 @@ public final class Semaphore implements AutoCloseable {
             return this;
         }
 
-        /** Creates the semaphore; fails with {@code ALREADY_EXISTS} if the name is taken. */
+        /**
+         * Creates the semaphore; fails with {@code ALREADY_EXISTS} if the name is taken.
+         *
+         * @return the new semaphore, open; the caller closes it
+         * @throws IpcException with {@code ALREADY_EXISTS} if the name is taken, or another reason
+         */
         public Semaphore create() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment cname = a.allocateFrom(name);
@@ -402,7 +427,13 @@ public final class Semaphore implements AutoCloseable {
             }
         }
 
-        /** Opens the existing semaphore; fails with {@code DOES_NOT_EXIST} if there is none. */
+        /**
+         * Opens the existing semaphore; fails with {@code DOES_NOT_EXIST} if there is none.
+         *
+         * @return the semaphore, open; the caller closes it
+         * @throws IpcException with {@code DOES_NOT_EXIST} if there is none, {@code
+         *     PERMISSION_DENIED}, ...
+         */
         public Semaphore open() throws IpcException {
             try (Arena a = Arena.ofConfined()) {
                 long sem = Errno.check(Semaphores.open(a.allocateFrom(name), 0, 0, 0), "sem_open", name);
@@ -410,7 +441,12 @@ public final class Semaphore implements AutoCloseable {
             }
         }
 
-        /** Opens the semaphore, or creates it if there is none. */
+        /**
+         * Opens the semaphore, or creates it if there is none.
+         *
+         * @return the semaphore, open; the caller closes it
+         * @throws IpcException as {@link #create()} and {@link #open()} do
+         */
         public Semaphore openOrCreate() throws IpcException {
             return Creation.openOrCreate(this::create, this::open);
         }

@@ -35,6 +35,11 @@ public final class SpinLock implements Lock {
      * Makes a view of the lock word at {@code offset} in {@code segment}. Zeroed memory is
      * an unlocked lock; nothing is written here.
      *
+     * @param segment shared memory that holds the lock word, such as {@link
+     *     io.jipc.shm.SharedMemory#segment()}
+     * @param offset the word's offset in bytes from the start of {@code segment}; a multiple of 4
+     * @return a view of the lock, valid as long as {@code segment} is; views of the same word, in
+     *     any process, are the same lock
      * @throws IllegalArgumentException if the word is out of bounds or not 4-byte aligned
      */
     public static SpinLock at(MemorySegment segment, long offset) {
@@ -42,7 +47,7 @@ public final class SpinLock implements Lock {
         return new SpinLock(segment, offset);
     }
 
-    /** Tries once; never waits. {@return whether the lock is now held by this thread} */
+    /** {@return whether the lock is now held by this thread} Tries once; never waits. */
     @Override
     public boolean tryLock() {
         if (LockWord.INT.compareAndSet(segment, offset, UNLOCKED, LockWord.PID)) {

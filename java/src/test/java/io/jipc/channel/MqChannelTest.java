@@ -4,8 +4,10 @@ import io.jipc.IpcException;
 import io.jipc.mq.MessageQueue;
 import io.jipc.pipe.Pipe;
 import io.jipc.process.ChildProcess;
+import io.jipc.process.Spawn;
 import io.jipc.testing.Leaks;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -13,6 +15,7 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -93,5 +96,99 @@ class MqChannelTest extends ChannelContract {
         IpcException small = assertThrows(IpcException.class,
                 () -> Channels.connect(receiver.address(), ChannelOptions.defaults().maxMessageSize(65)));
         assertEquals(IpcException.Reason.INCOMPATIBLE_LAYOUT, small.reason());
+    }
+
+    @Test
+    @Timeout(120)
+    void bindingTheAddressOfADeadBinderTakesItOver() throws Exception {
+        String address = "mq:" + Leaks.uniqueName("restart");
+        String name = URI.create(address).getPath();
+        try {
+            try (Pipe ready = Pipe.open();
+                 ChildProcess binder = Spawn.java(ShmPeer.class, "bind-and-wait", address, "64", "4")
+                         .mapDescriptor(ChannelPeer.READY_FD, ready.writeEnd().fd()).start()) {
+                awaitReady(ready);
+                IpcException live = assertThrows(IpcException.class, () -> Channels.bind(address),
+                        "a live binder keeps its address");
+                assertEquals(IpcException.Reason.ALREADY_EXISTS, live.reason());
+                try (MessageChannel toLive = Channels.connect(address)) {
+                    toLive.send(new byte[] {1});  // a message the dead binder leaves behind
+                }
+                assertTrue(binder.kill());
+                assertTrue(binder.waitFor().signaled());
+            }
+            IpcException dead = assertThrows(IpcException.class, () -> Channels.connect(address),
+                    "nobody receives from a dead binder's queue");
+            assertTrue(dead.getMessage().contains("binder died"), dead.getMessage());
+            // The service restarts after the crash: no EEXIST, no jipc rm.
+            MessageChannel again = track(Channels.bind(address, ChannelOptions.defaults().maxMessageSize(128)));
+            try (MessageChannel sender = Channels.connect(address)) {
+                assertEquals(128, sender.maxMessageSize(), "the new binder's queue, not the dead one's");
+                sender.send(new byte[] {7, 7});
+                MemorySegment buffer = MemorySegment.ofArray(new byte[128]);
+                assertEquals(2, again.receive(buffer, Duration.ofSeconds(30)), "a fresh queue: the old message is gone");
+            }
+            again.close();
+            assertEquals(IpcException.Reason.DOES_NOT_EXIST,
+                    assertThrows(IpcException.class, () -> MessageQueue.open(name)).reason());
+        } finally {
+            MessageQueue.unlink(name);
+        }
+    }
+
+    @Test
+    void connectingToAQueueJipcDidNotMakeFailsPromptlyWithTheReason() throws Exception {
+        String name = Leaks.uniqueName("foreign");
+        try (MessageQueue foreign = MessageQueue.create(name, 4, 64)) {
+            long t0 = System.nanoTime();
+            IpcException e = assertThrows(IpcException.class, () -> Channels.connect("mq:" + name));
+            long waited = System.nanoTime() - t0;
+            assertTrue(waited < PROMPT_NANOS, "waited " + waited);
+            assertEquals(IpcException.Reason.INCOMPATIBLE_LAYOUT, e.reason(), e.getMessage());
+            assertTrue(e.getMessage().contains("not made by a jipc channel"), e.getMessage());
+        } finally {
+            MessageQueue.unlink(name);
+        }
+    }
+
+    @Test
+    void aQueueRemovedAndBoundAnewIsNotRemovedByTheFirstBinder() throws Exception {
+        MessageChannel first = bind(ChannelOptions.defaults().maxMessageSize(64));
+        String name = first.address().getPath();
+        MessageQueue.unlink(name);
+        try (MessageChannel second = Channels.bind(first.address(), ChannelOptions.defaults().maxMessageSize(64))) {
+            first.close();
+            try (MessageChannel sender = Channels.connect(second.address(), ChannelOptions.defaults())) {
+                sender.send(new byte[] {7});
+                assertEquals(1, second.receive(MemorySegment.ofArray(new byte[64]), Duration.ofSeconds(30)));
+            }
+        }
+        assertEquals(IpcException.Reason.DOES_NOT_EXIST,
+                assertThrows(IpcException.class, () -> MessageQueue.open(name)).reason());
+    }
+
+    /** A binder killed with SIGKILL leaves its queue and name behind, but a send waiting for room learns it died. */
+    @Test
+    @Timeout(120)
+    void aSendWaitingForRoomLearnsThatTheReceiverDied() throws Exception {
+        String address = "mq:" + Leaks.uniqueName("dead");
+        try (Pipe ready = Pipe.open();
+             ChildProcess binder = Spawn.java(ShmPeer.class, "bind-and-wait", address, "64", "4")
+                     .mapDescriptor(ChannelPeer.READY_FD, ready.writeEnd().fd()).start()) {
+            awaitReady(ready);
+            MessageChannel sender = track(Channels.connect(address));
+            int sent = 0;
+            while (sender.trySend(new byte[64])) {
+                sent++;
+            }
+            assertEquals(4, sent, "the queue holds 4 messages");
+            assertTrue(binder.kill());
+            assertTrue(binder.waitFor().signaled());
+            assertFalse(sender.trySend(new byte[64]), "a dead receiver's queue stays full");
+            assertThrows(ChannelClosedException.class, () -> sender.send(new byte[64], Duration.ofSeconds(30)),
+                    "not a wait for the whole timeout, then false");
+        } finally {
+            MessageQueue.unlink(URI.create(address).getPath());
+        }
     }
 }

@@ -31,7 +31,11 @@ public interface ChannelProvider {
      * Makes the receiving end at {@code address}, as {@link io.jipc.channel.Channels#bind(URI, ChannelOptions)}.
      *
      * @param address an address whose scheme is {@link #scheme()} (in any case)
+     * @param options the channel's settings, as the caller gave them to {@code Channels}; not null
+     * @return the bound end, open and ready to receive; the caller closes it
      * @throws IllegalArgumentException for a malformed address, before any system call
+     * @throws IOException if the transport cannot make the end, such as an
+     *     {@link io.jipc.IpcException} for an address in use
      */
     MessageChannel bind(URI address, ChannelOptions options) throws IOException;
 
@@ -39,7 +43,10 @@ public interface ChannelProvider {
      * Makes the sending end reaching {@code address}, as {@link io.jipc.channel.Channels#connect(URI, ChannelOptions)}.
      *
      * @param address an address whose scheme is {@link #scheme()} (in any case)
+     * @param options the channel's settings, as the caller gave them to {@code Channels}; not null
+     * @return the connected end, open and ready to send; the caller closes it
      * @throws IllegalArgumentException for a malformed address, before any system call
+     * @throws IOException if the transport cannot reach the address or make the end
      */
     MessageChannel connect(URI address, ChannelOptions options) throws IOException;
 }

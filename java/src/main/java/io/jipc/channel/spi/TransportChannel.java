@@ -60,6 +60,8 @@ public abstract class TransportChannel implements MessageChannel {
     private final InterruptHook interrupts;
 
     /**
+     * Fixes what every transport has: the address and the longest message.
+     *
      * @param address        what {@link #address()} returns
      * @param maxMessageSize the longest message, fixed for the channel's life
      * @throws IllegalArgumentException if {@code maxMessageSize} is not positive
@@ -88,13 +90,37 @@ public abstract class TransportChannel implements MessageChannel {
 
     // ---- the primitives a transport implements ----
 
-    /** {@return whether the message was sent; {@code false} only when a try or timed call found no room in time} */
+    /**
+     * {@return whether the message was sent; {@code false} only when a try or timed call found no
+     * room in time}
+     *
+     * @param message the message, at most {@link #maxMessageSize()} bytes, readable for the call
+     *     only
+     * @param limit how long the call may wait
+     * @throws IOException if the transport fails, or {@link #closedWhileWaiting()} if a close cut
+     *     the wait short
+     */
     protected abstract boolean send0(MemorySegment message, WaitLimit limit) throws IOException;
 
-    /** {@return the message's length, or {@link #NOTHING}} */
+    /**
+     * {@return the message's length, or {@link #NOTHING}}
+     *
+     * @param into where to copy the message: writable and at least {@link #maxMessageSize()} bytes
+     * @param limit how long the call may wait
+     * @throws IOException if the transport fails, or {@link #closedWhileWaiting()} if a close cut
+     *     the wait short
+     */
     protected abstract int receive0(MemorySegment into, WaitLimit limit) throws IOException;
 
-    /** {@return whether a message was handed to the handler} */
+    /**
+     * {@return whether a message was handed to the handler}
+     *
+     * @param handler what to hand the message to, by
+     *     {@link #deliver(MessageHandler, MemorySegment)}
+     * @param limit how long the call may wait
+     * @throws IOException if the transport fails, if {@code handler} throws it, or
+     *     {@link #closedWhileWaiting()} if a close cut the wait short
+     */
     protected abstract boolean receive0(MessageHandler handler, WaitLimit limit) throws IOException;
 
     /**
@@ -102,12 +128,27 @@ public abstract class TransportChannel implements MessageChannel {
      * the sender. Only transports of module {@code io.jipc} override it (a {@link Peer} is
      * filled in by package-private means); every other channel reaches the {@code Peer}
      * forms through {@link MessageChannel}'s defaults, which name the channel's one peer.
+     *
+     * @param into  as for {@link #receive0(MemorySegment, WaitLimit)}
+     * @param from  the peer to fill in
+     * @param limit how long the call may wait
+     * @return the message's length, or {@link #NOTHING}
+     * @throws IOException as for {@link #receive0(MemorySegment, WaitLimit)}
      */
     protected int receive0(MemorySegment into, Peer from, WaitLimit limit) throws IOException {
         throw new UnsupportedOperationException("receive with a Peer: " + name);
     }
 
-    /** As {@link #receive0(MessageHandler, WaitLimit)}, filling in {@code from} (not null) before the call; see above. */
+    /**
+     * As {@link #receive0(MessageHandler, WaitLimit)}, filling in {@code from} (not null) before
+     * the call; see {@link #receive0(MemorySegment, Peer, WaitLimit)}.
+     *
+     * @param handler as for {@link #receive0(MessageHandler, WaitLimit)}
+     * @param from    the peer to fill in
+     * @param limit   how long the call may wait
+     * @return whether a message was handed to the handler
+     * @throws IOException as for {@link #receive0(MessageHandler, WaitLimit)}
+     */
     protected boolean receive0(MessageHandler handler, Peer from, WaitLimit limit) throws IOException {
         throw new UnsupportedOperationException("receive with a Peer: " + name);
     }
@@ -154,6 +195,10 @@ public abstract class TransportChannel implements MessageChannel {
      * a view kept afterwards, or handed to another thread, fails when touched instead of
      * showing the bytes of a later message. A heap segment cannot be given a lifetime, so it is
      * copied once, into memory that dies with the call; native memory is handed over in place.
+     *
+     * @param handler the caller's handler, run on this thread before this returns
+     * @param message the message where it lies, in the transport's memory or a heap copy
+     * @throws IOException as {@code handler} throws it
      */
     protected final void deliver(MessageHandler handler, MemorySegment message) throws IOException {
         TransportChannel outer = HANDLING.get();
