@@ -11,6 +11,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -141,6 +142,39 @@ static int64_t wait_until(struct jipc_ring *ring, int64_t (*attempt)(struct jipc
     }
 }
 
+/* ---- the asymmetric fence (SleeperFence) ---- */
+
+/* 1 once this process receives the barriers of sleepers (membarrier registration), -1 if it
+ * cannot, 0 before the first create or attach. */
+static _Atomic int fence_registered;
+
+static void fence_register(void)
+{
+    if (atomic_load_explicit(&fence_registered, ORDER_RELAXED) == 0) {
+        long r = syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED, 0, 0);
+        atomic_store_explicit(&fence_registered, r == 0 ? 1 : -1, ORDER_RELAXED);
+    }
+}
+
+/* SleeperFence.afterPublish: between a release store that publishes and the read of the
+ * other side's sleepers. A registered process needs only the compiler kept from swapping
+ * the two (a sleeper's membarrier drains the store buffer); otherwise a full fence. */
+static inline void fence_after_publish(void)
+{
+    if (atomic_load_explicit(&fence_registered, ORDER_RELAXED) > 0)
+        atomic_signal_fence(memory_order_seq_cst);
+    else
+        atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* SleeperFence.beforeSleep: 1 if every registered thread has run a full barrier. */
+static int fence_before_sleep(void)
+{
+    return syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL_EXPEDITED, 0, 0) == 0;
+}
+
+#define UNFENCED_NAP_NS 1000000LL        /* SleeperFence.UNFENCED_NAP_NANOS */
+
 /* ---- processes (ProcessIdentity) ---- */
 
 /* Field 3 (state) and field 22 (start time) of /proc/PID/stat; 0 or -1. */
@@ -225,6 +259,7 @@ int jipc_ring_create(struct jipc_ring *ring, void *region, uint64_t region_lengt
         || region_length < (uint64_t)JIPC_RING_HEADER_LENGTH + capacity)
         return -EINVAL;
     unsigned char *b = region;
+    fence_register();
     init_handle(ring, b, capacity, kind);
     _Atomic int32_t *state = i32_at(ring, JIPC_RING_INIT_STATE_OFFSET);
 
@@ -254,6 +289,7 @@ int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_lengt
         || region_length < JIPC_RING_HEADER_LENGTH)
         return -EINVAL;
     struct jipc_ring probe;
+    fence_register();
     init_handle(&probe, region, 0, kind);
     int64_t deadline = now_ns() + (timeout_ns < 0 ? INT64_MAX / 2 : timeout_ns);
     for (;;) {
@@ -484,9 +520,12 @@ static void space_sleep(struct jipc_ring *ring, void *context, int64_t max_ns)
     _Atomic int32_t *sleepers = i32_at(ring, JIPC_RING_PRODUCER_SLEEPERS_OFFSET);
     _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_SPACE_SEQUENCE_OFFSET);
     atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
+    int fenced = fence_before_sleep();
     uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
-    if (atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE) == w->failed_head)
-        futex_wait(sequence, seen, w->busy && max_ns > BUSY_NAP_NS ? BUSY_NAP_NS : max_ns);
+    if (atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE) == w->failed_head) {
+        int64_t nap = w->busy ? BUSY_NAP_NS : fenced ? max_ns : UNFENCED_NAP_NS;
+        futex_wait(sequence, seen, nap < max_ns ? nap : max_ns);
+    }
     atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
 }
 
@@ -520,17 +559,18 @@ int jipc_ring_claim(struct jipc_ring *ring, uint32_t length, struct jipc_ring_cl
     return 0;
 }
 
-/* RingProducer.commit: a sequentially consistent CAS, then the sleeper check. */
+/* RingProducer.commit/abort: a release store over this process's own claim word. */
 static int finish(struct jipc_ring *ring, struct jipc_ring_claim *claim, int32_t type)
 {
     if (!claim->pending)
         return -EALREADY;
     claim->pending = 0;
     int32_t record_length = JIPC_RECORD_HEADER_LENGTH + (int32_t)claim->length;
-    uint64_t expected = jipc_record_claim_word((uint32_t)record_length, ring->pid, ring->start_time);
-    if (!atomic_compare_exchange_strong_explicit(record_at(ring, claim->index), &expected,
-                                                 header_word(record_length, type), ORDER_VOLATILE, ORDER_VOLATILE))
+    _Atomic uint64_t *header = record_at(ring, claim->index);
+    if (atomic_load_explicit(header, ORDER_RELAXED)
+        != jipc_record_claim_word((uint32_t)record_length, ring->pid, ring->start_time))
         return -EOWNERDEAD;
+    atomic_store_explicit(header, header_word(record_length, type), ORDER_RELEASE);
     return 0;
 }
 
@@ -541,7 +581,8 @@ int jipc_ring_commit(struct jipc_ring *ring, struct jipc_ring_claim *claim, int3
     int r = finish(ring, claim, type);
     if (r != 0)
         return r;
-    if (atomic_load_explicit(i32_at(ring, JIPC_RING_CONSUMER_SLEEPERS_OFFSET), ORDER_VOLATILE) != 0) {
+    fence_after_publish();
+    if (atomic_load_explicit(i32_at(ring, JIPC_RING_CONSUMER_SLEEPERS_OFFSET), ORDER_RELAXED) != 0) {
         _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_DATA_SEQUENCE_OFFSET);
         atomic_fetch_add_explicit(sequence, 1, ORDER_VOLATILE);
         futex_wake(sequence);
@@ -620,11 +661,13 @@ static int reclaim_if_dead(struct jipc_ring *ring, uint64_t head, uint32_t index
     return skip_if_dead(ring, head, index, word);
 }
 
+/* RingConsumer.release: zero, release-store the head, then the unfenced sleeper check. */
 static void release(struct jipc_ring *ring, uint64_t head, uint32_t head_index, uint32_t bytes)
 {
     memset(ring->base + JIPC_RING_HEADER_LENGTH + head_index, 0, bytes);
-    atomic_store_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), head + bytes, ORDER_VOLATILE);
-    if (atomic_load_explicit(i32_at(ring, JIPC_RING_PRODUCER_SLEEPERS_OFFSET), ORDER_VOLATILE) != 0) {
+    atomic_store_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), head + bytes, ORDER_RELEASE);
+    fence_after_publish();
+    if (atomic_load_explicit(i32_at(ring, JIPC_RING_PRODUCER_SLEEPERS_OFFSET), ORDER_RELAXED) != 0) {
         _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_SPACE_SEQUENCE_OFFSET);
         atomic_fetch_add_explicit(sequence, 1, ORDER_VOLATILE);
         futex_wake(sequence);
@@ -686,19 +729,24 @@ static int64_t data_attempt(struct jipc_ring *ring, void *context)
     return n != 0 ? n : WAIT_AGAIN;
 }
 
+/* RingConsumer.DataWait.block: join the sleepers, membarrier, then re-check (the proof
+ * that no wake-up is lost is at the Java method). */
 static void data_sleep(struct jipc_ring *ring, void *context, int64_t max_ns)
 {
     (void)context;
     _Atomic int32_t *sleepers = i32_at(ring, JIPC_RING_CONSUMER_SLEEPERS_OFFSET);
     _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_DATA_SEQUENCE_OFFSET);
     atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
+    int fenced = fence_before_sleep();
     uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
     uint64_t head = atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_RELAXED);
     int32_t length =
         length_of(atomic_load_explicit(record_at(ring, (uint32_t)head & (ring->capacity - 1)), ORDER_VOLATILE));
     /* A claimed head may belong to a dead producer: look again soon. */
-    if (length <= 0)
-        futex_wait(sequence, seen, length < 0 && max_ns > STALL_NS ? STALL_NS : max_ns);
+    if (length <= 0) {
+        int64_t nap = length < 0 ? STALL_NS : fenced ? max_ns : UNFENCED_NAP_NS;
+        futex_wait(sequence, seen, nap < max_ns ? nap : max_ns);
+    }
     atomic_fetch_sub_explicit(sleepers, 1, ORDER_VOLATILE);
 }
 

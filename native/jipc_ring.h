@@ -12,7 +12,10 @@
  * Memory orders match the Java access modes one for one: Java release/acquire is C11
  * memory_order_release/acquire, Java volatile and the Java read-modify-writes are
  * memory_order_seq_cst. Both languages map these to the same instructions on x86-64 and
- * AArch64, which is what makes the two sides agree.
+ * AArch64, which is what makes the two sides agree. The one fence that is not a store or a
+ * load, the waiter's membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) that lets publishers skip
+ * theirs (layout version 4), is issued by both in the same place; every process registers
+ * for it at create and attach (jipc_ring_create, jipc_ring_attach).
  *
  * Not jextract input (Java has its own implementation); this header may use C11 freely.
  */
@@ -26,7 +29,7 @@
 #define JIPC_RING_CACHE_LINE_LENGTH 64
 #define JIPC_RING_REGION_LENGTH (2 * JIPC_RING_CACHE_LINE_LENGTH)
 #define JIPC_RING_MAGIC 0x474E49524350494AULL /* "JIPCRING", little-endian */
-#define JIPC_RING_LAYOUT_VERSION 3
+#define JIPC_RING_LAYOUT_VERSION 4
 #define JIPC_RING_KIND_SPSC 1
 #define JIPC_RING_KIND_MPSC 2
 #define JIPC_RING_STATE_UNINITIALISED 0
@@ -159,8 +162,9 @@ int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_lengt
  * be: misaligned or further apart than the capacity; RingCorruptedException in Java). */
 int jipc_ring_claim(struct jipc_ring *ring, uint32_t length, struct jipc_ring_claim *claim, int64_t timeout_ns);
 
-/* Publishes a claim as a message of type (>= 0). 0; -EALREADY (not pending); -EOWNERDEAD
- * (the consumer reclaimed it, taking this process for dead); -EINVAL (type < 0). */
+/* Publishes a claim as a message of type (>= 0), by a release store. 0; -EALREADY (not
+ * pending); -EOWNERDEAD (the record no longer holds this claim: the consumer took this process
+ * for dead, or the ring was re-created); -EINVAL (type < 0). */
 int jipc_ring_commit(struct jipc_ring *ring, struct jipc_ring_claim *claim, int32_t type);
 
 /* Turns a claim into padding. 0, -EALREADY, -EOWNERDEAD. */

@@ -76,6 +76,8 @@ final class ListenerDoor {
     record Arrival(SocketChannel socket, String peer, int maxMessageSize) {
     }
 
+    /** The bound address ({@code tcp:} with the port the kernel chose). */
+    final URI address;
     final String name;
     final ServerSocketChannel server;
     /** Watches every admitted connection; the door wakes it when one arrives. */
@@ -103,9 +105,10 @@ final class ListenerDoor {
     final List<ListenerConnection> connections = new CopyOnWriteArrayList<>();
     private final Thread acceptor;
 
-    private ListenerDoor(String name, int maxMessageSize, ServerSocketChannel server, boolean tcp, Path socketFile,
+    private ListenerDoor(URI address, int maxMessageSize, ServerSocketChannel server, boolean tcp, Path socketFile,
                          Object socketFileKey, UserPrincipal onlyUser, ChannelOptions options) throws IOException {
-        this.name = name;
+        this.address = address;
+        this.name = address.toString();
         this.maxMessageSize = maxMessageSize;
         this.server = server;
         this.tcp = tcp;
@@ -122,9 +125,8 @@ final class ListenerDoor {
 
     // ---- binding ----
 
-    /** Binds and listens; {@return the door, its accepting thread not started yet}, and the address in {@code bound[0]}. */
-    static ListenerDoor bind(URI uri, Sockets.Endpoint endpoint, ChannelOptions options, URI[] bound)
-            throws IOException {
+    /** Binds and listens. {@return the door, its accepting thread not started yet} */
+    static ListenerDoor bind(URI uri, Sockets.Endpoint endpoint, ChannelOptions options) throws IOException {
         int max = options.maxMessageSizeOrDefault();
         String who = uri.toString();
         if (endpoint.tcp() && options.secretBytes() == null && !options.insecure()
@@ -136,15 +138,14 @@ final class ListenerDoor {
         if (endpoint.tcp()) {
             ServerSocketChannel server = listen(endpoint, who);
             try {
-                bound[0] = Sockets.tcpUri((InetSocketAddress) server.getLocalAddress());
-                return new ListenerDoor(bound[0].toString(), max, server, true, null, null, null, options);
+                return new ListenerDoor(Sockets.tcpUri((InetSocketAddress) server.getLocalAddress()), max, server,
+                        true, null, null, null, options);
             } catch (IOException | RuntimeException e) {
                 SocketLink.closeQuietly(server);
                 throw e;
             }
         }
         Path file = ((UnixDomainSocketAddress) endpoint.address()).getPath();
-        bound[0] = uri;
         try (BindLock lock = BindLock.acquire(file, who, options.connectTimeout())) {
             clearStale(file, who);
             ServerSocketChannel server = listen(endpoint, who);
@@ -156,7 +157,7 @@ final class ListenerDoor {
                         .fileKey();
                 // The file is this process's: its owner is this process's effective user.
                 UserPrincipal only = options.allowOtherUsers() ? null : Files.getOwner(file, LinkOption.NOFOLLOW_LINKS);
-                ListenerDoor door = new ListenerDoor(who, max, server, false, file, key, only, options);
+                ListenerDoor door = new ListenerDoor(uri, max, server, false, file, key, only, options);
                 ok = true;
                 return door;
             } finally {

@@ -79,11 +79,10 @@ final class SocketListenerChannel extends AbstractChannel {
     }
 
     static SocketListenerChannel bind(URI uri, Sockets.Endpoint endpoint, ChannelOptions options) throws IOException {
-        URI[] address = new URI[1];
-        ListenerDoor door = ListenerDoor.bind(uri, endpoint, options, address);
+        ListenerDoor door = ListenerDoor.bind(uri, endpoint, options);
         SocketListenerChannel channel;
         try {
-            channel = new SocketListenerChannel(address[0], options.maxMessageSizeOrDefault(), door, options);
+            channel = new SocketListenerChannel(door.address, options.maxMessageSizeOrDefault(), door, options);
         } catch (RuntimeException | Error e) {
             door.reclaim();
             throw e;

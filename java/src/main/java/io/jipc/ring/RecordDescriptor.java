@@ -20,18 +20,20 @@ package io.jipc.ring;
  *   past the record (SPSC: the only producer; MPSC: while it holds the reservation lock,
  *   see {@link RingDescriptor}), so no byte below the producer position is ever without
  *   an owner named in a header. The message bytes are being written.</li>
- *   <li><b>length &gt; 0, type &ge; 0</b>: committed. Writer: the producer, CAS from the
- *   claimed word, so everything it wrote into the message happens-before the consumer's
- *   acquire read of the header. A positive length marks the record complete.</li>
+ *   <li><b>length &gt; 0, type &ge; 0</b>: committed. Writer: the producer, release store
+ *   over its own claimed word, so everything it wrote into the message happens-before the
+ *   consumer's acquire read of the header. A positive length marks the record complete.</li>
  *   <li><b>length &gt; 0, type {@link #PADDING_TYPE}</b>: padding the consumer skips:
  *   filler to the end of the data area before a record that would straddle it (release
  *   store by the producer, just before the claimed header at index 0), an aborted claim
- *   (CAS by the producer), or a claim of a producer found dead (CAS by the consumer,
- *   once the producer position is past the record).</li>
+ *   (release store by the producer), or a claim of a producer found dead (CAS by the
+ *   consumer, once the producer position is past the record).</li>
  * </ul>
- * Commit and abort are compare-and-sets from the exact claimed word: if the consumer has
- * reclaimed the record of a producer it believed dead, the late commit fails instead of
- * overwriting the padding.
+ * Commit and abort are plain release stores because a claimed record is provably its
+ * claimer's: nobody else writes it until the claimer is known dead, by pid and start-time
+ * stamp, and a dead process commits nothing (all processes of a ring share one pid
+ * namespace, or a live claimer could look dead). The producer reads its claim word back
+ * before the store, which catches a ring re-created under a claim.
  *
  * <p>The claim word, bit 63 first:
  * <pre>

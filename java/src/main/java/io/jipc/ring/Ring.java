@@ -33,15 +33,26 @@ import java.time.Duration;
  * <p><b>Consuming.</b> {@link #poll(RecordHandler, int)} hands each ready message to a
  * {@link RecordHandler} as a read-only segment of the ring itself, valid only during the
  * call; the space of a batch is released (and zeroed) once, after its handlers return.
+ * {@link #poll(RecordSpanHandler, int)} hands the same message as a span of one read-only
+ * view of the ring, reused for every message, and so allocates nothing even where the JIT
+ * cannot inline the handler.
  *
  * <p><b>Modes.</b> Non-blocking, blocking and timed forms are defined once, in the
  * <a href="package-summary.html#modes">package documentation</a>.
  *
  * <p><b>Visibility.</b> Everything a producer wrote into a claim's segment before
  * {@code commit} is visible to the consumer's handler for that message (the commit is a
- * sequentially consistent compare-and-set of the record header; the consumer reads it with
- * acquire). Everything the consumer's handlers did happens-before the reuse of that space
+ * release store of the record header; the consumer reads it with acquire). Everything the consumer's handlers did happens-before the reuse of that space
  * by a producer that observes the released consumer position.
+ *
+ * <p><b>Processes.</b> Every process using a ring must share one pid namespace: a claim
+ * names its producer by pid (and start time), and the consumer takes a claim whose pid it
+ * cannot see for the claim of a dead producer. A named object under a ring that another
+ * process shrinks makes the next check (at attach, around each sleep, and every so many
+ * looks at the other side's position; never per message) throw
+ * {@link java.io.UncheckedIOException} wrapping an {@link io.jipc.IpcException}
+ * ({@code INCOMPATIBLE_LAYOUT}); touching the lost pages between two checks is SIGBUS,
+ * which only sealed memory rules out.
  *
  * <p><b>Threads.</b> Consumer methods must be called by one thread at a time, in one
  * process at a time. Producer methods: see the implementing class. A {@link Claim}
@@ -294,6 +305,40 @@ public interface Ring {
      * @return the number of messages handled, 0 if none came in time
      */
     int read(RecordHandler handler, int limit, Duration timeout);
+
+    /**
+     * Like {@link #poll(RecordHandler, int)}, handing each message to {@code handler} as a
+     * span of one read-only view of the ring instead of a segment of its own: allocates
+     * nothing per message, wherever the handler's call is compiled.
+     *
+     * @param handler called once per message with its span, on this thread, before this returns
+     * @param limit the most messages to hand over in this call; positive
+     * @return the number of messages handled, 0 if none was ready
+     * @throws IllegalArgumentException if {@code limit} is not positive
+     * @throws IllegalStateException    if the ring's memory is closed, or the ring is corrupt
+     */
+    int poll(RecordSpanHandler handler, int limit);
+
+    /**
+     * Like {@link #poll(RecordSpanHandler, int)}, but blocks until at least one message has
+     * been handled.
+     *
+     * @param handler called once per message with its span, on this thread, before this returns
+     * @param limit the most messages to hand over in this call; positive
+     * @return the number of messages handled, at least 1
+     */
+    int read(RecordSpanHandler handler, int limit);
+
+    /**
+     * Like {@link #poll(RecordSpanHandler, int)}, waiting at most {@code timeout} for at
+     * least one message.
+     *
+     * @param handler called once per message with its span, on this thread, before this returns
+     * @param limit the most messages to hand over in this call; positive
+     * @param timeout the longest wait; zero or negative tries once; not null
+     * @return the number of messages handled, 0 if none came in time
+     */
+    int read(RecordSpanHandler handler, int limit, Duration timeout);
 
     /**
      * Does at once what the consumer and the producers otherwise do on their own after a

@@ -34,8 +34,11 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
         this.region = region;
         this.capacity = RingHeader.capacityOf(region);
         this.strategy = Objects.requireNonNull(strategy, "strategy");
-        this.producer = new RingProducer(region, capacity, lock, strategy);
-        this.consumer = new RingConsumer(region, capacity, lock, strategy);
+        RingMapping mapping = new RingMapping(region);
+        mapping.check();
+        SleeperFence.register();
+        this.producer = new RingProducer(region, capacity, lock, strategy, mapping);
+        this.consumer = new RingConsumer(region, capacity, lock, strategy, mapping);
     }
 
     @Override
@@ -57,7 +60,8 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
 
     @Override
     public Claim tryClaim(int length) {
-        return producer.claim(length, Deadline.NOW);
+        int index = producer.claimIndex(length, Deadline.NOW);
+        return index < 0 ? null : producer.claimAt(index, length);
     }
 
     @Override
@@ -67,7 +71,9 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
 
     @Override
     public Claim claim(int length, Duration timeout) {
-        return producer.claim(length, Deadline.after(timeout));
+        // A Deadline only when the answer is not there now: it would be allocated per message.
+        Claim claim = producer.claim(length, Deadline.NOW);
+        return claim != null ? claim : producer.claim(length, Deadline.after(timeout));
     }
 
     @Override
@@ -82,22 +88,39 @@ abstract sealed class RingBase implements Ring permits SpscRing, MpscRing {
 
     @Override
     public boolean offer(int type, MemorySegment message, Duration timeout) {
-        return producer.offer(type, message, Deadline.after(timeout));
+        return producer.offer(type, message, Deadline.NOW) || producer.offer(type, message, Deadline.after(timeout));
     }
 
     @Override
     public int poll(RecordHandler handler, int limit) {
-        return consumer.read(handler, limit, Deadline.NOW);
+        return consumer.read(Objects.requireNonNull(handler, "handler"), null, limit, Deadline.NOW);
     }
 
     @Override
     public int read(RecordHandler handler, int limit) {
-        return consumer.read(handler, limit, Deadline.FOREVER);
+        return consumer.read(Objects.requireNonNull(handler, "handler"), null, limit, Deadline.FOREVER);
     }
 
     @Override
     public int read(RecordHandler handler, int limit, Duration timeout) {
-        return consumer.read(handler, limit, Deadline.after(timeout));
+        int n = consumer.read(Objects.requireNonNull(handler, "handler"), null, limit, Deadline.NOW);
+        return n > 0 ? n : consumer.read(handler, null, limit, Deadline.after(timeout));
+    }
+
+    @Override
+    public int poll(RecordSpanHandler handler, int limit) {
+        return consumer.read(null, Objects.requireNonNull(handler, "handler"), limit, Deadline.NOW);
+    }
+
+    @Override
+    public int read(RecordSpanHandler handler, int limit) {
+        return consumer.read(null, Objects.requireNonNull(handler, "handler"), limit, Deadline.FOREVER);
+    }
+
+    @Override
+    public int read(RecordSpanHandler handler, int limit, Duration timeout) {
+        int n = consumer.read(null, Objects.requireNonNull(handler, "handler"), limit, Deadline.NOW);
+        return n > 0 ? n : consumer.read(null, handler, limit, Deadline.after(timeout));
     }
 
     @Override

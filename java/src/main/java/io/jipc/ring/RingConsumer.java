@@ -9,7 +9,6 @@ import io.jipc.process.ProcessIdentity;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
-import java.util.Objects;
 
 import static io.jipc.ring.RecordDescriptor.PADDING_TYPE;
 import static io.jipc.ring.RecordDescriptor.alignedLength;
@@ -47,13 +46,26 @@ final class RingConsumer {
     private final ReservationLock lock;
     private final WaitStrategy strategy;
 
+    /** Empty polls between two checks that a peer has not shrunk the ring's object. */
+    static final int SHRINK_CHECK_EVERY = 1 << 16;
+    /** Largest batch zeroed by a loop of stores rather than by {@code fill}. */
+    private static final int ZERO_BY_STORES = 256;
+
+    private final RingMapping mapping;
+    /** Polls that found nothing, for the occasional shrink check. */
+    private int emptyPolls;
+    /** Whether the last poll handled nothing but took the padding up to the end of the data area. */
+    private boolean wrapped;
+
     // A stalled claim at the head, as this consumer saw it.
     private long stallPosition = -1;
     private long stallWord;
     private long stallSince;
 
-    RingConsumer(MemorySegment region, int capacity, ReservationLock lock, WaitStrategy strategy) {
+    RingConsumer(MemorySegment region, int capacity, ReservationLock lock, WaitStrategy strategy,
+                 RingMapping mapping) {
         this.region = region;
+        this.mapping = mapping;
         this.readOnlyRegion = region.asReadOnly();
         this.dataSequenceWord = region.asSlice(DATA_SEQUENCE_AT, Integer.BYTES);
         this.spaceSequenceWord = region.asSlice(SPACE_SEQUENCE_AT, Integer.BYTES);
@@ -63,8 +75,14 @@ final class RingConsumer {
         this.strategy = strategy;
     }
 
-    int poll(RecordHandler handler, int limit) {
-        Objects.requireNonNull(handler, "handler");
+    /**
+     * Hands up to {@code limit} ready records to {@code handler} or, if it is null, to
+     * {@code spans}; one loop for both forms, so neither pays for the other.
+     */
+    int poll(RecordHandler handler, RecordSpanHandler spans, int limit) {
+        if (handler == null && spans == null) {
+            throw new NullPointerException("handler");
+        }
         if (limit <= 0) {
             throw new IllegalArgumentException("limit must be positive, not " + limit);
         }
@@ -97,13 +115,22 @@ final class RingConsumer {
                     continue;
                 }
                 count++;
-                handler.onRecord(type, readOnlyRegion.asSlice(at(messageOffset(index)),
-                        length - RecordDescriptor.HEADER_LENGTH));
+                long message = at(messageOffset(index));
+                int messageLength = length - RecordDescriptor.HEADER_LENGTH;
+                if (handler != null) {
+                    handler.onRecord(type, readOnlyRegion.asSlice(message, messageLength));
+                } else {
+                    spans.onRecord(type, readOnlyRegion, message, messageLength);
+                }
             }
         } finally {
             if (bytesRead > 0) {
                 release(head, headIndex, bytesRead);
             }
+        }
+        wrapped = count == 0 && bytesRead == blockLength;
+        if (count == 0 && (++emptyPolls & (SHRINK_CHECK_EVERY - 1)) == 0) {
+            mapping.check();
         }
         return count;
     }
@@ -118,11 +145,23 @@ final class RingConsumer {
         return head;
     }
 
-    /** Zeroes the consumed bytes, publishes the new head, wakes producers only if they sleep. */
+    /**
+     * Zeroes the consumed bytes, publishes the new head with a release store, wakes
+     * producers only if they sleep. The read of the sleepers needs no fence after the
+     * store: a producer about to sleep issues a membarrier ({@link SleeperFence}).
+     */
     private void release(long head, int headIndex, int bytes) {
-        region.asSlice(at(headIndex), bytes).fill((byte) 0);
-        // Volatile store then volatile load: the StoreLoad order the wake-up protocol needs.
-        LONG.setVolatile(region, CONSUMER_POSITION_AT, head + bytes);
+        if (bytes <= ZERO_BY_STORES) {
+            // Short batches (the usual one or two records): plain stores, no call.
+            for (int i = 0; i < bytes; i += Long.BYTES) {
+                LONG.set(region, at(headIndex + i), 0L);
+            }
+        } else {
+            region.asSlice(at(headIndex), bytes).fill((byte) 0);
+        }
+        // Release: the zeroes (and the handlers' reads) before it, for a producer that reads the new head.
+        LONG.setRelease(region, CONSUMER_POSITION_AT, head + bytes);
+        SleeperFence.afterPublish();
         if ((int) INT.getVolatile(region, PRODUCER_SLEEPERS_AT) != 0) {
             INT.getAndAdd(region, SPACE_SEQUENCE_AT, 1);
             Futex.wakeAll(spaceSequenceWord);
@@ -217,13 +256,17 @@ final class RingConsumer {
     }
 
     /** Polls, waiting as {@code strategy} says until {@code deadline} for a message. */
-    int read(RecordHandler handler, int limit, Deadline deadline) {
-        int n = poll(handler, limit);
+    int read(RecordHandler handler, RecordSpanHandler spans, int limit, Deadline deadline) {
+        int n = poll(handler, spans, limit);
+        if (n == 0 && wrapped) {
+            // A poll stops at the end of the data area; it took only the padding there.
+            n = poll(handler, spans, limit);
+        }
         if (n > 0 || deadline.isNow()) {
             return n;
         }
         try {
-            DataWait wait = new DataWait(handler, limit);
+            DataWait wait = new DataWait(handler, spans, limit);
             Integer got = Wait.until(wait, wait, strategy, deadline, null, Wait.Interrupts.IGNORE);
             return got == null ? 0 : got;
         } catch (IOException | InterruptedException e) {
@@ -238,32 +281,63 @@ final class RingConsumer {
      */
     private final class DataWait extends Blocker implements Wait.Attempt<Integer> {
         private final RecordHandler handler;
+        private final RecordSpanHandler spans;
         private final int limit;
 
-        DataWait(RecordHandler handler, int limit) {
+        DataWait(RecordHandler handler, RecordSpanHandler spans, int limit) {
             super(null);
             this.handler = handler;
+            this.spans = spans;
             this.limit = limit;
         }
 
         @Override
         public Integer attempt() {
-            int n = poll(handler, limit);
+            int n = poll(handler, spans, limit);
             return n > 0 ? n : null;
         }
 
+        /**
+         * No lost wake-up, although a producer's commit is a release store followed by an
+         * unfenced read of {@code CONSUMER_SLEEPERS}. This side: (a) add to the sleepers (a
+         * locked read-modify-write), (b) membarrier, (c) read the data sequence, (d) read the
+         * head record. A producer thread P: (1) release-store the committed header, (2) read
+         * the sleepers, (3) if non-zero, add to the sequence and wake. The membarrier makes P
+         * run a full barrier at some point B of its execution before (b) returns
+         * (descheduled threads passed one at their context switch). If B comes after (1),
+         * the header is globally visible before (b) returns, so (d) sees it and we do not
+         * sleep. If B comes before (1), then (2) comes after B, which comes after (a), so P
+         * reads a non-zero count and wakes us: its add to the sequence either precedes (c),
+         * so its header store (before the add) is visible to (d), or follows (c), so the
+         * futex word differs from what we read and FUTEX_WAIT returns at once. Program order
+         * of (1) before (2) in P is kept: (2) is a volatile read, which no compiler moves above
+         * an earlier store of the same thread to shared memory in practice, and on x86 and
+         * AArch64 only the store buffer could reorder them, which the barrier drains. A
+         * process without membarrier fences (1)-(2) itself; if our membarrier fails we nap
+         * ({@link SleeperFence#UNFENCED_NAP_NANOS}) instead of sleeping.
+         */
         @Override
         protected void block(long maxNanos) {
+            mapping.check();
             INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, 1);
+            boolean intact = false;
             try {
+                boolean fenced = SleeperFence.beforeSleep();
                 int sequence = (int) INT.getVolatile(region, DATA_SEQUENCE_AT);
                 long head = head();
                 int length = lengthOf((long) LONG.getVolatile(region, at((int) head & mask)));
                 if (length <= 0) {
-                    Futex.await(dataSequenceWord, sequence, length < 0 ? Math.min(maxNanos, STALL_NANOS) : maxNanos);
+                    long nap = length < 0 ? STALL_NANOS : fenced ? maxNanos : SleeperFence.UNFENCED_NAP_NANOS;
+                    Futex.await(dataSequenceWord, sequence, Math.min(maxNanos, nap));
                 }
+                // Before the ring is touched again: the object may have shrunk while we slept.
+                mapping.check();
+                intact = true;
             } finally {
-                INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, -1);
+                if (intact) {
+                    // Not after a shrink or a closed region: a count left too high costs only wake calls.
+                    INT.getAndAdd(region, CONSUMER_SLEEPERS_AT, -1);
+                }
             }
         }
 

@@ -67,14 +67,25 @@ package io.jipc.ring;
  * <p>Waiting: futex words are 32 bits and positions are 64, and the consumer's "data
  * arrived" signal is a record header at a moving address. So each direction has its own
  * 32-bit sequence word (an event count) and a count of sleepers, on a line of its own:
- * a waiter adds itself to the sleepers, reads the sequence, re-checks its condition, and
- * sleeps in {@code FUTEX_WAIT} on the sequence; the other side, after publishing with a
- * sequentially consistent operation, reads the sleepers and, only if there are any, adds
- * 1 to the sequence and calls {@code FUTEX_WAKE}. The publish and the sleeper read of one
- * side and the sleeper add and condition re-check of the other are all sequentially
- * consistent, so one of the two sides sees the other (no lost wake-up), and the steady
- * state makes no system call. A waiter killed while counted leaves the count too high,
- * which only costs the other side needless wake calls.
+ * a waiter adds itself to the sleepers, issues {@code membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED)},
+ * reads the sequence, re-checks its condition, and sleeps in {@code FUTEX_WAIT} on the
+ * sequence; the other side publishes with a release store (a committed header, the new
+ * consumer position), reads the sleepers with no fence in between, and only if there are
+ * any adds 1 to the sequence and calls {@code FUTEX_WAKE}. The waiter's barrier is the
+ * publisher's missing fence (an asymmetric fence): it runs a full barrier on every thread
+ * of every process that registered ({@code MEMBARRIER_CMD_REGISTER_GLOBAL_EXPEDITED},
+ * which every process does at create or attach), so either the publish is visible to the
+ * re-check or the publisher's read sees the waiter (the proof is at
+ * {@code RingConsumer.DataWait.block}). A process that cannot register fences its own
+ * publishes; a waiter whose barrier fails sleeps no longer than a millisecond at a time.
+ * The steady state makes no system call and no locked instruction per message. A waiter
+ * killed while counted leaves the count too high, which only costs the other side
+ * needless wake calls.
+ *
+ * <p>Version 4 (this one) differs from version 3 in protocol, not in bytes: version 3
+ * committed by CAS and published with sequentially consistent stores, and its waiters
+ * issue no barrier, so a version-3 waiter could sleep through a version-4 publish. Each
+ * refuses the other's rings ({@code INCOMPATIBLE_LAYOUT}).
  */
 public final class RingDescriptor {
     private RingDescriptor() {
@@ -91,7 +102,7 @@ public final class RingDescriptor {
     /** {@code "JIPCRING"} in ASCII, read as a little-endian 64-bit value. */
     public static final long MAGIC = 0x474E49524350494AL;
     /** Bumped on any change of this layout or of {@link RecordDescriptor}. */
-    public static final int LAYOUT_VERSION = 3;
+    public static final int LAYOUT_VERSION = 4;
 
     /** Ring kind: one producer, one consumer ({@link SpscRing}). */
     public static final int KIND_SPSC = 1;
@@ -166,14 +177,14 @@ public final class RingDescriptor {
     public static final int RESERVATION_LOCK_OFFSET;
     /**
      * The consumer position (the head): the start of the first unconsumed record, 64 bits.
-     * Writer: the consumer, volatile store once per batch, after zeroing the consumed
+     * Writer: the consumer, release store once per batch, after zeroing the consumed
      * bytes. Readers: producers, volatile, when their cached copy says the ring is full.
      */
     public static final int CONSUMER_POSITION_OFFSET;
     /**
      * Consumers asleep (or about to sleep) waiting for data, 32 bits. Writer: the consumer,
-     * add +1 before it reads {@code DATA_SEQUENCE}, add -1 after waking. Readers: producers,
-     * volatile, after every commit.
+     * add +1 before its membarrier and its read of {@code DATA_SEQUENCE}, add -1 after
+     * waking. Readers: producers, volatile but unfenced, after every commit.
      */
     public static final int CONSUMER_SLEEPERS_OFFSET;
     /**
@@ -184,7 +195,8 @@ public final class RingDescriptor {
     public static final int DATA_SEQUENCE_OFFSET;
     /**
      * Producers asleep (or about to sleep) waiting for space, 32 bits. Writers: producers,
-     * add +1 / -1 around the sleep. Reader: the consumer, volatile, after each release of space.
+     * add +1 (then membarrier) / -1 around the sleep. Reader: the consumer, volatile but
+     * unfenced, after each release of space.
      */
     public static final int PRODUCER_SLEEPERS_OFFSET;
     /**

@@ -57,9 +57,21 @@ final class RingProducer {
      * it only while they hold the reservation lock, whose CAS and release order them.
      */
     private long headCache;
+    /** Looks of the consumer position, for the occasional shrink check (a stale count is harmless). */
+    private int refreshes;
+    private final RingMapping mapping;
 
-    RingProducer(MemorySegment region, int capacity, ReservationLock lock, WaitStrategy strategy) {
+    /**
+     * Looks of the consumer position between two checks that a peer has not shrunk the
+     * ring's object: a producer looks when its cached copy says the ring is full, so this
+     * check is off the per-message path.
+     */
+    static final int SHRINK_CHECK_EVERY = 1024;
+
+    RingProducer(MemorySegment region, int capacity, ReservationLock lock, WaitStrategy strategy,
+                 RingMapping mapping) {
         this.region = region;
+        this.mapping = mapping;
         this.dataSequenceWord = region.asSlice(DATA_SEQUENCE_AT, Integer.BYTES);
         this.spaceSequenceWord = region.asSlice(SPACE_SEQUENCE_AT, Integer.BYTES);
         this.capacity = capacity;
@@ -74,12 +86,23 @@ final class RingProducer {
         return maxMessageLength;
     }
 
+    /**
+     * {@return a claim of {@code length} bytes, or null} Two small steps so that the one
+     * that allocates stays small wherever it is compiled: the reservation ({@link #claimIndex},
+     * never inlined for its size) returns an int, and {@link #claimAt} then makes the
+     * {@link Claim} and its slice, which the caller's compilation scalar-replaces.
+     */
     Claim claim(int length, Deadline deadline) {
-        int recordLength = recordLength(length);
-        int index = reserveWithin(recordLength, deadline);
-        if (index < 0) {
-            return null;
-        }
+        int index = claimIndex(length, deadline);
+        return index < 0 ? null : claimAt(index, length);
+    }
+
+    /** {@return the data index of a record reserved for {@code length} bytes, or negative} */
+    int claimIndex(int length, Deadline deadline) {
+        return reserveWithin(recordLength(length), deadline);
+    }
+
+    Claim claimAt(int index, int length) {
         return new Claim(this, index, region.asSlice(at(messageOffset(index)), length));
     }
 
@@ -110,14 +133,35 @@ final class RingProducer {
         return RecordDescriptor.HEADER_LENGTH + (int) length;
     }
 
-    /** Publishes, then wakes the consumer only if it sleeps. */
+    /**
+     * Publishes, then wakes the consumer only if it sleeps. The commit is a release store,
+     * not a compare-and-set: the record is provably this process's, because a consumer pads
+     * over a claim only once it has found the claimer dead by pid and start-time stamp
+     * (see {@link RingConsumer#claimerAlive}), and a live process is never found dead (all
+     * processes of a ring share one pid namespace). The plain read before it still catches
+     * a ring re-created under a claim, or a claim stolen by a process that misjudged us.
+     */
     void commit(int index, int length, int type) {
         int recordLength = RecordDescriptor.HEADER_LENGTH + length;
-        // A volatile CAS: the message bytes before it are visible to an acquire read of the
-        // header, and it is ordered before the volatile read of the sleepers (no lost wake-up).
-        if (!LONG.compareAndSet(region, at(index), claimWord(recordLength), headerWord(recordLength, type))) {
+        long header = at(index);
+        if ((long) LONG.get(region, header) != claimWord(recordLength)) {
             throw reclaimed(index);
         }
+        // Release: the message bytes before it are visible to an acquire read of the header.
+        LONG.setRelease(region, header, headerWord(recordLength, type));
+        wakeConsumer();
+    }
+
+    /**
+     * After a commit: wakes the consumer if it sleeps. No full fence between the release
+     * store of the header and the read of the sleepers: a consumer about to sleep issues a
+     * membarrier after joining the sleepers (see {@link SleeperFence}; the proof that no
+     * wake-up is lost is in {@code RingConsumer.DataWait.block}). The read is volatile,
+     * which costs a plain load on x86 and AArch64 and keeps the compiler from hoisting it
+     * above the store.
+     */
+    private void wakeConsumer() {
+        SleeperFence.afterPublish();
         if ((int) INT.getVolatile(region, CONSUMER_SLEEPERS_AT) != 0) {
             INT.getAndAdd(region, DATA_SEQUENCE_AT, 1);
             Futex.wakeAll(dataSequenceWord);
@@ -127,9 +171,11 @@ final class RingProducer {
     /** The record becomes padding; nobody needs waking for it. */
     void abort(int index, int length) {
         int recordLength = RecordDescriptor.HEADER_LENGTH + length;
-        if (!LONG.compareAndSet(region, at(index), claimWord(recordLength), headerWord(recordLength, PADDING_TYPE))) {
+        long header = at(index);
+        if ((long) LONG.get(region, header) != claimWord(recordLength)) {
             throw reclaimed(index);
         }
+        LONG.setRelease(region, header, headerWord(recordLength, PADDING_TYPE));
     }
 
     /** {@return this process's claim of a record of {@code recordLength} bytes} */
@@ -215,6 +261,9 @@ final class RingProducer {
      * never by more than one.
      */
     private long refreshHead(long tail) {
+        if ((++refreshes & (SHRINK_CHECK_EVERY - 1)) == 0) {
+            mapping.check();
+        }
         long head = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
         long used = tail - head;
         if (used > capacity || used < -capacity || (head & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
@@ -296,15 +345,28 @@ final class RingProducer {
 
         @Override
         protected void block(long maxNanos) {
+            mapping.check();
             INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, 1);
+            boolean intact = false;
             try {
+                // The consumer releases space with a release store and then reads the
+                // sleepers unfenced: this barrier makes one of the two see the other (the
+                // argument of RingConsumer.DataWait.block, with the roles swapped).
+                boolean fenced = SleeperFence.beforeSleep();
                 int sequence = (int) INT.getVolatile(region, SPACE_SEQUENCE_AT);
                 if ((long) LONG.getVolatile(region, CONSUMER_POSITION_AT) == failedHead) {
+                    long nap = busy ? BUSY_NAP_NANOS : fenced ? maxNanos : SleeperFence.UNFENCED_NAP_NANOS;
                     // A lock release sends no wake-up: a busy lock is looked at again soon.
-                    Futex.await(spaceSequenceWord, sequence, busy ? Math.min(maxNanos, BUSY_NAP_NANOS) : maxNanos);
+                    Futex.await(spaceSequenceWord, sequence, Math.min(maxNanos, nap));
                 }
+                // Before the ring is touched again: the object may have shrunk while we slept.
+                mapping.check();
+                intact = true;
             } finally {
-                INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, -1);
+                if (intact) {
+                    // Not after a shrink or a closed region: a count left too high costs only wake calls.
+                    INT.getAndAdd(region, PRODUCER_SLEEPERS_AT, -1);
+                }
             }
         }
 

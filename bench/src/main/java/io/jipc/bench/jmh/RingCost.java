@@ -2,6 +2,7 @@ package io.jipc.bench.jmh;
 
 import io.jipc.ring.Claim;
 import io.jipc.ring.RecordHandler;
+import io.jipc.ring.RecordSpanHandler;
 import io.jipc.ring.Ring;
 import io.jipc.ring.RingDescriptor;
 import io.jipc.ring.SpscRing;
@@ -39,6 +40,9 @@ import java.util.concurrent.TimeUnit;
  *   (copied in), then the same poll;</li>
  *   <li>{@code jipcOfferPollCopy}: offer, then a poll whose handler copies the whole
  *   message out, as every cross-process harness transport does;</li>
+ *   <li>{@code jipcOfferPollSpan} and {@code jipcOfferPollSpanCopy}: the same two polls
+ *   through {@link RecordSpanHandler} (a span of one reused view, no segment per message),
+ *   as the harness's jipc transport does;</li>
  *   <li>{@code agronaClaimCommitRead}, {@code agronaWriteRead} and {@code agronaWriteReadCopy}:
  *   the same with Agrona's {@link OneToOneRingBuffer} ({@code tryClaim}/{@code commit},
  *   {@code write}) and {@code read}.</li>
@@ -72,6 +76,12 @@ public class RingCost {
     private long sink;
     private final RecordHandler readFirstWord = (type, m) -> sink += m.get(ValueLayout.JAVA_LONG, 0);
     private final MessageHandler agronaReadFirstWord = (type, buffer, index, length) -> sink += buffer.getLong(index);
+    private final RecordSpanHandler spanReadFirstWord = (type, b, offset, length) ->
+            sink += b.get(ValueLayout.JAVA_LONG_UNALIGNED, offset);
+    private final RecordSpanHandler spanCopyOut = (type, b, offset, length) -> {
+        MemorySegment.copy(b, offset, this.copyTarget, 0, length);
+        sink += length;
+    };
     private MemorySegment copyTarget;
     private UnsafeBuffer agronaCopyTarget;
     private final RecordHandler copyOut = (type, m) -> {
@@ -149,6 +159,28 @@ public class RingCost {
             throw new IllegalStateException("full");
         }
         while (ring.poll(copyOut, 1) == 0) {
+            // The padding before a wrapped message.
+        }
+        return sink;
+    }
+
+    @Benchmark
+    public long jipcOfferPollSpan() {
+        if (!ring.offer(message)) {
+            throw new IllegalStateException("full");
+        }
+        while (ring.poll(spanReadFirstWord, 1) == 0) {
+            // The padding before a wrapped message.
+        }
+        return sink;
+    }
+
+    @Benchmark
+    public long jipcOfferPollSpanCopy() {
+        if (!ring.offer(message)) {
+            throw new IllegalStateException("full");
+        }
+        while (ring.poll(spanCopyOut, 1) == 0) {
             // The padding before a wrapped message.
         }
         return sink;

@@ -2,7 +2,7 @@ package io.jipc.bench.transport;
 
 import io.jipc.bench.Transport;
 import io.jipc.ring.MpscRing;
-import io.jipc.ring.RecordHandler;
+import io.jipc.ring.RecordSpanHandler;
 import io.jipc.ring.Ring;
 import io.jipc.ring.RingDescriptor;
 import io.jipc.ring.SpscRing;
@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * {@link SharedMemory} object of {@link #CAPACITY} data bytes per ring (Agrona's size in
  * {@link AgronaTransport}). Through the copying API, as every harness transport: a send is
  * {@link Ring#offer(MemorySegment)} (claim, copy in, commit), a receive a
- * {@link Ring#poll} whose handler copies the message out before its space is released.
+ * {@link Ring#poll(RecordSpanHandler, int)} whose handler copies the message out before its
+ * space is released.
  *
  * <p>Three variants, each with a C twin of the same name in cbench that runs
  * {@code native/jipc_ring.c} on the same layout:
@@ -200,15 +201,17 @@ public final class JipcRingTransport implements Transport {
         }
     }
 
-    /** Copies one message out of the ring (its space is released after the handler). */
-    private static final class Copier implements RecordHandler {
+    /**
+     * Copies one message out of the ring (its space is released after the handler), from
+     * the span {@link Ring#poll(RecordSpanHandler, int)} hands over: no segment per message.
+     */
+    private static final class Copier implements RecordSpanHandler {
         MemorySegment target;
         int length;
 
         @Override
-        public void onRecord(int type, MemorySegment message) {
-            int n = (int) message.byteSize();
-            MemorySegment.copy(message, 0, target, 0, n);
+        public void onRecord(int type, MemorySegment buffer, long offset, int n) {
+            MemorySegment.copy(buffer, offset, target, 0, n);
             length = n;
         }
     }
