@@ -3,6 +3,7 @@ package io.jipc.channel;
 import io.jipc.internal.Blocker;
 import io.jipc.internal.Futex;
 import io.jipc.internal.Lifetime;
+import io.jipc.posix.Membarrier;
 import io.jipc.ring.RingDescriptor;
 
 import java.lang.foreign.MemorySegment;
@@ -14,8 +15,12 @@ import java.lang.invoke.VarHandle;
  * channel waits under its own {@link Lifetime} (a close or an interrupt of the channel ends
  * the wait at once) with its own wait strategy. They follow the waiting protocol that
  * {@link RingDescriptor} publishes for every process that uses a ring (its C twin too): add
- * oneself to the sleepers, read the sequence word, re-check, {@code FUTEX_WAIT} on the
- * sequence; a wake is an add to the sequence and {@code FUTEX_WAKE}.
+ * oneself to the sleepers, pay the asymmetric fence ({@code membarrier}, for the publisher's
+ * unfenced read of the sleepers; the ring registered this process when it was created or
+ * attached), read the sequence word, re-check, {@code FUTEX_WAIT} on the sequence; a wake is
+ * an add to the sequence and {@code FUTEX_WAKE}. A sleeper whose barrier failed naps
+ * instead, as the ring's own do. (The ring keeps these sleeps private to its own waits; when
+ * it offers them under a caller's lifetime, this class goes.)
  */
 final class RingSleeps {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
@@ -24,6 +29,8 @@ final class RingSleeps {
     private static final long STALL_NANOS = 100_000_000L;
     /** Room that a busy reservation lock hides: the lock's release sends no wake-up. */
     private static final long BUSY_NAP_NANOS = 1_000_000L;
+    /** Longest sleep of a waiter whose membarrier failed: it may have missed a publish. */
+    private static final long UNFENCED_NAP_NANOS = 1_000_000L;
     /** How often a sender waiting for room asks whether the binder still lives. */
     static final long LIVENESS_NANOS = 50_000_000L;
 
@@ -64,12 +71,14 @@ final class RingSleeps {
         protected void block(long maxNanos) {
             INT.getAndAdd(ring, (long) RingDescriptor.CONSUMER_SLEEPERS_OFFSET, 1);
             try {
+                boolean fenced = Membarrier.globalExpedited() == 0;
                 int seq = (int) INT.getVolatile(ring, (long) RingDescriptor.DATA_SEQUENCE_OFFSET);
                 long head = (long) LONG.getVolatile(ring, (long) RingDescriptor.CONSUMER_POSITION_OFFSET);
                 long word = (long) LONG.getVolatile(ring, RingDescriptor.HEADER_LENGTH + (head & mask));
                 int length = (int) word; // the low half: 0 free, < 0 claimed, > 0 committed
                 if (length <= 0) {
-                    Futex.await(sequence, seq, length < 0 ? Math.min(maxNanos, STALL_NANOS) : maxNanos);
+                    long nap = length < 0 ? STALL_NANOS : fenced ? maxNanos : UNFENCED_NAP_NANOS;
+                    Futex.await(sequence, seq, Math.min(maxNanos, nap));
                 }
             } finally {
                 INT.getAndAdd(ring, (long) RingDescriptor.CONSUMER_SLEEPERS_OFFSET, -1);
@@ -117,12 +126,14 @@ final class RingSleeps {
         protected void block(long maxNanos) {
             INT.getAndAdd(ring, (long) RingDescriptor.PRODUCER_SLEEPERS_OFFSET, 1);
             try {
+                boolean fenced = Membarrier.globalExpedited() == 0;
                 int seq = (int) INT.getVolatile(ring, (long) RingDescriptor.SPACE_SEQUENCE_OFFSET);
                 long head = (long) LONG.getVolatile(ring, (long) RingDescriptor.CONSUMER_POSITION_OFFSET);
                 if (head == failedHead) {
                     long tail = (long) LONG.getVolatile(ring, (long) RingDescriptor.PRODUCER_POSITION_OFFSET);
                     boolean full = tail - head + recordLength > capacity;
-                    Futex.await(sequence, seq, full ? maxNanos : Math.min(maxNanos, BUSY_NAP_NANOS));
+                    long nap = !full ? BUSY_NAP_NANOS : fenced ? maxNanos : UNFENCED_NAP_NANOS;
+                    Futex.await(sequence, seq, Math.min(maxNanos, nap));
                 }
             } finally {
                 INT.getAndAdd(ring, (long) RingDescriptor.PRODUCER_SLEEPERS_OFFSET, -1);
