@@ -311,6 +311,8 @@ public interface Ring {
      * span of one read-only view of the ring instead of a segment of its own: allocates
      * nothing per message, wherever the handler's call is compiled.
      *
+     * @param handler called once per message with its span, on this thread, before this returns
+     * @param limit the most messages to hand over in this call; positive
      * @return the number of messages handled, 0 if none was ready
      * @throws IllegalArgumentException if {@code limit} is not positive
      * @throws IllegalStateException    if the ring's memory is closed, or the ring is corrupt
@@ -321,6 +323,8 @@ public interface Ring {
      * Like {@link #poll(RecordSpanHandler, int)}, but blocks until at least one message has
      * been handled.
      *
+     * @param handler called once per message with its span, on this thread, before this returns
+     * @param limit the most messages to hand over in this call; positive
      * @return the number of messages handled, at least 1
      */
     int read(RecordSpanHandler handler, int limit);
@@ -329,6 +333,9 @@ public interface Ring {
      * Like {@link #poll(RecordSpanHandler, int)}, waiting at most {@code timeout} for at
      * least one message.
      *
+     * @param handler called once per message with its span, on this thread, before this returns
+     * @param limit the most messages to hand over in this call; positive
+     * @param timeout the longest wait; zero or negative tries once; not null
      * @return the number of messages handled, 0 if none came in time
      */
     int read(RecordSpanHandler handler, int limit, Duration timeout);
