@@ -4,6 +4,7 @@ import io.aeron.exceptions.RegistrationException;
 import io.jipc.IpcException;
 import io.jipc.WaitStrategy;
 import io.jipc.channel.spi.TransportChannel;
+import io.jipc.channel.spi.WaitLimit;
 
 import java.io.IOException;
 import java.net.URI;
@@ -28,21 +29,13 @@ abstract class AeronChannel extends TransportChannel {
                 + "publishes and sends";
     }
 
-    /** {@return the nanoseconds a call that started at {@code start} may still wait; {@link Long#MAX_VALUE} if blocking} */
-    static long left(long start, long timeoutNanos) {
-        if (timeoutNanos == FOREVER) {
-            return Long.MAX_VALUE;
-        }
-        return timeoutNanos - (System.nanoTime() - start);
-    }
-
     /**
-     * Takes {@code lock} within the call's time, noticing a close; an interrupt does not end
-     * the wait (the flag is set again afterwards).
+     * Takes {@code lock} within the call's limit, noticing a close; an interrupt does not end
+     * the wait here (the base turns it into a close, which does).
      *
      * @return {@code false} if a non-blocking or timed call ran out of time first
      */
-    final boolean awaitLock(ReentrantLock lock, long start, long timeoutNanos) throws IOException {
+    final boolean awaitLock(ReentrantLock lock, WaitLimit limit) throws IOException {
         if (lock.tryLock()) {
             return true;
         }
@@ -52,12 +45,13 @@ abstract class AeronChannel extends TransportChannel {
                 if (isClosing()) {
                     throw closedWhileWaiting();
                 }
-                long left = left(start, timeoutNanos);
+                long left = limit.remainingNanos();
                 if (left <= 0) {
                     return false;
                 }
                 try {
-                    if (lock.tryLock(Math.min(left, SLICE_NANOS), TimeUnit.NANOSECONDS)) {
+                    // Short waits: a close does not signal the lock, so it is looked at every millisecond.
+                    if (lock.tryLock(Math.min(left, 1_000_000L), TimeUnit.NANOSECONDS)) {
                         return true;
                     }
                 } catch (InterruptedException e) {

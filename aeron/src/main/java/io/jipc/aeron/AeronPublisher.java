@@ -9,6 +9,7 @@ import io.jipc.WaitStrategy;
 import io.jipc.channel.ChannelClosedException;
 import io.jipc.channel.ChannelOptions;
 import io.jipc.channel.MessageHandler;
+import io.jipc.channel.spi.WaitLimit;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersReader;
 
@@ -79,9 +80,8 @@ final class AeronPublisher extends AeronChannel {
     }
 
     @Override
-    protected boolean send0(MemorySegment message, long timeoutNanos) throws IOException {
-        long start = System.nanoTime();
-        if (!awaitLock(sending, start, timeoutNanos)) {
+    protected boolean send0(MemorySegment message, WaitLimit limit) throws IOException {
+        if (!awaitLock(sending, limit)) {
             return false;
         }
         Backoff backoff = new Backoff(waitStrategy);
@@ -121,7 +121,7 @@ final class AeronPublisher extends AeronChannel {
                 if (isClosing()) {
                     throw closedWhileWaiting();
                 }
-                long left = left(start, timeoutNanos);
+                long left = limit.remainingNanos();
                 if (left <= 0) {
                     return false;
                 }
@@ -147,12 +147,12 @@ final class AeronPublisher extends AeronChannel {
     }
 
     @Override
-    protected int receive0(MemorySegment into, long timeoutNanos) {
+    protected int receive0(MemorySegment into, WaitLimit limit) {
         throw new AssertionError("a publisher cannot receive");
     }
 
     @Override
-    protected boolean receive0(MessageHandler handler, long timeoutNanos) {
+    protected boolean receive0(MessageHandler handler, WaitLimit limit) {
         throw new AssertionError("a publisher cannot receive");
     }
 

@@ -12,6 +12,7 @@ import io.jipc.WaitStrategy;
 import io.jipc.channel.ChannelClosedException;
 import io.jipc.channel.ChannelOptions;
 import io.jipc.channel.MessageHandler;
+import io.jipc.channel.spi.WaitLimit;
 import org.agrona.DirectBuffer;
 
 import java.io.IOException;
@@ -134,23 +135,22 @@ final class AeronSubscriber extends AeronChannel implements ControlledFragmentHa
     }
 
     @Override
-    protected boolean send0(MemorySegment message, long timeoutNanos) {
+    protected boolean send0(MemorySegment message, WaitLimit limit) {
         throw new AssertionError("a subscriber cannot send");
     }
 
     @Override
-    protected int receive0(MemorySegment into, long timeoutNanos) throws IOException {
-        return receive(into, null, timeoutNanos) ? received : NOTHING;
+    protected int receive0(MemorySegment into, WaitLimit limit) throws IOException {
+        return receive(into, null, limit) ? received : NOTHING;
     }
 
     @Override
-    protected boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException {
-        return receive(null, handler, timeoutNanos);
+    protected boolean receive0(MessageHandler handler, WaitLimit limit) throws IOException {
+        return receive(null, handler, limit);
     }
 
-    private boolean receive(MemorySegment into, MessageHandler handler, long timeoutNanos) throws IOException {
-        long start = System.nanoTime();
-        if (!awaitLock(receiving, start, timeoutNanos)) {
+    private boolean receive(MemorySegment into, MessageHandler handler, WaitLimit limit) throws IOException {
+        if (!awaitLock(receiving, limit)) {
             return false;
         }
         Backoff backoff = new Backoff(waitStrategy);
@@ -171,7 +171,7 @@ final class AeronSubscriber extends AeronChannel implements ControlledFragmentHa
                 if (isClosing()) {
                     throw closedWhileWaiting();
                 }
-                long left = left(start, timeoutNanos);
+                long left = limit.remainingNanos();
                 if (left <= 0) {
                     return false;
                 }

@@ -44,6 +44,12 @@ abstract class AeronContract extends ChannelContract {
         return s.start();
     }
 
+    /** Aeron's waits are its own polling, not jipc's wait loop; the base class turns an interrupt into a close. */
+    @Override
+    boolean waitsInJipc() {
+        return false;
+    }
+
     @Override
     boolean stream() {
         return false;

@@ -255,7 +255,7 @@ public final class Channels {
         try {
             URI address = ChannelPair.peerAddress(fromPeer.readEnd().fd(), toPeer.writeEnd().fd());
             StreamChannel here = new StreamChannel(address, max, new PipeLink(fromPeer.readEnd(), toPeer.writeEnd()),
-                    false, true);
+                    false, true, options.waitStrategy());
             // Twelve bytes into an empty pipe: never waits.
             here.sendHello(Clocks.toNanos(options.connectTimeout()));
             ChannelPair pair = new ChannelPair(here, toPeer.readEnd(), fromPeer.writeEnd(), options);
@@ -278,7 +278,7 @@ public final class Channels {
         int max = Handshake.connect(link, ChannelOptions.MAX_MESSAGE_SIZE_LIMIT, null, start,
                 Clocks.toNanos(options.connectTimeout()), address.toString());
         Sockets.requireSize(address.toString(), max, options);
-        return new StreamChannel(address, max, link, true, false);
+        return new StreamChannel(address, max, link, true, false, options.waitStrategy());
     }
 
     /** {@return R and W of {@code pipe:read=R,write=W}} */

@@ -1,13 +1,13 @@
 package io.jipc.channel;
 
+import io.jipc.internal.Deadline;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
 
-import static io.jipc.channel.AbstractChannel.FOREVER;
-import static io.jipc.channel.AbstractChannel.nextWait;
-import static io.jipc.channel.AbstractChannel.timeUp;
 import static io.jipc.channel.FrameDescriptor.HEADER_LENGTH;
 
 /**
@@ -72,20 +72,22 @@ final class FrameWriter {
     }
 
     /**
-     * Writes what is pending, waiting as {@code timeoutNanos} allows.
+     * Writes what is pending, waiting as {@code deadline} allows.
      *
+     * @param channel the channel whose waits these are; null while it is being released (then
+     *                a wait is a bounded linger that nothing cuts short)
      * @return {@code true} if nothing is pending any more
      */
-    boolean flush(ByteLink link, AbstractChannel channel, long start, long timeoutNanos) throws IOException {
+    boolean flush(ByteLink link, AbstractChannel channel, Deadline deadline) throws IOException {
         while (pending != null) {
-            int n = link.write(pending, nextWait(start, timeoutNanos));
+            int n = writeOrWait(link, channel, pending, deadline);
             if (!pending.hasRemaining()) {
                 pending = null;
                 return true;
             }
             if (n == 0) {
                 checkClosing(channel);
-                if (timeUp(start, timeoutNanos)) {
+                if (deadline.hasExpired()) {
                     return false;
                 }
             }
@@ -99,9 +101,9 @@ final class FrameWriter {
      * @return {@code true} if the message was accepted (written, or its tail held);
      *         {@code false} if a non-blocking or timed send could write none of it
      */
-    boolean send(ByteLink link, AbstractChannel channel, MemorySegment message, long start, long timeoutNanos)
+    boolean send(ByteLink link, AbstractChannel channel, MemorySegment message, Deadline deadline)
             throws IOException {
-        if (!flush(link, channel, start, timeoutNanos)) {
+        if (!flush(link, channel, deadline)) {
             return false;
         }
         allocate();
@@ -111,15 +113,15 @@ final class FrameWriter {
             stage.putInt(length);
             MemorySegment.copy(message, 0, stageMemory, HEADER_LENGTH, length);
             stage.position(HEADER_LENGTH + length).flip();
-            return write(link, channel, stage, null, start, timeoutNanos);
+            return write(link, channel, stage, null, deadline);
         }
         header.clear();
         header.putInt(length).flip();
-        return write(link, channel, header, message.asByteBuffer(), start, timeoutNanos);
+        return write(link, channel, header, message.asByteBuffer(), deadline);
     }
 
-    private boolean write(ByteLink link, AbstractChannel channel, ByteBuffer first, ByteBuffer second, long start,
-                          long timeoutNanos) throws IOException {
+    private boolean write(ByteLink link, AbstractChannel channel, ByteBuffer first, ByteBuffer second,
+                          Deadline deadline) throws IOException {
         boolean begun = false;
         while (true) {
             ByteBuffer current = first.hasRemaining() ? first : second;
@@ -127,14 +129,13 @@ final class FrameWriter {
                 return true;
             }
             // Once begun, a frame is finished: blocking waits on, the others hand the rest to the tail.
-            long wait = begun && timeoutNanos == FOREVER ? AbstractChannel.SLICE_NANOS : nextWait(start, timeoutNanos);
-            int n = link.write(current, wait);
+            int n = writeOrWait(link, channel, current, deadline);
             if (n > 0) {
                 begun = true;
                 continue;
             }
             checkClosing(channel);
-            if (timeUp(start, timeoutNanos)) {
+            if (deadline.hasExpired()) {
                 if (!begun) {
                     return false;
                 }
@@ -142,6 +143,26 @@ final class FrameWriter {
                 return true;
             }
         }
+    }
+
+    /**
+     * Writes what fits of {@code b} now, or waits until some fits or {@code deadline} passes.
+     * {@return the bytes written, 0 if none in time}
+     */
+    private static int writeOrWait(ByteLink link, AbstractChannel channel, ByteBuffer b, Deadline deadline)
+            throws IOException {
+        int n = link.write(b);
+        if (n > 0 || deadline.isNow()) {
+            return n;
+        }
+        if (channel == null) {
+            return link.write(b, deadline.remainingNanos());
+        }
+        Integer got = channel.await(() -> {
+            int k = link.write(b);
+            return k > 0 ? k : null;
+        }, link.writable(), deadline);
+        return got == null ? 0 : got;
     }
 
     private void holdTail(ByteBuffer first, ByteBuffer second) {
@@ -163,8 +184,8 @@ final class FrameWriter {
 
     /** @param channel null when the channel is being released and a wait must not be cut short */
     private static void checkClosing(AbstractChannel channel) throws IOException {
-        if (channel != null && channel.isClosing()) {
-            throw channel.closedWhileWaiting();
+        if (channel != null && channel.lifetime.isClosing()) {
+            throw new AsynchronousCloseException();
         }
     }
 

@@ -143,7 +143,7 @@ final class Handshake {
             throws IOException {
         while (b.hasRemaining()) {
             long wait = Math.max(0, left(start, budget));
-            if (link.write(b, Math.min(wait, AbstractChannel.SLICE_NANOS)) == 0 && wait == 0) {
+            if (link.write(b, wait) == 0 && wait == 0) {
                 throw new IpcException("connect", who, "the peer took none of the " + what + " in time",
                         IpcException.Reason.OTHER);
             }
@@ -154,7 +154,7 @@ final class Handshake {
             throws IOException {
         while (b.hasRemaining()) {
             long wait = Math.max(0, left(start, budget));
-            int n = link.read(b, Math.min(wait, AbstractChannel.SLICE_NANOS));
+            int n = link.read(b, wait);
             if (n < 0) {
                 throw new IpcException("connect", who, "the peer closed the connection after "
                         + b.position() + " of the " + b.capacity() + " bytes of its " + what

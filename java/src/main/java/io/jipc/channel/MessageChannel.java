@@ -7,6 +7,8 @@ import java.lang.foreign.MemorySegment;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedByInterruptException;
+import java.nio.channels.InterruptibleChannel;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -28,12 +30,21 @@ import java.util.Objects;
  * may be reused. A message longer than {@link #maxMessageSize()} is an
  * {@link IllegalArgumentException} before anything is sent; the channel stays usable.
  *
+ * <p>A channel is an {@link InterruptibleChannel}, as the JDK's channels are: if a thread
+ * blocked in a {@code send} or {@code receive} (blocking or timed) is
+ * {@linkplain Thread#interrupt() interrupted}, the channel is closed, the call ends at once
+ * (within a wake-up, not a polling interval) with {@link ClosedByInterruptException}, and the
+ * thread's interrupt status stays set; every other call blocked on the channel ends with
+ * {@link AsynchronousCloseException}. So {@code ExecutorService.shutdownNow()} stops a
+ * thread that waits in {@code receive}. A non-blocking call, or a call that need not wait,
+ * is not affected by the interrupt status.
+ *
  * <p>Transports outside the core module implement this interface through the
  * {@linkplain io.jipc.channel.spi service-provider interface}; every implementation keeps the
  * contract stated here and in the package documentation, and documents where its transport
  * cannot (as {@code io.jipc.aeron} does for a subscriber that joins a multicast stream late).
  */
-public interface MessageChannel extends AutoCloseable {
+public interface MessageChannel extends InterruptibleChannel {
     /** Returned by {@link #tryReceive(MemorySegment)} and the timed receive when there was no message. */
     int NOTHING = -1;
 

@@ -1,11 +1,15 @@
 package io.jipc.channel;
 
 import io.jipc.IpcException;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.DescriptorBlocker;
 import io.jipc.internal.Reclaim;
 import io.jipc.mq.MessageQueue;
 import io.jipc.mq.Received;
 import io.jipc.posix.Errno;
 import io.jipc.posix.FileLocks;
+import io.jipc.posix.Poll;
 import io.jipc.posix.Sysctl;
 
 import java.io.IOException;
@@ -14,7 +18,6 @@ import java.lang.foreign.MemorySegment;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.locks.LockSupport;
 
@@ -25,7 +28,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A queue has no notion of connection, so the binding end never reaches end of channel
  * (senders come and go), and a sender learns that the binder is gone only when it would
- * wait: while a send waits for room it checks, each slice, whether its queue was unlinked.
+ * wait: while a send waits for room it checks, every 50 ms, whether its queue was unlinked.
  *
  * <p><b>Who binds a queue.</b> A queue holds only messages: there is no header to name a binder
  * in. The binder marks itself instead with an exclusive open-file-description lock on its
@@ -66,13 +69,18 @@ final class MqChannel extends AbstractChannel {
     /** Native receive buffers for the handler form; one per concurrent receiver, reused. */
     private final ArrayDeque<MemorySegment> buffers = new ArrayDeque<>();
     private final Arena arena = Arena.ofShared();
+    /** Sleeps in poll(2) on the queue's descriptor (readable for the binder, writable for a sender), beside a wake pipe. */
+    private final DescriptorBlocker sleep;
+    /** How often a send waiting for room asks whether the binder removed the queue. */
+    private static final long LIVENESS_NANOS = 50_000_000L;
     /** Closes the queue (the binder removes its name first): at close, at a clean exit, or when unreachable. */
     private final Reclaim.Handle unbind;
 
-    private MqChannel(URI address, MessageQueue queue, boolean bound) {
-        super(address, queue.maxMessageSize());
+    private MqChannel(URI address, MessageQueue queue, boolean bound, WaitStrategy strategy) {
+        super(address, queue.maxMessageSize(), strategy);
         this.queue = queue;
         this.bound = bound;
+        this.sleep = new DescriptorBlocker(lifetime, queue.fd(), bound ? Poll.POLLIN : Poll.POLLOUT);
         // A binder that exits without closing (System.exit, SIGTERM) or drops the channel still leaves no queue.
         this.unbind = bound ? Reclaim.whenUnreachableOrAtExit(this, () -> unbind(queue))
                 : Reclaim.whenUnreachable(this, queue::close);
@@ -112,7 +120,7 @@ final class MqChannel extends AbstractChannel {
             try {
                 if (FileLocks.tryLockExclusive(q.fd()) == 0 && stillNamed(q, name)) {
                     ok = true;
-                    return new MqChannel(uri, q, true);
+                    return new MqChannel(uri, q, true, options.waitStrategy());
                 }
             } finally {
                 if (!ok) {
@@ -184,7 +192,7 @@ final class MqChannel extends AbstractChannel {
         try {
             requireBinder(q, name);
             ok = true;
-            return new MqChannel(uri, q, false);
+            return new MqChannel(uri, q, false, options.waitStrategy());
         } finally {
             if (!ok) {
                 q.close();
@@ -233,33 +241,34 @@ final class MqChannel extends AbstractChannel {
     }
 
     @Override
-    String directionNote() {
+    protected String directionNote() {
         return bound ? "the end that binds mq: receives; peers connect to send"
                 : "the end that connects to mq: sends; only the binding end receives";
     }
 
     @Override
-    boolean send0(MemorySegment message, long timeoutNanos) throws IOException {
-        if (timeoutNanos == 0) {
-            return queue.trySend(message, PRIORITY);
+    boolean send0(MemorySegment message, Deadline deadline) throws IOException {
+        if (queue.trySend(message, PRIORITY)) {
+            return true;
         }
-        long start = System.nanoTime();
-        while (true) {
-            long wait = nextWait(start, timeoutNanos);
-            if (queue.send(message, PRIORITY, wait == SLICE_NANOS ? SLICE : Duration.ofNanos(wait))) {
-                return true;
-            }
-            if (isClosing()) {
-                throw closedWhileWaiting();
-            }
-            if (binderGone()) {
-                throw new ChannelClosedException("send", name,
-                        "the receiving end closed: its queue was removed while this send waited for room");
-            }
-            if (timeUp(start, timeoutNanos)) {
-                return false;
-            }
+        if (deadline.isNow()) {
+            return false;
         }
+        long[] lastLook = {System.nanoTime()};
+        return await(() -> {
+            if (queue.trySend(message, PRIORITY)) {
+                return Boolean.TRUE;
+            }
+            long now = System.nanoTime();
+            if (now - lastLook[0] >= LIVENESS_NANOS) {
+                lastLook[0] = now;
+                if (binderGone()) {
+                    throw new ChannelClosedException("send", name,
+                            "the receiving end closed: its queue was removed while this send waited for room");
+                }
+            }
+            return null;
+        }, sleep, deadline) != null;
     }
 
     /**
@@ -280,8 +289,8 @@ final class MqChannel extends AbstractChannel {
     }
 
     @Override
-    int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
-        long r = receivePacked(into, timeoutNanos);
+    int receive0(MemorySegment into, Peer from, Deadline deadline) throws IOException {
+        long r = receivePacked(into, deadline);
         if (r == Received.NOTHING) {
             return NOTHING;
         }
@@ -290,10 +299,10 @@ final class MqChannel extends AbstractChannel {
     }
 
     @Override
-    boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
+    boolean receive0(MessageHandler handler, Peer from, Deadline deadline) throws IOException {
         MemorySegment buffer = takeBuffer();
         try {
-            long r = receivePacked(buffer, timeoutNanos);
+            long r = receivePacked(buffer, deadline);
             if (r == Received.NOTHING) {
                 return false;
             }
@@ -305,24 +314,16 @@ final class MqChannel extends AbstractChannel {
         }
     }
 
-    private long receivePacked(MemorySegment into, long timeoutNanos) throws IOException {
-        if (timeoutNanos == 0) {
-            return queue.tryReceive(into);
+    private long receivePacked(MemorySegment into, Deadline deadline) throws IOException {
+        long r = queue.tryReceive(into);
+        if (r != Received.NOTHING || deadline.isNow()) {
+            return r;
         }
-        long start = System.nanoTime();
-        while (true) {
-            long wait = nextWait(start, timeoutNanos);
-            long r = queue.receive(into, wait == SLICE_NANOS ? SLICE : Duration.ofNanos(wait));
-            if (r != Received.NOTHING) {
-                return r;
-            }
-            if (isClosing()) {
-                throw closedWhileWaiting();
-            }
-            if (timeUp(start, timeoutNanos)) {
-                return Received.NOTHING;
-            }
-        }
+        Long got = await(() -> {
+            long n = queue.tryReceive(into);
+            return n == Received.NOTHING ? null : n;
+        }, sleep, deadline);
+        return got == null ? Received.NOTHING : got;
     }
 
     private MemorySegment takeBuffer() {
@@ -339,7 +340,13 @@ final class MqChannel extends AbstractChannel {
     }
 
     @Override
-    void release() {
+    protected void wakeUp() {
+        sleep.wake();
+    }
+
+    @Override
+    protected void release() {
+        sleep.close();
         unbind.run();
         arena.close();
     }

@@ -1,5 +1,7 @@
 package io.jipc.channel;
 
+import io.jipc.internal.Deadline;
+
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.AsynchronousCloseException;
@@ -81,7 +83,7 @@ public final class Peer {
      * @throws AsynchronousCloseException    if the channel was closed while the send waited
      */
     public void send(MemorySegment message) throws IOException {
-        reply(message, AbstractChannel.FOREVER);
+        reply(message, Deadline.FOREVER);
     }
 
     /**
@@ -92,7 +94,7 @@ public final class Peer {
      * @throws IOException as {@link #send(MemorySegment)}
      */
     public void send(byte[] message) throws IOException {
-        reply(MemorySegment.ofArray(Objects.requireNonNull(message, "message")), AbstractChannel.FOREVER);
+        reply(MemorySegment.ofArray(Objects.requireNonNull(message, "message")), Deadline.FOREVER);
     }
 
     /**
@@ -105,7 +107,7 @@ public final class Peer {
      * @see #send(MemorySegment)
      */
     public boolean trySend(MemorySegment message) throws IOException {
-        return reply(message, 0);
+        return reply(message, Deadline.NOW);
     }
 
     /**
@@ -119,10 +121,10 @@ public final class Peer {
      * @see #send(MemorySegment)
      */
     public boolean send(MemorySegment message, Duration timeout) throws IOException {
-        return reply(message, AbstractChannel.nanos(timeout));
+        return reply(message, Deadline.after(timeout));
     }
 
-    private boolean reply(MemorySegment message, long timeoutNanos) throws IOException {
+    private boolean reply(MemorySegment message, Deadline deadline) throws IOException {
         Objects.requireNonNull(message, "message");
         MessageChannel c = channel;
         if (c == null) {
@@ -137,14 +139,14 @@ public final class Peer {
                     + maxMessageSize + " bytes this peer of " + c.address() + " takes");
         }
         if (c instanceof AbstractChannel a) {
-            return a.reply(sender, message, timeoutNanos);
+            return a.reply(sender, message, deadline);
         }
         // A transport outside the core with one peer: the channel's own send reaches it.
-        if (timeoutNanos == AbstractChannel.FOREVER) {
+        if (deadline.isForever()) {
             c.send(message);
             return true;
         }
-        return timeoutNanos == 0 ? c.trySend(message) : c.send(message, Duration.ofNanos(timeoutNanos));
+        return deadline.isNow() ? c.trySend(message) : c.send(message, Duration.ofNanos(deadline.remainingNanos()));
     }
 
     @Override

@@ -4,6 +4,9 @@ package io.jipc.channel;
 // send and receive all follow one header protocol.
 
 import io.jipc.IpcException;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.Wait;
 import io.jipc.internal.Reclaim;
 import io.jipc.process.ProcessIdentity;
 import io.jipc.ring.Claim;
@@ -17,7 +20,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.net.URI;
-import java.time.Duration;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -46,7 +48,7 @@ import static io.jipc.channel.ShmChannelDescriptor.STATE_OPEN;
  *
  * <p>Like a message queue, shared memory has no connection: the binding end never reaches end
  * of channel, and a sender learns that the binder is gone from the header's state, which it
- * reads before every send and, while it waits for room, once a slice (then it also asks
+ * reads before every send and, while it waits for room, on every wake-up (every 50 ms it also asks
  * whether the binder's process still lives).
  */
 final class ShmChannel extends AbstractChannel {
@@ -65,12 +67,20 @@ final class ShmChannel extends AbstractChannel {
     private final Reclaim.Handle unbind;
     /** Ring consumer methods are for one thread at a time. */
     private final ReentrantLock receiving = new ReentrantLock();
+    /** The ring's region: its header holds the futex words the waits sleep on. */
+    private final MemorySegment ringRegion;
+    /** The receiving end's sleep; null on a sending end. */
+    private final RingSleeps.Data dataSleep;
+    private final Receiver receiver = new Receiver();
 
-    private ShmChannel(URI address, int maxMessageSize, SharedMemory shm, MpscRing ring, boolean bound) {
-        super(address, maxMessageSize);
+    private ShmChannel(URI address, int maxMessageSize, SharedMemory shm, MpscRing ring, boolean bound,
+                       WaitStrategy strategy) {
+        super(address, maxMessageSize, strategy);
         this.shm = shm;
         this.header = shm.segment().asSlice(0, ShmChannelDescriptor.HEADER_LENGTH);
         this.ring = ring;
+        this.ringRegion = shm.segment().asSlice(RING_OFFSET);
+        this.dataSleep = bound ? new RingSleeps.Data(lifetime, ringRegion, ring.capacity()) : null;
         this.bound = bound;
         int pid = (int) INT.get(header, (long) BINDER_PID_OFFSET);
         long startTime = (long) LONG.get(header, (long) BINDER_START_TIME_OFFSET);
@@ -126,7 +136,7 @@ final class ShmChannel extends AbstractChannel {
             MpscRing ring = MpscRing.create(mem.asSlice(RING_OFFSET), capacity);
             // Publishes the fields above and the ring to every connecting end's acquire read.
             INT.setRelease(mem, (long) STATE_OFFSET, STATE_OPEN);
-            ShmChannel c = new ShmChannel(uri, max, shm, ring, true);
+            ShmChannel c = new ShmChannel(uri, max, shm, ring, true, options.waitStrategy());
             ok = true;
             return c;
         } finally {
@@ -245,7 +255,7 @@ final class ShmChannel extends AbstractChannel {
                         + " messages of the maximum size; at least " + options.capacity() + " were required",
                         IpcException.Reason.INCOMPATIBLE_LAYOUT);
             }
-            ShmChannel c = new ShmChannel(uri, max, shm, ring, false);
+            ShmChannel c = new ShmChannel(uri, max, shm, ring, false, options.waitStrategy());
             ok = true;
             return c;
         } finally {
@@ -266,7 +276,7 @@ final class ShmChannel extends AbstractChannel {
     }
 
     @Override
-    String directionNote() {
+    protected String directionNote() {
         return bound ? "the end that binds shm: receives; peers connect to send"
                 : "the end that connects to shm: sends; only the binding end receives";
     }
@@ -274,31 +284,18 @@ final class ShmChannel extends AbstractChannel {
     // ---- sending: claim, one copy, commit ----
 
     @Override
-    boolean send0(MemorySegment message, long timeoutNanos) throws IOException {
+    boolean send0(MemorySegment message, Deadline deadline) throws IOException {
         checkBinder(false);
         int length = (int) message.byteSize();
-        Claim claim;
-        if (timeoutNanos == 0) {
-            claim = ring.tryClaim(length);
-        } else {
-            long start = System.nanoTime();
-            while (true) {
-                long wait = nextWait(start, timeoutNanos);
-                claim = ring.claim(length, wait == SLICE_NANOS ? SLICE : Duration.ofNanos(wait));
-                if (claim != null) {
-                    break;
-                }
-                if (isClosing()) {
-                    throw closedWhileWaiting();
-                }
-                checkBinder(true);
-                if (timeUp(start, timeoutNanos)) {
-                    return false;
-                }
-            }
-        }
+        Claim claim = ring.tryClaim(length);
         if (claim == null) {
-            return false;
+            if (deadline.isNow()) {
+                return false;
+            }
+            claim = awaitRoom(length, deadline);
+            if (claim == null) {
+                return false;
+            }
         }
         try {
             MemorySegment.copy(message, 0, claim.segment(), 0, length);
@@ -308,6 +305,25 @@ final class ShmChannel extends AbstractChannel {
         }
         claim.commit();
         return true;
+    }
+
+    /** The slow path of a send: waits for room; asks now and then whether the binder still lives. */
+    private Claim awaitRoom(int length, Deadline deadline) throws IOException {
+        RingSleeps.Space space = new RingSleeps.Space(lifetime, ringRegion, ring.capacity(), length);
+        long[] lastLook = {System.nanoTime()};
+        return await(() -> {
+            space.beforeAttempt();
+            Claim c = ring.tryClaim(length);
+            if (c == null) {
+                long now = System.nanoTime();
+                boolean look = now - lastLook[0] >= RingSleeps.LIVENESS_NANOS;
+                if (look) {
+                    lastLook[0] = now;
+                }
+                checkBinder(look);
+            }
+            return c;
+        }, space, deadline);
     }
 
     /**
@@ -329,30 +345,70 @@ final class ShmChannel extends AbstractChannel {
     // ---- receiving: in place, released after the handler ----
 
     @Override
-    int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
-        int[] length = {NOTHING};
-        receive(timeoutNanos, (type, message) -> {
-            checkLength(message);
-            MemorySegment.copy(message, 0, into, 0, message.byteSize());
-            length[0] = (int) message.byteSize();
-        });
-        if (length[0] != NOTHING) {
-            fill(from);
-        }
-        return length[0];
+    int receive0(MemorySegment into, Peer from, Deadline deadline) throws IOException {
+        return receive(into, null, from, deadline) ? receiver.length : NOTHING;
     }
 
     @Override
-    boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
-        return receive(timeoutNanos, (type, message) -> {
+    boolean receive0(MessageHandler handler, Peer from, Deadline deadline) throws IOException {
+        return receive(null, handler, from, deadline);
+    }
+
+    /** Hands at most one record to the caller's buffer or handler; {@return whether one came in time} */
+    private boolean receive(MemorySegment into, MessageHandler handler, Peer from, Deadline deadline)
+            throws IOException {
+        if (!lock(receiving, deadline)) {
+            return false;
+        }
+        Receiver r = receiver;
+        r.into = into;
+        r.handler = handler;
+        r.from = from;
+        try {
+            if (ring.poll(r, 1) > 0) {
+                return true;
+            }
+            return !deadline.isNow() && await(r, dataSleep, deadline) != null;
+        } catch (HandlerFailed e) {
+            throw e.getCause();
+        } finally {
+            r.into = null;
+            r.handler = null;
+            r.from = null;
+            receiving.unlock();
+        }
+    }
+
+    /**
+     * The one receive in progress (under {@link #receiving}): the ring's record handler and
+     * the wait loop's attempt at once, so that a receive allocates nothing.
+     */
+    private final class Receiver implements RecordHandler, Wait.Attempt<Boolean> {
+        MemorySegment into;
+        MessageHandler handler;
+        Peer from;
+        int length;
+
+        @Override
+        public Boolean attempt() {
+            return ring.poll(this, 1) > 0 ? Boolean.TRUE : null;
+        }
+
+        @Override
+        public void onRecord(int type, MemorySegment message) {
             checkLength(message);
+            length = (int) message.byteSize();
+            fill(from);
+            if (handler == null) {
+                MemorySegment.copy(message, 0, into, 0, length);
+                return;
+            }
             try {
-                fill(from);
                 deliver(handler, message);
             } catch (IOException e) {
                 throw new HandlerFailed(e);
             }
-        });
+        }
     }
 
     /**
@@ -366,35 +422,6 @@ final class ShmChannel extends AbstractChannel {
                     + " bytes is longer than the channel's maximum of " + maxMessageSize + " bytes: not written by a "
                     + "jipc sender, refused as corrupt and discarded", IpcException.Reason.INVALID_ARGUMENT);
             throw new HandlerFailed(e);
-        }
-    }
-
-    /** Hands at most one record to {@code onRecord}; {@return whether one came in time} */
-    private boolean receive(long timeoutNanos, RecordHandler onRecord) throws IOException {
-        long start = System.nanoTime();
-        if (!awaitLock(receiving, start, timeoutNanos)) {
-            return false;
-        }
-        try {
-            if (timeoutNanos == 0) {
-                return ring.poll(onRecord, 1) > 0;
-            }
-            while (true) {
-                long wait = nextWait(start, timeoutNanos);
-                if (ring.read(onRecord, 1, wait == SLICE_NANOS ? SLICE : Duration.ofNanos(wait)) > 0) {
-                    return true;
-                }
-                if (isClosing()) {
-                    throw closedWhileWaiting();
-                }
-                if (timeUp(start, timeoutNanos)) {
-                    return false;
-                }
-            }
-        } catch (HandlerFailed e) {
-            throw e.getCause();
-        } finally {
-            receiving.unlock();
         }
     }
 
@@ -412,16 +439,21 @@ final class ShmChannel extends AbstractChannel {
         }
     }
 
-    /** A receive may still be leaving: the senders can stop at once all the same. */
+    /**
+     * Wakes this end's waits. A receive may still be leaving, but the senders, in every
+     * process, can stop at once all the same: the state says closed, and they are woken to read it.
+     */
     @Override
-    void wakeUp() {
+    protected void wakeUp() {
         if (bound) {
             INT.setVolatile(header, (long) STATE_OFFSET, STATE_CLOSED);
+            dataSleep.wake();
         }
+        RingSleeps.wakeProducers(ringRegion);
     }
 
     @Override
-    void release() {
+    protected void release() {
         if (bound) {
             INT.setVolatile(header, (long) STATE_OFFSET, STATE_CLOSED);
             unbind.run();

@@ -1,5 +1,7 @@
 package io.jipc.channel;
 
+import io.jipc.internal.Blocker;
+import io.jipc.internal.Lifetime;
 import io.jipc.posix.Poll;
 
 import java.io.IOException;
@@ -28,6 +30,10 @@ final class SocketLink implements ByteLink {
     private volatile Selector writeSelector;
     /** Whether the last read found no bytes; only the receiving thread (under the receive lock) uses it. */
     private boolean lastReadEmpty;
+    private Blocker readable;
+    private volatile Blocker writable;
+    /** The channel's, under which the sleeps run; set by {@link #attach}. */
+    private Lifetime lifetime;
 
     /** @param readWaits whether reads may wait (a selector of its own), or only try (a listener's connection) */
     SocketLink(SocketChannel socket, boolean readWaits) throws IOException {
@@ -48,6 +54,82 @@ final class SocketLink implements ByteLink {
 
     SocketChannel socket() {
         return socket;
+    }
+
+    @Override
+    public void attach(Lifetime lifetime) {
+        if (readSelector != null) {
+            readable = new SelectorSleep(lifetime, readSelector);
+        }
+        this.lifetime = lifetime;
+    }
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+        return socket.read(dst);
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        return socket.write(src);
+    }
+
+    @Override
+    public Blocker readable() {
+        return readable;
+    }
+
+    @Override
+    public Blocker writable() throws IOException {
+        Blocker b = writable;
+        if (b == null) {
+            synchronized (writeSelectorLock) {
+                b = writable;
+                if (b == null) {
+                    b = new SelectorSleep(lifetime, writeSelector());
+                    writable = b;
+                }
+            }
+        }
+        return b;
+    }
+
+    /** A sleep in a selector that watches this one socket; level-triggered, so a ready socket returns at once. */
+    static final class SelectorSleep extends Blocker {
+        private final Selector selector;
+        /** Set when a sleep ended with a key ready: for a waiter whose attempt must not use the selector. */
+        private volatile boolean sawReady;
+
+        SelectorSleep(Lifetime lifetime, Selector selector) {
+            super(lifetime);
+            this.selector = selector;
+        }
+
+        /** {@return whether a sleep saw a key ready since the last call} */
+        boolean takeReady() {
+            if (!sawReady) {
+                return false;
+            }
+            sawReady = false;
+            return true;
+        }
+
+        @Override
+        protected void block(long maxNanos) {
+            try {
+                if (selector.select(IGNORE, Poll.millis(maxNanos)) > 0) {
+                    sawReady = true;
+                }
+            } catch (IOException | java.nio.channels.ClosedSelectorException e) {
+                // Closed under us: the waiter's next attempt meets the closed socket.
+                sawReady = true;
+            }
+        }
+
+        @Override
+        protected void wakeKernel() {
+            selector.wakeup();
+        }
     }
 
     /**
@@ -101,12 +183,19 @@ final class SocketLink implements ByteLink {
 
     @Override
     public void wakeUp() {
-        if (readSelector != null) {
+        if (readable != null) {
+            readable.wake();
+        } else if (readSelector != null) {
             readSelector.wakeup();
         }
-        Selector s = writeSelector;
-        if (s != null) {
-            s.wakeup();
+        Blocker w = writable;
+        if (w != null) {
+            w.wake();
+        } else {
+            Selector s = writeSelector;
+            if (s != null) {
+                s.wakeup();
+            }
         }
     }
 

@@ -4,6 +4,7 @@ package io.jipc.channel;
 // connection state under one receive lock; the door and a connection's data are in their own files.
 
 import io.jipc.IpcException;
+import io.jipc.internal.Deadline;
 import io.jipc.internal.Reclaim;
 import io.jipc.posix.Poll;
 
@@ -50,6 +51,8 @@ final class SocketListenerChannel extends AbstractChannel {
 
     private final ListenerDoor door;
     private final Selector selector;
+    /** The receiving thread's sleep in {@link #selector}, for jipc's wait loop. */
+    private final SocketLink.SelectorSleep selectorSleep;
     /** Every live connection; the door's table, changed under the receive lock. */
     private final List<ListenerConnection> connections;
     /** The socket file's removal at a clean exit. */
@@ -64,9 +67,10 @@ final class SocketListenerChannel extends AbstractChannel {
     private boolean dropsPending;
 
     private SocketListenerChannel(URI address, int maxMessageSize, ListenerDoor door, ChannelOptions options) {
-        super(address, maxMessageSize);
+        super(address, maxMessageSize, options.waitStrategy());
         this.door = door;
         this.selector = door.selector;
+        this.selectorSleep = new SocketLink.SelectorSleep(lifetime, selector);
         this.connections = door.connections;
         this.budget = new ListenerConnection.Budget(options.maxUnfinishedBytesFor(maxMessageSize));
         // Neither action refers to this channel: the door's threads and table do not reach it either.
@@ -99,7 +103,7 @@ final class SocketListenerChannel extends AbstractChannel {
     }
 
     @Override
-    String directionNote() {
+    protected String directionNote() {
         return "a bound unix: or tcp: end talks to many peers; reply through the Peer that a receive filled in, "
                 + "as in receive(buffer, from) then from.send(reply)";
     }
@@ -112,21 +116,20 @@ final class SocketListenerChannel extends AbstractChannel {
     // ---- sending: replies to one connection ----
 
     @Override
-    boolean send0(MemorySegment message, long timeoutNanos) {
+    boolean send0(MemorySegment message, Deadline deadline) {
         throw new AssertionError("canSend() is false");
     }
 
     @Override
-    boolean reply0(Object sender, MemorySegment message, long timeoutNanos) throws IOException {
+    boolean reply0(Object sender, MemorySegment message, Deadline deadline) throws IOException {
         ListenerConnection c = (ListenerConnection) sender;
-        long start = System.nanoTime();
         checkAlive(c);
-        if (!awaitLock(c.sendLock, start, timeoutNanos)) {
+        if (!lock(c.sendLock, deadline)) {
             return false;
         }
         try {
             checkAlive(c);
-            return c.writer.send(c.link, this, message, start, timeoutNanos);
+            return c.writer.send(c.link, this, message, deadline);
         } catch (ChannelClosedException e) {
             throw e;
         } catch (IOException e) {
@@ -151,13 +154,12 @@ final class SocketListenerChannel extends AbstractChannel {
     // ---- receiving ----
 
     @Override
-    int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
-        long start = System.nanoTime();
-        if (!awaitLock(receiveLock, start, timeoutNanos)) {
+    int receive0(MemorySegment into, Peer from, Deadline deadline) throws IOException {
+        if (!lock(receiveLock, deadline)) {
             return NOTHING;
         }
         try {
-            ListenerConnection c = nextReady(start, timeoutNanos);
+            ListenerConnection c = nextReady(deadline);
             if (c == null) {
                 return NOTHING;
             }
@@ -175,13 +177,12 @@ final class SocketListenerChannel extends AbstractChannel {
     }
 
     @Override
-    boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
-        long start = System.nanoTime();
-        if (!awaitLock(receiveLock, start, timeoutNanos)) {
+    boolean receive0(MessageHandler handler, Peer from, Deadline deadline) throws IOException {
+        if (!lock(receiveLock, deadline)) {
             return false;
         }
         try {
-            ListenerConnection c = nextReady(start, timeoutNanos);
+            ListenerConnection c = nextReady(deadline);
             if (c == null) {
                 return false;
             }
@@ -204,48 +205,46 @@ final class SocketListenerChannel extends AbstractChannel {
     }
 
     /** {@return a connection with a whole frame buffered, taken off the ready queue, or null if time ran out} */
-    private ListenerConnection nextReady(long start, long timeoutNanos) throws IOException {
-        boolean interrupted = false;
-        try {
-            while (true) {
-                admitArrivals();
-                if (!ready.isEmpty()) {
-                    if (connections.size() > ready.size()) {
-                        pump(0);
-                    }
-                    ListenerConnection c = ready.poll();
-                    if (c != null) {
-                        c.inReady = false;
-                        return c;
-                    }
-                    continue;
+    private ListenerConnection nextReady(Deadline deadline) throws IOException {
+        while (true) {
+            admitArrivals();
+            if (!ready.isEmpty()) {
+                if (connections.size() > ready.size()) {
+                    pump(0);
                 }
+                ListenerConnection c = ready.poll();
+                if (c != null) {
+                    c.inReady = false;
+                    return c;
+                }
+                continue;
+            }
+            if (isClosing()) {
+                throw closedWhileWaiting();
+            }
+            boolean tails = retryTails();
+            pump(0);
+            if (ready.isEmpty() && !door.hasArrivals() && !deadline.isNow()) {
+                // Sleeps in the selector, which a greeter's hand-over and a close both wake.
+                Deadline until = tails && deadline.remainingNanos() > TAIL_RETRY_NANOS
+                        ? Deadline.afterNanos(TAIL_RETRY_NANOS) : deadline;
+                // A virtual thread's sleep runs on a waiter thread, in this selector: its attempts
+                // must not select too (they would queue behind that sleep), so they read its outcome.
+                boolean virtual = Thread.currentThread().isVirtual();
+                await(() -> door.hasArrivals() || selectorSleep.takeReady()
+                        || !virtual && selector.selectNow(SocketLink.IGNORE) > 0 ? Boolean.TRUE : null,
+                        selectorSleep, until);
+                if (virtual) {
+                    selector.wakeup(); // a waiter thread's next sleep ends at once, so the pump below need not wait
+                }
+            }
+            if (ready.isEmpty() && !door.hasArrivals()) {
                 if (isClosing()) {
                     throw closedWhileWaiting();
                 }
-                long wait = nextWait(start, timeoutNanos);
-                if (retryTails()) {
-                    wait = Math.min(wait, TAIL_RETRY_NANOS);
+                if (deadline.hasExpired()) {
+                    return null;
                 }
-                interrupted |= Thread.interrupted();
-                if (!door.hasArrivals()) {
-                    pump(wait);
-                } else {
-                    admitArrivals();
-                    pump(0);
-                }
-                if (ready.isEmpty()) {
-                    if (isClosing()) {
-                        throw closedWhileWaiting();
-                    }
-                    if (timeUp(start, timeoutNanos)) {
-                        return null;
-                    }
-                }
-            }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
             }
         }
     }
@@ -276,6 +275,9 @@ final class SocketListenerChannel extends AbstractChannel {
             ListenerConnection c = null;
             try {
                 c = new ListenerConnection(a.socket(), a.peer(), a.maxMessageSize(), budget);
+                // Not this channel's lifetime: the door's table must not reach the channel (see the
+                // constructor); a reply's wait is under the channel's lifetime all the same (await).
+                c.link.attach(null);
                 c.key = a.socket().register(selector, SelectionKey.OP_READ, c);
                 connections.add(c);
             } catch (IOException | RuntimeException e) {
@@ -401,7 +403,7 @@ final class SocketListenerChannel extends AbstractChannel {
             if (c.writer.hasTail() && c.sendLock.tryLock()) {
                 try {
                     if (!c.closed) {
-                        c.writer.flush(c.link, this, System.nanoTime(), 0);
+                        c.writer.flush(c.link, this, Deadline.NOW);
                     }
                 } catch (IOException e) {
                     // The peer is gone; its next read (EOF) drops the connection.
@@ -417,15 +419,15 @@ final class SocketListenerChannel extends AbstractChannel {
     // ---- closing ----
 
     @Override
-    void wakeUp() {
-        selector.wakeup();
+    protected void wakeUp() {
+        selectorSleep.wake();
         for (ListenerConnection c : connections) {
             c.link.wakeUp();
         }
     }
 
     @Override
-    void release() {
+    protected void release() {
         // The socket file goes first, while this end still listens (see ListenerDoor); then nothing arrives.
         boolean interrupted = door.shut();
         admitArrivals();
@@ -433,7 +435,7 @@ final class SocketListenerChannel extends AbstractChannel {
         for (ListenerConnection c : connections) {
             if (c.writer.hasTail() && !c.closed) {
                 try {
-                    c.writer.flush(c.link, null, start, Math.max(0, left(start, StreamChannel.CLOSE_LINGER_NANOS)));
+                    c.writer.flush(c.link, null, Deadline.afterNanos(left(start, StreamChannel.CLOSE_LINGER_NANOS)));
                 } catch (IOException | RuntimeException e) {
                     // The peer will see a broken frame, never half a message.
                 }

@@ -172,7 +172,7 @@ final class Sockets {
             int max = Handshake.connect(link, options.streamCapOrDefault(), options.secretBytes(), start, budget,
                     who);
             requireSize(who, max, options);
-            StreamChannel channel = new StreamChannel(uri, max, link, true, false);
+            StreamChannel channel = new StreamChannel(uri, max, link, true, false, options.waitStrategy());
             ok = true;
             return channel;
         } catch (IpcException e) {

@@ -1,6 +1,8 @@
 package io.jipc.channel;
 
 import io.jipc.IpcException;
+import io.jipc.WaitStrategy;
+import io.jipc.internal.Deadline;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -40,9 +42,11 @@ final class StreamChannel extends AbstractChannel {
      * @param peerHelloSeen whether a handshake already read the peer's hello
      * @param ourHello      whether this side still has to send its hello (queued, sent first)
      */
-    StreamChannel(URI address, int maxMessageSize, ByteLink link, boolean peerHelloSeen, boolean ourHello) {
-        super(address, maxMessageSize);
+    StreamChannel(URI address, int maxMessageSize, ByteLink link, boolean peerHelloSeen, boolean ourHello,
+                  WaitStrategy strategy) throws IOException {
+        super(address, maxMessageSize, strategy);
         this.link = link;
+        link.attach(lifetime);
         this.reader = new FrameReader(maxMessageSize, peerHelloSeen);
         this.writer = new FrameWriter(maxMessageSize);
         if (ourHello) {
@@ -63,15 +67,14 @@ final class StreamChannel extends AbstractChannel {
     // ---- sending ----
 
     @Override
-    boolean send0(MemorySegment message, long timeoutNanos) throws IOException {
-        long start = System.nanoTime();
+    boolean send0(MemorySegment message, Deadline deadline) throws IOException {
         checkOutput();
-        if (!awaitLock(sendLock, start, timeoutNanos)) {
+        if (!lock(sendLock, deadline)) {
             return false;
         }
         try {
             checkOutput();
-            return writer.send(link, this, message, start, timeoutNanos);
+            return writer.send(link, this, message, deadline);
         } catch (ChannelClosedException e) {
             throw e;
         } catch (IOException e) {
@@ -88,7 +91,7 @@ final class StreamChannel extends AbstractChannel {
     void sendHello(long timeoutNanos) throws IOException {
         sendLock.lock();
         try {
-            if (!writer.flush(link, this, System.nanoTime(), timeoutNanos)) {
+            if (!writer.flush(link, this, Deadline.afterNanos(timeoutNanos))) {
                 throw new IpcException("connect", name, "the peer took no bytes of the hello in time",
                         IpcException.Reason.OTHER);
             }
@@ -117,7 +120,7 @@ final class StreamChannel extends AbstractChannel {
     private void retryTail() {
         if (writer.hasTail() && outputEnded == null && sendLock.tryLock()) {
             try {
-                writer.flush(link, this, System.nanoTime(), 0);
+                writer.flush(link, this, Deadline.NOW);
             } catch (IOException e) {
                 outputEnded = "the peer is gone (" + e.getMessage() + ")";
             } finally {
@@ -129,13 +132,12 @@ final class StreamChannel extends AbstractChannel {
     // ---- receiving ----
 
     @Override
-    int receive0(MemorySegment into, Peer from, long timeoutNanos) throws IOException {
-        long start = System.nanoTime();
-        if (!awaitLock(receiveLock, start, timeoutNanos)) {
+    int receive0(MemorySegment into, Peer from, Deadline deadline) throws IOException {
+        if (!lock(receiveLock, deadline)) {
             return NOTHING;
         }
         try {
-            int length = nextFrame(start, timeoutNanos);
+            int length = nextFrame(deadline);
             if (length < 0) {
                 return NOTHING;
             }
@@ -150,13 +152,12 @@ final class StreamChannel extends AbstractChannel {
     }
 
     @Override
-    boolean receive0(MessageHandler handler, Peer from, long timeoutNanos) throws IOException {
-        long start = System.nanoTime();
-        if (!awaitLock(receiveLock, start, timeoutNanos)) {
+    boolean receive0(MessageHandler handler, Peer from, Deadline deadline) throws IOException {
+        if (!lock(receiveLock, deadline)) {
             return false;
         }
         try {
-            int length = nextFrame(start, timeoutNanos);
+            int length = nextFrame(deadline);
             if (length < 0) {
                 return false;
             }
@@ -176,58 +177,65 @@ final class StreamChannel extends AbstractChannel {
     }
 
     /** {@return the length of the next whole frame, now buffered, or -1 if none came in time} */
-    private int nextFrame(long start, long timeoutNanos) throws IOException {
-        boolean interrupted = false;
+    private int nextFrame(Deadline deadline) throws IOException {
+        while (true) {
+            if (dropped) {
+                throw new ChannelClosedException("receive", name, inputEnded);
+            }
+            int length;
+            try {
+                length = reader.next(name);
+            } catch (IpcException e) {
+                endInput("the peer broke the protocol: " + e.getMessage(), true);
+                throw e;
+            }
+            if (length >= 0) {
+                return length;
+            }
+            String ended = inputEnded;
+            if (ended != null) {
+                throw new ChannelClosedException("receive", name, ended);
+            }
+            int n = readOrWait(deadline);
+            if (n < 0) {
+                throw endOfStream(null);
+            }
+            if (n == 0 && deadline.hasExpired()) {
+                return -1;
+            }
+        }
+    }
+
+    /**
+     * Reads what is there, or waits (in jipc's wait loop) for bytes; while a tail is held it
+     * wakes now and then to push it out. {@return bytes read, 0 if none came (in time, or
+     * before a tail retry), -1 at end of stream}
+     */
+    private int readOrWait(Deadline deadline) throws IOException {
         try {
-            while (true) {
-                if (dropped) {
-                    throw new ChannelClosedException("receive", name, inputEnded);
-                }
-                int length;
-                try {
-                    length = reader.next(name);
-                } catch (IpcException e) {
-                    endInput("the peer broke the protocol: " + e.getMessage(), true);
-                    throw e;
-                }
-                if (length >= 0) {
-                    return length;
-                }
-                String ended = inputEnded;
-                if (ended != null) {
-                    throw new ChannelClosedException("receive", name, ended);
-                }
-                long wait = nextWait(start, timeoutNanos);
-                if (writer.hasTail()) {
-                    retryTail();
-                    wait = Math.min(wait, TAIL_RETRY_NANOS);
-                }
-                interrupted |= Thread.interrupted();
-                int n;
-                try {
-                    n = link.read(reader.room(), wait);
-                } catch (IOException e) {
-                    if (isClosing()) {
-                        throw closedWhileWaiting();
-                    }
-                    throw endOfStream(e);
-                }
-                if (n < 0) {
-                    throw endOfStream(null);
-                }
-                if (n == 0) {
-                    if (isClosing()) {
-                        throw closedWhileWaiting();
-                    }
-                    if (timeUp(start, timeoutNanos)) {
-                        return -1;
-                    }
+            int n = link.read(reader.room());
+            if (n != 0 || deadline.isNow()) {
+                return n;
+            }
+            Deadline until = deadline;
+            if (writer.hasTail()) {
+                retryTail();
+                if (writer.hasTail() && deadline.remainingNanos() > TAIL_RETRY_NANOS) {
+                    until = Deadline.afterNanos(TAIL_RETRY_NANOS);
                 }
             }
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
+            Integer got = await(() -> {
+                int k = link.read(reader.room());
+                return k == 0 ? null : k;
+            }, link.readable(), until);
+            return got == null ? 0 : got;
+        } catch (AsynchronousCloseException e) {
+            throw e;
+        } catch (IOException e) {
+            if (isClosing()) {
+                throw closedWhileWaiting();
             }
+            throw endOfStream(e);
         }
     }
 
@@ -272,17 +280,17 @@ final class StreamChannel extends AbstractChannel {
     // ---- closing ----
 
     @Override
-    void wakeUp() {
+    protected void wakeUp() {
         link.wakeUp();
     }
 
     @Override
-    void release() {
+    protected void release() {
         if (writer.hasTail() && outputEnded == null) {
             try {
                 sendLock.lock();
                 try {
-                    writer.flush(link, null, System.nanoTime(), CLOSE_LINGER_NANOS);
+                    writer.flush(link, null, Deadline.afterNanos(CLOSE_LINGER_NANOS));
                 } finally {
                     sendLock.unlock();
                 }

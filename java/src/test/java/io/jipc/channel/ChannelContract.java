@@ -3,6 +3,7 @@ package io.jipc.channel;
 import io.jipc.IpcException;
 import io.jipc.pipe.Pipe;
 import io.jipc.process.ChildProcess;
+import io.jipc.testing.Blocked;
 import io.jipc.testing.Leaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -17,6 +18,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,9 +29,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
@@ -376,17 +380,118 @@ abstract class ChannelContract {
         late.get(PROMPT_NANOS, TimeUnit.NANOSECONDS);
     }
 
+    // ---- interrupts: a channel is an InterruptibleChannel ----
+
+    /** Whether the transport waits in jipc's wait loop, where {@link Blocked#isAsleep} sees it asleep. */
+    boolean waitsInJipc() {
+        return true;
+    }
+
+    /** A call started on its own thread, once it waits. */
+    final class Waiting<T> {
+        private final FutureTask<T> task;
+        private final Thread thread;
+        private volatile boolean interruptedAtEnd;
+
+        Waiting(Thread.Builder builder, Callable<T> call) throws InterruptedException {
+            task = new FutureTask<>(() -> {
+                try {
+                    return call.call();
+                } finally {
+                    interruptedAtEnd = Thread.currentThread().isInterrupted();
+                }
+            });
+            thread = builder.start(task);
+            if (waitsInJipc()) {
+                long end = System.nanoTime() + Blocked.HANG.toNanos();
+                while (!Blocked.isAsleep(thread)) {
+                    assertFalse(task.isDone() || System.nanoTime() > end, thread + " never fell asleep in a jipc wait");
+                    Thread.sleep(5);
+                }
+            } else {
+                Thread.sleep(SHORT.toMillis()); // a transport with waits of its own: give it time to start waiting
+            }
+            assertFalse(task.isDone(), "the call did not wait");
+        }
+
+        /** {@return what the call threw} */
+        Throwable failure() throws Exception {
+            try {
+                T r = task.get(Blocked.HANG.toSeconds(), TimeUnit.SECONDS);
+                return fail("the call returned " + r + " instead of failing");
+            } catch (ExecutionException e) {
+                return e.getCause();
+            }
+        }
+    }
+
+    private void interruptEndsAReceive(Thread.Builder builder) throws Exception {
+        MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(MAX)));
+        MessageChannel sender = track(connect(receiver));
+        Waiting<Integer> w = new Waiting<>(builder, () -> receiver.receive(MemorySegment.ofArray(new byte[MAX])));
+        w.thread.interrupt();
+        assertInstanceOf(ClosedByInterruptException.class, w.failure());
+        assertTrue(w.interruptedAtEnd, "the interrupt status stays set");
+        assertFalse(receiver.isOpen(), "the interrupt closed the channel");
+        assertThrows(IllegalStateException.class, () -> receiver.tryReceive(MemorySegment.ofArray(new byte[MAX])));
+        assertTrue(sender.isOpen());
+    }
+
     @Test
-    void anInterruptDoesNotEndAWaitAndIsKept() throws Exception {
+    void anInterruptClosesTheChannelAndEndsAReceiveOnAPlatformThread() throws Exception {
+        interruptEndsAReceive(Thread.ofPlatform());
+    }
+
+    @Test
+    void anInterruptClosesTheChannelAndEndsAReceiveOnAVirtualThread() throws Exception {
+        interruptEndsAReceive(Thread.ofVirtual());
+    }
+
+    private void interruptEndsASend(Thread.Builder builder) throws Exception {
+        MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(MAX).capacity(8)));
+        MessageChannel sender = track(connect(receiver));
+        fill(sender);
+        Waiting<Void> w = new Waiting<>(builder, () -> {
+            // TCP may take one or two more; one of these sends is waiting when the interrupt comes.
+            while (true) {
+                sender.send(Messages.sized(-1, MAX));
+            }
+        });
+        w.thread.interrupt();
+        assertInstanceOf(ClosedByInterruptException.class, w.failure());
+        assertTrue(w.interruptedAtEnd, "the interrupt status stays set");
+        assertFalse(sender.isOpen(), "the interrupt closed the channel");
+    }
+
+    @Test
+    void anInterruptClosesTheChannelAndEndsASendOnAPlatformThread() throws Exception {
+        interruptEndsASend(Thread.ofPlatform());
+    }
+
+    @Test
+    void anInterruptClosesTheChannelAndEndsASendOnAVirtualThread() throws Exception {
+        interruptEndsASend(Thread.ofVirtual());
+    }
+
+    @Test
+    void anInterruptClosesTheChannelAndEndsATimedReceive() throws Exception {
         MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(MAX)));
         track(connect(receiver));
-        MemorySegment buffer = MemorySegment.ofArray(new byte[MAX]);
+        Waiting<Integer> w = new Waiting<>(Thread.ofPlatform(),
+                () -> receiver.receive(MemorySegment.ofArray(new byte[MAX]), Blocked.HANG));
+        w.thread.interrupt();
+        assertInstanceOf(ClosedByInterruptException.class, w.failure());
+        assertFalse(receiver.isOpen());
+    }
+
+    @Test
+    void aNonBlockingCallIgnoresTheInterruptStatus() throws Exception {
+        MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(MAX)));
+        track(connect(receiver));
         Thread.currentThread().interrupt();
-        long t0 = System.nanoTime();
         try {
-            assertEquals(MessageChannel.NOTHING, receiver.receive(buffer, SHORT));
-            long waited = System.nanoTime() - t0;
-            assertTrue(waited >= SHORT.toNanos() && waited < PROMPT_NANOS, "waited " + waited + " ns");
+            assertEquals(MessageChannel.NOTHING, receiver.tryReceive(MemorySegment.ofArray(new byte[MAX])));
+            assertTrue(receiver.isOpen());
             assertTrue(Thread.currentThread().isInterrupted(), "the interrupt status is kept");
         } finally {
             Thread.interrupted();

@@ -421,4 +421,65 @@ class ShmChannelTest extends ChannelContract {
             assertTrue(sender.trySend(new byte[] {1}), "room again for message " + i);
         }
     }
+
+    // ---- the wait strategy ----
+
+    /** {@return whether {@code t}'s stack shows a sleep: a blocker's kernel sleep, a park, a futex wait} */
+    private static boolean sleeping(Thread t) {
+        for (StackTraceElement f : t.getStackTrace()) {
+            String m = f.getMethodName();
+            if (m.equals("block") || m.startsWith("park") || f.getClassName().endsWith("Futex")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean inWaitLoop(Thread t) {
+        for (StackTraceElement f : t.getStackTrace()) {
+            if (f.getClassName().equals("io.jipc.internal.Wait")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    @Test
+    void aBusySpinningReceiverNeverSleepsAndStillGetsTheMessage() throws Exception {
+        MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(64)
+                .waitStrategy(io.jipc.WaitStrategy.busySpin())));
+        MessageChannel sender = track(connect(receiver));
+        CompletableFuture<Integer> got = new CompletableFuture<>();
+        Thread waiter = Thread.ofPlatform().start(() -> {
+            try {
+                got.complete(receiver.receive(MemorySegment.ofArray(new byte[64])));
+            } catch (Throwable e) {
+                got.completeExceptionally(e);
+            }
+        });
+        // Many looks at the waiter's stack while it waits: it is in the wait loop, never asleep in it.
+        int waiting = 0;
+        for (int look = 0; look < 200; look++) {
+            assertFalse(sleeping(waiter), "a busy-spinning waiter slept: " + List.of(waiter.getStackTrace()));
+            if (inWaitLoop(waiter)) {
+                waiting++;
+            }
+            Thread.sleep(2);
+        }
+        assertTrue(waiting > 0, "the waiter was never seen waiting");
+        assertFalse(got.isDone());
+        sender.send(new byte[] {7});
+        assertEquals(1, got.get(30, TimeUnit.SECONDS));
+        waiter.join();
+    }
+
+    @Test
+    void aReceiverWithTheDefaultStrategySleepsOnTheRing() throws Exception {
+        MessageChannel receiver = track(bind(ChannelOptions.defaults().maxMessageSize(64)));
+        MessageChannel sender = track(connect(receiver));
+        io.jipc.testing.Blocked<Integer> b = io.jipc.testing.Blocked.onPlatformThread(
+                () -> receiver.receive(MemorySegment.ofArray(new byte[64])));
+        sender.send(new byte[] {7});
+        assertEquals(1, b.result());
+    }
 }

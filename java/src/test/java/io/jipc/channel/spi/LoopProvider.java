@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A transport of the tests, {@code test-loop:name}: a bounded queue in this JVM, reached
@@ -79,7 +78,7 @@ public final class LoopProvider implements ChannelProvider {
         }
     }
 
-    /** One end: the bound one receives, connected ones send; waits are cut into slices to notice a close. */
+    /** One end: the bound one receives, connected ones send; waits park a millisecond at a time to notice a close. */
     static final class Loop extends TransportChannel {
         private final BlockingQueue<byte[]> queue;
         private final boolean sender;
@@ -103,11 +102,10 @@ public final class LoopProvider implements ChannelProvider {
         }
 
         @Override
-        protected boolean send0(MemorySegment message, long timeoutNanos) throws IOException {
+        protected boolean send0(MemorySegment message, WaitLimit limit) throws IOException {
             byte[] m = message.toArray(ValueLayout.JAVA_BYTE);
-            long start = System.nanoTime();
             while (!queue.offer(m)) {
-                if (timeoutNanos == 0 || (timeoutNanos != FOREVER && System.nanoTime() - start >= timeoutNanos)) {
+                if (limit.hasExpired()) {
                     return false;
                 }
                 if (isClosing()) {
@@ -118,35 +116,23 @@ public final class LoopProvider implements ChannelProvider {
             return true;
         }
 
-        private byte[] take(long timeoutNanos) throws IOException {
-            long start = System.nanoTime();
-            boolean interrupted = false;
-            try {
-                while (true) {
-                    if (isClosing()) {
-                        throw closedWhileWaiting();
-                    }
-                    long left = timeoutNanos == FOREVER ? SLICE_NANOS
-                            : Math.min(SLICE_NANOS, timeoutNanos - (System.nanoTime() - start));
-                    try {
-                        byte[] m = left <= 0 ? queue.poll() : queue.poll(left, TimeUnit.NANOSECONDS);
-                        if (m != null || (timeoutNanos != FOREVER && left <= 0)) {
-                            return m;
-                        }
-                    } catch (InterruptedException e) {
-                        interrupted = true;
-                    }
+        /** Waits in short parks, looking at the close: an interrupt closes the channel (the base does that). */
+        private byte[] take(WaitLimit limit) throws IOException {
+            while (true) {
+                byte[] m = queue.poll();
+                if (m != null || limit.hasExpired()) {
+                    return m;
                 }
-            } finally {
-                if (interrupted) {
-                    Thread.currentThread().interrupt();
+                if (isClosing()) {
+                    throw closedWhileWaiting();
                 }
+                java.util.concurrent.locks.LockSupport.parkNanos(Math.min(1_000_000L, limit.remainingNanos()));
             }
         }
 
         @Override
-        protected int receive0(MemorySegment into, long timeoutNanos) throws IOException {
-            byte[] m = take(timeoutNanos);
+        protected int receive0(MemorySegment into, WaitLimit limit) throws IOException {
+            byte[] m = take(limit);
             if (m == null) {
                 return NOTHING;
             }
@@ -155,8 +141,8 @@ public final class LoopProvider implements ChannelProvider {
         }
 
         @Override
-        protected boolean receive0(MessageHandler handler, long timeoutNanos) throws IOException {
-            byte[] m = take(timeoutNanos);
+        protected boolean receive0(MessageHandler handler, WaitLimit limit) throws IOException {
+            byte[] m = take(limit);
             if (m == null) {
                 return false;
             }
