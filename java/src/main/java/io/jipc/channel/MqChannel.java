@@ -28,7 +28,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>A queue has no notion of connection, so the binding end never reaches end of channel
  * (senders come and go), and a sender learns that the binder is gone only when it would
- * wait: while a send waits for room it checks, every 50 ms, whether its queue was unlinked.
+ * wait: while a send waits for room it checks, every 50 ms, whether a binder still holds its
+ * queue (see below) and whether the queue was unlinked.
  *
  * <p><b>Who binds a queue.</b> A queue holds only messages: there is no header to name a binder
  * in. The binder marks itself instead with an exclusive open-file-description lock on its
@@ -264,7 +265,7 @@ final class MqChannel extends AbstractChannel {
                 lastLook[0] = now;
                 if (binderGone()) {
                     throw new ChannelClosedException("send", name,
-                            "the receiving end closed: its queue was removed while this send waited for room");
+                            "the receiving end closed or died while this send waited for room: no binder holds its queue");
                 }
             }
             return null;

@@ -6,12 +6,6 @@ import io.jipc.process.ChildProcess;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import io.jipc.testing.Leaks;
-import io.jipc.testing.NoLeaks;
-import java.lang.foreign.MemorySegment;
-import java.nio.file.LinkOption;
-import java.time.Duration;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -128,36 +122,5 @@ class UnixChannelTest extends ChannelContract {
         IllegalArgumentException tooLong = assertThrows(IllegalArgumentException.class,
                 () -> Channels.bind("unix:/" + "x".repeat(120)));
         assertTrue(tooLong.getMessage().contains("107"), tooLong.getMessage());
-    }
-
-    /**
-     * A bound listener dropped without close, its accepting thread running and a peer's
-     * connection in its table: once unreachable, a cleaner removes its socket file and closes
-     * every descriptor it held (before, the accepting thread kept it reachable for ever).
-     */
-    @Test
-    @Timeout(60)
-    void aListenerDroppedWithoutCloseIsCleanedItsFileRemovedAndItsDescriptorsClosed() throws Exception {
-        int before = Leaks.descriptorCount();
-        Path file = bindServeOnceAndDrop();
-        long deadline = System.nanoTime() + 30_000_000_000L;
-        while ((Files.exists(file, LinkOption.NOFOLLOW_LINKS) || Leaks.descriptorCount() != before)
-                && System.nanoTime() - deadline < 0) {
-            System.gc();
-            Thread.sleep(50);
-        }
-        assertFalse(Files.exists(file, LinkOption.NOFOLLOW_LINKS), "the dropped listener's socket file was removed");
-        assertEquals(before, Leaks.descriptorCount(), NoLeaks::describeDescriptors);
-    }
-
-    private static Path bindServeOnceAndDrop() throws IOException {
-        MessageChannel listener = Channels.bind(newAddress(), ChannelOptions.defaults());
-        try (MessageChannel client = Channels.connect(listener.address(), ChannelOptions.defaults())) {
-            client.send(new byte[] {1, 2});
-            assertEquals(2, listener.receive(MemorySegment.ofArray(new byte[listener.maxMessageSize()]),
-                    Duration.ofSeconds(30)));
-        }
-        assertTrue(Files.exists(Path.of(listener.address().getPath())));
-        return Path.of(listener.address().getPath());
     }
 }
