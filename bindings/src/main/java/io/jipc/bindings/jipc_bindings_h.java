@@ -3721,6 +3721,134 @@ public class jipc_bindings_h extends jipc_bindings_h$shared {
         }
     }
 
+    private static class preadv2 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jipc_bindings_h.C_LONG,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_POINTER,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_LONG,
+            jipc_bindings_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("preadv2").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "preadv2"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern ssize_t preadv2(int __fp, const struct iovec *__iovec, int __count, __off_t __offset, int ___flags)
+     * }
+     */
+    public static FunctionDescriptor preadv2$descriptor() {
+        return preadv2.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern ssize_t preadv2(int __fp, const struct iovec *__iovec, int __count, __off_t __offset, int ___flags)
+     * }
+     */
+    public static MethodHandle preadv2$handle() {
+        return preadv2.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern ssize_t preadv2(int __fp, const struct iovec *__iovec, int __count, __off_t __offset, int ___flags)
+     * }
+     */
+    public static MemorySegment preadv2$address() {
+        return preadv2.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern ssize_t preadv2(int __fp, const struct iovec *__iovec, int __count, __off_t __offset, int ___flags)
+     * }
+     */
+    public static long preadv2(int __fp, MemorySegment __iovec, int __count, long __offset, int ___flags) {
+        var mh$ = preadv2.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("preadv2", __fp, __iovec, __count, __offset, ___flags);
+            }
+            return (long)mh$.invokeExact(__fp, __iovec, __count, __offset, ___flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class pwritev2 {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            jipc_bindings_h.C_LONG,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_POINTER,
+            jipc_bindings_h.C_INT,
+            jipc_bindings_h.C_LONG,
+            jipc_bindings_h.C_INT
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.find("pwritev2").orElseThrow(() -> new UnsatisfiedLinkError("unresolved symbol: " + "pwritev2"));
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * extern ssize_t pwritev2(int __fd, const struct iovec *__iodev, int __count, __off_t __offset, int __flags)
+     * }
+     */
+    public static FunctionDescriptor pwritev2$descriptor() {
+        return pwritev2.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * extern ssize_t pwritev2(int __fd, const struct iovec *__iodev, int __count, __off_t __offset, int __flags)
+     * }
+     */
+    public static MethodHandle pwritev2$handle() {
+        return pwritev2.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * extern ssize_t pwritev2(int __fd, const struct iovec *__iodev, int __count, __off_t __offset, int __flags)
+     * }
+     */
+    public static MemorySegment pwritev2$address() {
+        return pwritev2.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * extern ssize_t pwritev2(int __fd, const struct iovec *__iodev, int __count, __off_t __offset, int __flags)
+     * }
+     */
+    public static long pwritev2(int __fd, MemorySegment __iodev, int __count, long __offset, int __flags) {
+        var mh$ = pwritev2.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("pwritev2", __fd, __iodev, __count, __offset, __flags);
+            }
+            return (long)mh$.invokeExact(__fd, __iodev, __count, __offset, __flags);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class waitpid {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             jipc_bindings_h.C_INT,

@@ -1,5 +1,9 @@
 package io.jipc.pipe;
 
+// Long because reading and writing share the descriptor's lifetime, the try/wait pair and
+// the fallback for kernels without RWF_NOWAIT; the two transfer loops could each move to a
+// class of their own, at the cost of handing all of that across.
+
 import io.jipc.IpcException;
 import io.jipc.WaitStrategy;
 import io.jipc.internal.Deadline;

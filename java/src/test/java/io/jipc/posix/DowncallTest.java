@@ -24,13 +24,6 @@ class DowncallTest {
             Membarrier.class, UnixSockets.class);
     /** Linked by hand: glibc declares their address parameter as a transparent union jextract cannot bind. */
     private static final Set<String> NOT_IN_BINDINGS = Set.of("bind", "connect", "accept4");
-    /**
-     * Linked by hand until the next jextract run: jextract.args asks for them, but the machine
-     * that added them (for Fds' RWF_NOWAIT tries) had no jextract. Once bindings/regenerate has
-     * run, the check below fails for them: then take their descriptors from the bindings and
-     * empty this set.
-     */
-    private static final Set<String> NOT_YET_GENERATED = Set.of("preadv2", "pwritev2");
 
     @Test
     void everyFixedArityDescriptorIsTheGeneratedOne() throws Exception {
@@ -43,7 +36,7 @@ class DowncallTest {
         assertTrue(linked.size() >= 25, "the holders linked only " + linked.keySet());
         assertTrue(linked.keySet().containsAll(NOT_IN_BINDINGS), linked.keySet().toString());
         for (Map.Entry<String, FunctionDescriptor> e : linked.entrySet()) {
-            if (NOT_IN_BINDINGS.contains(e.getKey()) || NOT_YET_GENERATED.contains(e.getKey())) {
+            if (NOT_IN_BINDINGS.contains(e.getKey())) {
                 assertThrows(NoSuchMethodException.class, () -> jipc_bindings_h.class.getMethod(e.getKey() + "$descriptor"),
                         e.getKey() + " is in the bindings now: take its descriptor from there");
                 continue;
