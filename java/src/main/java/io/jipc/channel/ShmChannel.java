@@ -11,7 +11,7 @@ import io.jipc.internal.Reclaim;
 import io.jipc.process.ProcessIdentity;
 import io.jipc.ring.Claim;
 import io.jipc.ring.MpscRing;
-import io.jipc.ring.RecordHandler;
+import io.jipc.ring.RecordSpanHandler;
 import io.jipc.ring.RingDescriptor;
 import io.jipc.shm.SharedMemory;
 
@@ -383,7 +383,7 @@ final class ShmChannel extends AbstractChannel {
      * The one receive in progress (under {@link #receiving}): the ring's record handler and
      * the wait loop's attempt at once, so that a receive allocates nothing.
      */
-    private final class Receiver implements RecordHandler, Wait.Attempt<Boolean> {
+    private final class Receiver implements RecordSpanHandler, Wait.Attempt<Boolean> {
         MemorySegment into;
         MessageHandler handler;
         Peer from;
@@ -395,16 +395,16 @@ final class ShmChannel extends AbstractChannel {
         }
 
         @Override
-        public void onRecord(int type, MemorySegment message) {
-            checkLength(message);
-            length = (int) message.byteSize();
+        public void onRecord(int type, MemorySegment buffer, long offset, int length) {
+            checkLength(length);
+            this.length = length;
             fill(from);
             if (handler == null) {
-                MemorySegment.copy(message, 0, into, 0, length);
+                MemorySegment.copy(buffer, offset, into, 0, length);
                 return;
             }
             try {
-                deliver(handler, message);
+                deliver(handler, buffer, offset, length);
             } catch (IOException e) {
                 throw new HandlerFailed(e);
             }
@@ -416,9 +416,9 @@ final class ShmChannel extends AbstractChannel {
      * own limit is higher, and a C program may use it): it is refused as corrupt, released
      * unread, and the receive that met it throws; the next receive goes on.
      */
-    private void checkLength(MemorySegment record) {
-        if (record.byteSize() > maxMessageSize) {
-            IpcException e = new IpcException("receive", name, 0, null, "a record of " + record.byteSize()
+    private void checkLength(int length) {
+        if (length > maxMessageSize) {
+            IpcException e = new IpcException("receive", name, 0, null, "a record of " + length
                     + " bytes is longer than the channel's maximum of " + maxMessageSize + " bytes: not written by a "
                     + "jipc sender, refused as corrupt and discarded", IpcException.Reason.INVALID_ARGUMENT);
             throw new HandlerFailed(e);

@@ -75,6 +75,8 @@ public abstract class TransportChannel implements MessageChannel {
      * {@link java.nio.channels.ClosedByInterruptException} (the built-in ones, which wait in
      * jipc's one wait loop): the base then adds nothing around their calls.
      *
+     * @param address what {@link #address()} returns
+     * @param maxMessageSize the longest message, fixed for the channel's life; positive
      * @param waitsCloseOnInterrupt whether the primitives' waits end on an interrupt themselves
      */
     protected TransportChannel(URI address, int maxMessageSize, boolean waitsCloseOnInterrupt) {
@@ -366,6 +368,14 @@ public abstract class TransportChannel implements MessageChannel {
     /**
      * The receive-into forms, with and without a {@link Peer} ({@code from}, null for none);
      * for the transports inside module {@code io.jipc}, whose {@code Peer} forms come here.
+     *
+     * @param into where the message is copied, from its start: writable, at least
+     *     {@link #maxMessageSize()} bytes
+     * @param from the peer to fill in with the sender, or {@code null} for none
+     * @param limit how long the call may wait, fixed when the public call began
+     * @return the message's length, or {@link #NOTHING} if none came within {@code limit}
+     * @throws IOException as {@link MessageChannel#receive(MemorySegment)} lists, from the argument
+     *     checks or {@code receive0}
      */
     protected final int receiveInto(MemorySegment into, Peer from, WaitLimit limit) throws IOException {
         Objects.requireNonNull(into, "into");
@@ -389,7 +399,18 @@ public abstract class TransportChannel implements MessageChannel {
         }
     }
 
-    /** The handler forms, with and without a {@link Peer}; see {@link #receiveInto}. */
+    /**
+     * The handler forms, with and without a {@link Peer}; see {@link #receiveInto}.
+     *
+     * @param handler called with the message, on this thread, before this returns
+     * @param from the peer to fill in with the sender before {@code handler} runs, or {@code null}
+     *     for none
+     * @param limit how long the call may wait, fixed when the public call began
+     * @return whether a message was handed to {@code handler}; {@code false} if none came within
+     *     {@code limit}
+     * @throws IOException as {@link MessageChannel#receive(MessageHandler)} lists,
+     *     {@code handler}'s own included
+     */
     protected final boolean receiveHandler(MessageHandler handler, Peer from, WaitLimit limit) throws IOException {
         Objects.requireNonNull(handler, "handler");
         checkCanReceive();

@@ -35,6 +35,9 @@ public final class WaitLimit {
     /**
      * {@return the limit of a timed call that begins now}
      *
+     * @param timeout the longest wait, counted from now; zero or negative gives
+     *     {@link #nonBlocking()}, a span too long for a {@code long} of nanoseconds gives
+     *     {@link #blocking()}
      * @throws NullPointerException if {@code timeout} is null
      */
     public static WaitLimit after(Duration timeout) {
