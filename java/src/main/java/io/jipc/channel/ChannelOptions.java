@@ -1,5 +1,8 @@
 package io.jipc.channel;
 
+// Long because every option of every transport is here with its limits and defaults in its
+// Javadoc: one immutable value a caller builds, rather than one options class per scheme.
+
 import io.jipc.IpcException;
 import io.jipc.WaitStrategy;
 import io.jipc.channel.spi.TransportOptions;

@@ -1,5 +1,9 @@
 package io.jipc.bench.transport;
 
+// Long because two Aeron transports (aeron:ipc and aeron:udp) share one driver set-up, and
+// udp carries its driver modes (invoker in the measuring thread, or dedicated threads) and
+// the port hand-over to the peer: one place to read how the harness runs Aeron.
+
 import io.aeron.Aeron;
 import io.aeron.AeronVersion;
 import io.aeron.ExclusivePublication;
