@@ -1,13 +1,14 @@
 package io.jipc.channel;
 
 import io.jipc.IpcException;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.Nap;
 import io.jipc.posix.Errno;
 import io.jipc.posix.Fds;
 import io.jipc.posix.FileLocks;
 
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The lock that binders of one {@code unix:} path hold while they probe, replace and bind
@@ -23,8 +24,6 @@ import java.util.concurrent.locks.LockSupport;
  * one JVM exclude each other as two processes do, and a holder killed by SIGKILL lets go.
  */
 final class BindLock implements AutoCloseable {
-    private static final long POLL_NANOS = 1_000_000L;
-
     private final String lockFile;
     private final int fd;
 
@@ -41,19 +40,19 @@ final class BindLock implements AutoCloseable {
      */
     static BindLock acquire(Path socketFile, String who, Duration limit) throws IpcException {
         String path = socketFile + ".lock";
-        long deadline = System.nanoTime() + limit.toNanos();
+        Deadline deadline = Deadline.after(limit);
         while (true) {
             int fd = Errno.check(FileLocks.open(path, Fds.O_RDWR | Fds.O_CREAT | Fds.O_CLOEXEC | FileLocks.O_NOFOLLOW,
                     0600), "open", path);
             boolean ok = false;
             try {
-                int r;
-                while ((r = FileLocks.tryLockExclusive(fd)) == -Errno.EAGAIN) {
-                    if (System.nanoTime() - deadline > 0) {
-                        throw new IpcException("bind", who, 0, null, "another binder held " + path + " for longer "
-                                + "than " + limit.toMillis() + " ms", IpcException.Reason.OTHER);
-                    }
-                    LockSupport.parkNanos(POLL_NANOS);
+                Integer r = Nap.until(() -> {
+                    int x = FileLocks.tryLockExclusive(fd);
+                    return x == -Errno.EAGAIN ? null : x;
+                }, deadline);
+                if (r == null) {
+                    throw new IpcException("bind", who, 0, null, "another binder held " + path + " for longer "
+                            + "than " + limit.toMillis() + " ms", IpcException.Reason.OTHER);
                 }
                 Errno.check(r, "fcntl(F_OFD_SETLK)", path);
                 if (stillNamed(fd, path)) {

@@ -4,6 +4,7 @@ import io.jipc.IpcException;
 import io.jipc.WaitStrategy;
 import io.jipc.internal.Deadline;
 import io.jipc.internal.DescriptorBlocker;
+import io.jipc.internal.Nap;
 import io.jipc.internal.Reclaim;
 import io.jipc.mq.MessageQueue;
 import io.jipc.mq.Received;
@@ -19,7 +20,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A channel over one POSIX message queue ({@code mq:/name}). The binding end creates the
@@ -207,21 +207,17 @@ final class MqChannel extends AbstractChannel {
      * no lock, so it never makes a binder's own attempt fail.
      */
     private static void requireBinder(MessageQueue q, String name) throws IpcException {
-        long start = System.nanoTime();
-        while (true) {
-            int held = FileLocks.lockedByOther(q.fd());
-            if (held < 0) {
-                throw Errno.exception("fcntl(F_OFD_GETLK)", name, -held);
+        Boolean held = Nap.until(() -> {
+            int h = FileLocks.lockedByOther(q.fd());
+            if (h < 0) {
+                throw Errno.exception("fcntl(F_OFD_GETLK)", name, -h);
             }
-            if (held == 1) {
-                return;
-            }
-            if (System.nanoTime() - start > BINDER_GRACE_MILLIS * 1_000_000L) {
-                throw new IpcException("connect", name, 0, null, "no jipc binder holds this queue (a binder "
-                        + "keeps a lock on it while bound): it was not made by a jipc channel, or its binder died; "
-                        + "binding the address takes it over", IpcException.Reason.INCOMPATIBLE_LAYOUT);
-            }
-            LockSupport.parkNanos(1_000_000L);
+            return h == 1 ? Boolean.TRUE : null;
+        }, Deadline.afterNanos(BINDER_GRACE_MILLIS * 1_000_000L));
+        if (held == null) {
+            throw new IpcException("connect", name, 0, null, "no jipc binder holds this queue (a binder "
+                    + "keeps a lock on it while bound): it was not made by a jipc channel, or its binder died; "
+                    + "binding the address takes it over", IpcException.Reason.INCOMPATIBLE_LAYOUT);
         }
     }
 

@@ -6,6 +6,7 @@ package io.jipc.channel;
 import io.jipc.IpcException;
 import io.jipc.WaitStrategy;
 import io.jipc.internal.Deadline;
+import io.jipc.internal.Nap;
 import io.jipc.internal.Wait;
 import io.jipc.internal.Reclaim;
 import io.jipc.process.ProcessIdentity;
@@ -21,7 +22,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.net.URI;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 
 import static io.jipc.channel.ShmChannelDescriptor.BINDER_PID_OFFSET;
@@ -198,9 +198,12 @@ final class ShmChannel extends AbstractChannel {
         try {
             MemorySegment mem = shm.segment();
             long start = System.nanoTime();
-            long deadline = start + nanos(options.connectTimeout());
-            int state;
-            while ((state = (int) INT.getAcquire(mem, (long) STATE_OFFSET)) == STATE_MAKING) {
+            // The binder fills the header in; nothing signals its end, so the wait naps.
+            Integer made = Nap.until(() -> {
+                int s = (int) INT.getAcquire(mem, (long) STATE_OFFSET);
+                if (s != STATE_MAKING) {
+                    return s;
+                }
                 // A binder writes its pid right after making the object; zeros after the grace are not a binder's.
                 int pid = (int) INT.getAcquire(mem, (long) BINDER_PID_OFFSET);
                 if (System.nanoTime() - start > MAKING_GRACE_NANOS) {
@@ -215,13 +218,14 @@ final class ShmChannel extends AbstractChannel {
                                 IpcException.Reason.CREATOR_DIED);
                     }
                 }
-                if (System.nanoTime() - deadline > 0) {
-                    throw new IpcException("connect", name, "the binding end did not finish making the "
-                            + "channel within " + options.connectTimeout().toMillis() + " ms (it may have died "
-                            + "while binding; then remove " + name + ")", IpcException.Reason.OTHER);
-                }
-                LockSupport.parkNanos(1_000_000L);
+                return null;
+            }, Deadline.afterNanos(nanos(options.connectTimeout())));
+            if (made == null) {
+                throw new IpcException("connect", name, "the binding end did not finish making the "
+                        + "channel within " + options.connectTimeout().toMillis() + " ms (it may have died "
+                        + "while binding; then remove " + name + ")", IpcException.Reason.OTHER);
             }
+            int state = made;
             long magic = (long) LONG.get(mem, (long) MAGIC_OFFSET);
             int version = (int) INT.get(mem, (long) LAYOUT_VERSION_OFFSET);
             if (magic != MAGIC || version != LAYOUT_VERSION) {

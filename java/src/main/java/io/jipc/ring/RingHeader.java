@@ -1,7 +1,8 @@
 package io.jipc.ring;
 
 import io.jipc.IpcException;
-import io.jipc.posix.Clocks;
+import io.jipc.internal.Deadline;
+import io.jipc.internal.Nap;
 import io.jipc.posix.Procs;
 import io.jipc.process.ProcessIdentity;
 
@@ -10,7 +11,6 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Objects;
-import java.util.concurrent.locks.LockSupport;
 
 import static io.jipc.ring.RecordDescriptor.ALIGNMENT;
 import static io.jipc.ring.RingDescriptor.HEADER_LENGTH;
@@ -112,47 +112,55 @@ final class RingHeader {
             throw new IllegalArgumentException("a ring's region holds at least its " + HEADER_LENGTH
                     + "-byte header, not " + region.byteSize() + " bytes");
         }
-        long deadline = System.nanoTime() + Clocks.toNanos(timeout);
-        while (true) {
-            int state = (int) INT.getAcquire(region, INIT_STATE_AT);
-            if (state != STATE_UNINITIALISED) {
-                long magic = (long) LONG.get(region, MAGIC_AT);
-                int version = (int) INT.get(region, LAYOUT_VERSION_AT);
-                if (magic != MAGIC) {
-                    throw incompatible(call, "no ring here: magic 0x" + Long.toHexString(magic) + " instead of 0x"
-                            + Long.toHexString(MAGIC));
-                }
-                if (version != LAYOUT_VERSION) {
-                    throw incompatible(call, "ring layout version " + version + ", this jipc reads version "
-                            + LAYOUT_VERSION);
-                }
-            }
-            if (state == STATE_READY) {
-                return checkReady(region, kind, call);
-            }
-            if (state == STATE_INITIALISING) {
-                ProcessIdentity creator = creator(region);
-                // Dead now, but it may have finished first (a creator may well exit once done).
-                if ((creator == null || !creator.isAlive())
-                        && (int) INT.getAcquire(region, INIT_STATE_AT) != STATE_READY) {
-                    throw new IpcException(call, null, "the ring's creator (pid "
-                            + (int) INT.get(region, CREATOR_PID_AT) + ") died while initialising it",
-                            IpcException.Reason.CREATOR_DIED);
-                }
-            } else if (state != STATE_UNINITIALISED) {
-                throw incompatible(call, "unknown init state " + state);
-            }
-            if (System.nanoTime() - deadline >= 0) {
-                if (state == STATE_UNINITIALISED) {
-                    throw new IpcException(call, null, "no ring here: the header is still zero after "
-                            + timeout.toMillis() + " ms", IpcException.Reason.DOES_NOT_EXIST);
-                }
-                throw new IpcException(call, null, "the ring is still being initialised after "
-                        + timeout.toMillis() + " ms by its creator, pid " + (int) INT.get(region, CREATOR_PID_AT)
-                        + ", which is alive", IpcException.Reason.OTHER);
-            }
-            LockSupport.parkNanos(1_000_000L);
+        // The creator fills the header in; nothing signals its end, so the wait naps.
+        MemorySegment ready = Nap.until(() -> readyOrNull(region, kind, call), Deadline.after(timeout));
+        if (ready != null) {
+            return ready;
         }
+        int state = (int) INT.getAcquire(region, INIT_STATE_AT);
+        if (state == STATE_UNINITIALISED) {
+            throw new IpcException(call, null, "no ring here: the header is still zero after "
+                    + timeout.toMillis() + " ms", IpcException.Reason.DOES_NOT_EXIST);
+        }
+        throw new IpcException(call, null, "the ring is still being initialised after "
+                + timeout.toMillis() + " ms by its creator, pid " + (int) INT.get(region, CREATOR_PID_AT)
+                + ", which is alive", IpcException.Reason.OTHER);
+    }
+
+    /**
+     * One look at a header: {@return the region cut to the ring's length once READY, else
+     * null} Throws if the header is not a ring's, or its creator died while initialising it.
+     */
+    private static MemorySegment readyOrNull(MemorySegment region, int kind, String call) throws IpcException {
+        int state = (int) INT.getAcquire(region, INIT_STATE_AT);
+        if (state != STATE_UNINITIALISED) {
+            long magic = (long) LONG.get(region, MAGIC_AT);
+            int version = (int) INT.get(region, LAYOUT_VERSION_AT);
+            if (magic != MAGIC) {
+                throw incompatible(call, "no ring here: magic 0x" + Long.toHexString(magic) + " instead of 0x"
+                        + Long.toHexString(MAGIC));
+            }
+            if (version != LAYOUT_VERSION) {
+                throw incompatible(call, "ring layout version " + version + ", this jipc reads version "
+                        + LAYOUT_VERSION);
+            }
+        }
+        if (state == STATE_READY) {
+            return checkReady(region, kind, call);
+        }
+        if (state == STATE_INITIALISING) {
+            ProcessIdentity creator = creator(region);
+            // Dead now, but it may have finished first (a creator may well exit once done).
+            if ((creator == null || !creator.isAlive())
+                    && (int) INT.getAcquire(region, INIT_STATE_AT) != STATE_READY) {
+                throw new IpcException(call, null, "the ring's creator (pid "
+                        + (int) INT.get(region, CREATOR_PID_AT) + ") died while initialising it",
+                        IpcException.Reason.CREATOR_DIED);
+            }
+        } else if (state != STATE_UNINITIALISED) {
+            throw incompatible(call, "unknown init state " + state);
+        }
+        return null;
     }
 
     private static ProcessIdentity creator(MemorySegment region) {
