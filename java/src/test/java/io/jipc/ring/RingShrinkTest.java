@@ -3,11 +3,11 @@ package io.jipc.ring;
 import io.jipc.IpcException;
 import io.jipc.posix.Errno;
 import io.jipc.posix.Fds;
-import io.jipc.posix.Mman;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Spawn;
 import io.jipc.shm.SharedMemory;
+import io.jipc.testing.HostilePeer;
 import io.jipc.testing.Leaks;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -17,8 +17,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -31,10 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class RingShrinkTest {
     private static final int CAPACITY = 4096;
-    private static final int SIGSTOP = 19;
-    private static final int SIGCONT = 18;
-    private static final int SYS_FUTEX = 202;
-
     private final String name = Leaks.uniqueName("ring-shrink");
 
     @AfterEach
@@ -61,9 +55,9 @@ class RingShrinkTest {
                 }
             }
             assertTrue(text.toString().contains("WAITING"), "victim never got ready: " + text);
-            stopInFutex(victim, text.toString());
-            shrinkToZero();
-            assertTrue(victim.signal(SIGCONT));
+            HostilePeer.stopInFutexWait(victim, text.toString());
+            HostilePeer.truncate(name, 0);
+            assertTrue(victim.signal(HostilePeer.SIGCONT));
             while (readSome(out[0], buf, text)) {
                 // until the victim exits
             }
@@ -84,7 +78,7 @@ class RingShrinkTest {
     void attachingToAShrunkObjectIsRefused() throws Exception {
         try (SharedMemory shm = SharedMemory.create(name, RingDescriptor.regionLength(CAPACITY) + 4096)) {
             SpscRing.create(shm.segment(), CAPACITY);
-            shrinkTo(4096);  // the header page stays, the data area goes
+            HostilePeer.truncate(name, 4096);  // the header page stays, the data area goes
             // Before anything touches the data area: the object no longer covers the mapping.
             java.io.UncheckedIOException e = assertThrows(java.io.UncheckedIOException.class,
                     () -> SpscRing.attach(shm.segment()));
@@ -103,50 +97,6 @@ class RingShrinkTest {
             }
             text.append(new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
             return true;
-        }
-    }
-
-    /**
-     * Stops the victim while its reader is inside FUTEX_WAIT on the ring's data sequence, so
-     * the shrink lands where the ring promises to notice it (on waking) and not in the
-     * documented race between a check and the next access.
-     */
-    private static void stopInFutex(ChildProcess victim, String printed) throws Exception {
-        String[] f = printed.substring(printed.indexOf("WAITING")).trim().split("\\s+");
-        Path task = Path.of("/proc", Integer.toString(victim.pid()), "task", f[1]);
-        String inFutexOnWord = SYS_FUTEX + " " + f[2] + " 0x0 ";
-        for (int i = 0; i < 2000; i++) {
-            assertTrue(victim.signal(SIGSTOP));
-            while (stateOf(task) != 'T') {
-                Thread.sleep(1);
-            }
-            if (Files.readString(task.resolve("syscall")).startsWith(inFutexOnWord)) {
-                return;
-            }
-            assertTrue(victim.signal(SIGCONT));
-            Thread.sleep(3);
-        }
-        throw new AssertionError("the reader was never seen in FUTEX_WAIT on " + f[2]);
-    }
-
-    private static char stateOf(Path task) throws Exception {
-        String stat = Files.readString(task.resolve("stat"));
-        return stat.charAt(stat.lastIndexOf(')') + 2);
-    }
-
-    private void shrinkToZero() throws IpcException {
-        shrinkTo(0);
-    }
-
-    /** What a hostile peer of the same user can do: open the name and ftruncate it. */
-    private void shrinkTo(long size) throws IpcException {
-        try (Arena a = Arena.ofConfined()) {
-            int fd = Errno.check(Mman.shmOpen(a.allocateFrom(name), Fds.O_RDWR | Fds.O_CLOEXEC, 0), "shm_open", name);
-            try {
-                Errno.check(Fds.ftruncate(fd, size), "ftruncate", name);
-            } finally {
-                Fds.close(fd);
-            }
         }
     }
 }

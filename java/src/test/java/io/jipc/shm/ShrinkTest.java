@@ -3,10 +3,10 @@ package io.jipc.shm;
 import io.jipc.IpcException;
 import io.jipc.posix.Errno;
 import io.jipc.posix.Fds;
-import io.jipc.posix.Mman;
 import io.jipc.process.ChildProcess;
 import io.jipc.process.ExitStatus;
 import io.jipc.process.Spawn;
+import io.jipc.testing.HostilePeer;
 import io.jipc.testing.Leaks;
 import io.jipc.testing.NoLeaks;
 import org.junit.jupiter.api.AfterEach;
@@ -18,8 +18,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -46,7 +44,7 @@ class ShrinkTest {
     @Timeout(120)
     void aWaiterOfAMutexWhoseObjectWasShrunkIsToldNotKilled() throws Exception {
         SharedMemory.create(name, 4096).close();
-        String out = runVictim("waiter", "WAITING", null, ShrinkTest::stopInFutex);
+        String out = runVictim("waiter", "WAITING", null, HostilePeer::stopInFutexWait);
         assertTrue(out.contains("REFUSED IpcException"), out);
         assertTrue(out.contains("shrunk"), out);
     }
@@ -88,9 +86,9 @@ class ShrinkTest {
             if (pause != null) {
                 pause.stop(victim, text.toString());
             }
-            shrinkToZero();
+            HostilePeer.truncate(name, 0);
             if (pause != null) {
-                assertTrue(victim.signal(SIGCONT));
+                assertTrue(victim.signal(HostilePeer.SIGCONT));
             }
             if (then != null) {
                 MemorySegment msg = arena.allocateFrom(then);
@@ -121,49 +119,5 @@ class ShrinkTest {
     /** Stops the victim at a moment of the test's choosing; it is continued after the shrink. */
     private interface Pause {
         void stop(ChildProcess victim, String printed) throws Exception;
-    }
-
-    private static final int SIGSTOP = 19;
-    private static final int SIGCONT = 18;
-    private static final int SYS_FUTEX = 202;
-
-    /**
-     * Stops the victim while its waiter is inside FUTEX_WAIT on the lock word, so the shrink
-     * lands where the Mutex promises to notice it (on waking) and not in the documented race
-     * between a check and the next access. Stops and continues until it finds it there.
-     */
-    private static void stopInFutex(ChildProcess victim, String printed) throws Exception {
-        String[] f = printed.substring(printed.indexOf("WAITING")).trim().split("\\s+");
-        Path task = Path.of("/proc", Integer.toString(victim.pid()), "task", f[1]);
-        String inFutexOnWord = SYS_FUTEX + " " + f[2] + " 0x0 ";
-        for (int i = 0; i < 2000; i++) {
-            assertTrue(victim.signal(SIGSTOP));
-            while (stateOf(task) != 'T') {
-                Thread.sleep(1);
-            }
-            if (Files.readString(task.resolve("syscall")).startsWith(inFutexOnWord)) {
-                return;
-            }
-            assertTrue(victim.signal(SIGCONT));
-            Thread.sleep(3);
-        }
-        throw new AssertionError("the waiter was never seen in FUTEX_WAIT on " + f[2]);
-    }
-
-    private static char stateOf(Path task) throws Exception {
-        String stat = Files.readString(task.resolve("stat"));
-        return stat.charAt(stat.lastIndexOf(')') + 2);
-    }
-
-    /** What a hostile peer of the same user can do: open the name and ftruncate it. */
-    private void shrinkToZero() throws IpcException {
-        try (Arena a = Arena.ofConfined()) {
-            int fd = Errno.check(Mman.shmOpen(a.allocateFrom(name), Fds.O_RDWR | Fds.O_CLOEXEC, 0), "shm_open", name);
-            try {
-                Errno.check(Fds.ftruncate(fd, 0), "ftruncate", name);
-            } finally {
-                Fds.close(fd);
-            }
-        }
     }
 }
