@@ -16,7 +16,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.util.Locale;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -31,7 +30,6 @@ final class AeronRemote {
     private static final int PORT_TO_B = 40124;
     private static final int MULTICAST_PORT = 40125;
     private static final String GROUP = "224.0.1.1";
-    private static final int MESSAGE_SIZE = 64;
 
     private AeronRemote() {
     }
@@ -175,29 +173,7 @@ final class AeronRemote {
                  Arena arena = Arena.ofConfined()) {
                 System.out.println("producer, pid " + ProcessHandle.current().pid() + " in " + args[0]);
                 System.out.println("publishing to " + c.address() + ", answers on " + answers.address());
-                MemorySegment buffer = arena.allocate(answers.maxMessageSize());
-                for (int i = 1; i <= messages; i++) {
-                    String text = "hello " + i + " from b";
-                    c.send(text.getBytes(StandardCharsets.UTF_8)); // waits for the subscription to connect
-                    int n = answers.receive(buffer);
-                    System.out.println("sent \"" + text + "\", reply \""
-                            + new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8)
-                            + "\"");
-                }
-                MemorySegment ping = arena.allocate(MESSAGE_SIZE);
-                long[] echoed = new long[1];
-                MessageHandler check = m -> echoed[0] = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-                RoundTrips measured = RoundTrips.measure(warmUp, count, i -> {
-                    ping.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i);
-                    c.send(ping);
-                    answers.receive(check);
-                    if (echoed[0] != i) {
-                        throw new IllegalStateException("sent " + i + ", got " + echoed[0] + " back");
-                    }
-                });
-                System.out.println(String.format(Locale.ROOT, "%s round trips of %d bytes: median %.1f us, "
-                        + "90th percentile %.1f us", Report.grouped(count), MESSAGE_SIZE, measured.median() / 1e3,
-                        measured.percentile(90) / 1e3));
+                RemoteDemo.greetAndTime(c, answers, arena, messages, warmUp, count);
             }
         }
     }

@@ -254,6 +254,38 @@ public final class RemoteDemo implements Callable<Integer> {
     }
 
     /**
+     * The producer's part of both remote demos: sends {@code messages} greetings on {@code out}
+     * and prints each answer from {@code in}, then times {@code count} round trips of
+     * {@value #MESSAGE_SIZE} bytes after {@code warmUp} untimed ones. {@code in} is {@code out}
+     * for a two-way channel ({@code tcp:}), the producer's own bound channel for {@code aeron:}.
+     */
+    static void greetAndTime(MessageChannel out, MessageChannel in, Arena arena, int messages, int warmUp, int count)
+            throws Exception {
+        MemorySegment buffer = arena.allocate(in.maxMessageSize());
+        for (int i = 1; i <= messages; i++) {
+            String text = "hello " + i + " from b";
+            out.send(text.getBytes(StandardCharsets.UTF_8)); // over aeron: waits for the subscription
+            int n = in.receive(buffer);
+            System.out.println("sent \"" + text + "\", reply \""
+                    + new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8) + "\"");
+        }
+        MemorySegment ping = arena.allocate(MESSAGE_SIZE);
+        long[] echoed = new long[1];
+        MessageHandler check = m -> echoed[0] = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
+        RoundTrips measured = RoundTrips.measure(warmUp, count, i -> {
+            ping.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i);
+            out.send(ping);
+            in.receive(check);
+            if (echoed[0] != i) {
+                throw new IllegalStateException("sent " + i + ", got " + echoed[0] + " back");
+            }
+        });
+        System.out.println(String.format(Locale.ROOT, "%s round trips of %d bytes: median %.1f us, "
+                + "90th percentile %.1f us", Report.grouped(count), MESSAGE_SIZE, measured.median() / 1e3,
+                measured.percentile(90) / 1e3));
+    }
+
+    /**
      * Runs in namespace "b": {@code Producer NAMESPACE ADDRESS MESSAGES WARM_UP ROUND_TRIPS}.
      * Connects, sends the messages and prints each reply, then times the round trips.
      */
@@ -269,29 +301,7 @@ public final class RemoteDemo implements Callable<Integer> {
             try (MessageChannel c = Channels.connect(args[1]); Arena arena = Arena.ofConfined()) {
                 System.out.println("producer, pid " + ProcessHandle.current().pid() + " in " + ns);
                 System.out.println("connected to " + c.address());
-                MemorySegment buffer = arena.allocate(c.maxMessageSize());
-                for (int i = 1; i <= messages; i++) {
-                    String text = "hello " + i + " from b";
-                    c.send(text.getBytes(StandardCharsets.UTF_8));
-                    int n = c.receive(buffer);
-                    System.out.println("sent \"" + text + "\", reply \""
-                            + new String(buffer.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8)
-                            + "\"");
-                }
-                MemorySegment ping = arena.allocate(MESSAGE_SIZE);
-                long[] echoed = new long[1];
-                MessageHandler check = m -> echoed[0] = m.get(ValueLayout.JAVA_LONG_UNALIGNED, 0);
-                RoundTrips measured = RoundTrips.measure(warmUp, count, i -> {
-                    ping.set(ValueLayout.JAVA_LONG_UNALIGNED, 0, i);
-                    c.send(ping);
-                    c.receive(check);
-                    if (echoed[0] != i) {
-                        throw new IllegalStateException("sent " + i + ", got " + echoed[0] + " back");
-                    }
-                });
-                System.out.println(String.format(Locale.ROOT, "%s round trips of %d bytes: median %.1f us, "
-                        + "90th percentile %.1f us", Report.grouped(count), MESSAGE_SIZE, measured.median() / 1e3,
-                        measured.percentile(90) / 1e3));
+                greetAndTime(c, c, arena, messages, warmUp, count);
             }
         }
     }
