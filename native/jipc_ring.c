@@ -310,7 +310,7 @@ int jipc_ring_attach(struct jipc_ring *ring, void *region, uint64_t region_lengt
             init_handle(ring, region, capacity, kind);
             if (kind == JIPC_RING_KIND_MPSC)
                 ring->reserver = reserver_word(ring->pid, jipc_process_start_time(ring->pid));
-            ring->head_cache = jipc_ring_consumer_position(ring);
+            ring->head_cache = jipc_ring_released_position(jipc_ring_consumer_position(ring), capacity);
             return 0;
         }
         if (state == JIPC_RING_STATE_INITIALISING) {
@@ -343,8 +343,8 @@ static uint64_t refresh_head(struct jipc_ring *ring, uint64_t tail, int *error)
     int64_t used = (int64_t)(tail - head);
     if (used > (int64_t)ring->capacity || used < -(int64_t)ring->capacity || MISALIGNED(head))
         *error = -EUCLEAN;
-    ring->head_cache = head;
-    return head;
+    ring->head_cache = jipc_ring_released_position(head, ring->capacity);
+    return ring->head_cache;
 }
 
 /* Whether required bytes fit between tail and head (signed: a stale tail may trail head). */
@@ -371,7 +371,7 @@ static int64_t reserve_at(struct jipc_ring *ring, uint64_t tail, uint32_t record
     }
     uint32_t index = (uint32_t)tail & mask, to_end = capacity - index, padding = 0;
     if (required > to_end) {
-        /* The record goes at index 0 behind padding; room there ends at the head's index. */
+        /* The record goes at index 0 behind padding; room there ends at the released index. */
         if (required > ((uint32_t)head & mask)) {
             head = refresh_head(ring, tail, &error);
             if (error != 0)
@@ -522,7 +522,10 @@ static void space_sleep(struct jipc_ring *ring, void *context, int64_t max_ns)
     atomic_fetch_add_explicit(sleepers, 1, ORDER_VOLATILE);
     int fenced = fence_before_sleep();
     uint32_t seen = atomic_load_explicit(sequence, ORDER_VOLATILE);
-    if (atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), ORDER_VOLATILE) == w->failed_head) {
+    /* Released positions: the consumer wakes producers only when its position enters a new block. */
+    if (jipc_ring_released_position(atomic_load_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET),
+                                                         ORDER_VOLATILE), ring->capacity)
+        == jipc_ring_released_position(w->failed_head, ring->capacity)) {
         int64_t nap = w->busy ? BUSY_NAP_NS : fenced ? max_ns : UNFENCED_NAP_NS;
         futex_wait(sequence, seen, nap < max_ns ? nap : max_ns);
     }
@@ -667,7 +670,8 @@ static void release(struct jipc_ring *ring, uint64_t head, uint32_t head_index, 
     memset(ring->base + JIPC_RING_HEADER_LENGTH + head_index, 0, bytes);
     atomic_store_explicit(u64_at(ring, JIPC_RING_CONSUMER_POSITION_OFFSET), head + bytes, ORDER_RELEASE);
     fence_after_publish();
-    if (atomic_load_explicit(i32_at(ring, JIPC_RING_PRODUCER_SLEEPERS_OFFSET), ORDER_RELAXED) != 0) {
+    if (jipc_ring_released_position(head, ring->capacity) != jipc_ring_released_position(head + bytes, ring->capacity)
+        && atomic_load_explicit(i32_at(ring, JIPC_RING_PRODUCER_SLEEPERS_OFFSET), ORDER_RELAXED) != 0) {
         _Atomic uint32_t *sequence = u32_at(ring, JIPC_RING_SPACE_SEQUENCE_OFFSET);
         atomic_fetch_add_explicit(sequence, 1, ORDER_VOLATILE);
         futex_wake(sequence);

@@ -14,7 +14,7 @@
  * memory_order_seq_cst. Both languages map these to the same instructions on x86-64 and
  * AArch64, which is what makes the two sides agree. The one fence that is not a store or a
  * load, the waiter's membarrier(MEMBARRIER_CMD_GLOBAL_EXPEDITED) that lets publishers skip
- * theirs (layout version 4), is issued by both in the same place; every process registers
+ * theirs (since layout version 4), is issued by both in the same place; every process registers
  * for it at create and attach (jipc_ring_create, jipc_ring_attach).
  *
  * Not jextract input (Java has its own implementation); this header may use C11 freely.
@@ -29,7 +29,7 @@
 #define JIPC_RING_CACHE_LINE_LENGTH 64
 #define JIPC_RING_REGION_LENGTH (2 * JIPC_RING_CACHE_LINE_LENGTH)
 #define JIPC_RING_MAGIC 0x474E49524350494AULL /* "JIPCRING", little-endian */
-#define JIPC_RING_LAYOUT_VERSION 4
+#define JIPC_RING_LAYOUT_VERSION 5
 #define JIPC_RING_KIND_SPSC 1
 #define JIPC_RING_KIND_MPSC 2
 #define JIPC_RING_STATE_UNINITIALISED 0
@@ -38,6 +38,11 @@
 #define JIPC_RING_MIN_CAPACITY 64
 #define JIPC_RING_MAX_CAPACITY (1 << 30)
 #define JIPC_RING_MAX_MESSAGE_DIVISOR 8
+/* Space returns to producers a space block at a time (RingDescriptor.spaceBlock):
+ * capacity / 16, from 8 bytes to a page; producers write below the consumer position
+ * rounded down to it, plus the capacity. */
+#define JIPC_RING_MAX_SPACE_BLOCK 4096
+#define JIPC_RING_SPACE_BLOCK_DIVISOR 16
 
 /* Region 0: written once by the creator. */
 #define JIPC_RING_MAGIC_OFFSET 0                 /* u64 */
@@ -106,6 +111,19 @@ static inline uint32_t jipc_record_claim_stamp(uint64_t word)
     return ((uint32_t)word >> JIPC_RECORD_CLAIM_LENGTH_BITS & 7u) | (uint32_t)(word >> (32 + JIPC_RECORD_CLAIM_PID_BITS)) << 3;
 }
 
+/* RingDescriptor.spaceBlock / releasedPosition */
+static inline uint32_t jipc_ring_space_block(uint32_t capacity)
+{
+    uint32_t block = capacity / JIPC_RING_SPACE_BLOCK_DIVISOR;
+    return block < JIPC_RECORD_ALIGNMENT ? JIPC_RECORD_ALIGNMENT
+           : block > JIPC_RING_MAX_SPACE_BLOCK ? JIPC_RING_MAX_SPACE_BLOCK : block;
+}
+
+static inline uint64_t jipc_ring_released_position(uint64_t consumer_position, uint32_t capacity)
+{
+    return consumer_position & ~(uint64_t)(jipc_ring_space_block(capacity) - 1);
+}
+
 _Static_assert(JIPC_RING_HEADER_LENGTH % JIPC_RING_REGION_LENGTH == 0, "header is whole regions");
 _Static_assert(JIPC_RING_CREATOR_START_TIME_OFFSET + 8 <= JIPC_RING_REGION_LENGTH, "region 0 overflows");
 _Static_assert(JIPC_RING_CONSUMER_POSITION_OFFSET - JIPC_RING_PRODUCER_POSITION_OFFSET >= JIPC_RING_REGION_LENGTH,
@@ -124,7 +142,7 @@ struct jipc_ring {
     int32_t pid;                      /* this process, the claimer identity... */
     int64_t start_time;               /* ...with its start time (/proc/PID/stat field 22) */
     uint64_t reserver;                /* this process in the reservation lock (MPSC) */
-    uint64_t head_cache;              /* producers' lower bound of the consumer position;
+    uint64_t head_cache;              /* producers' lower bound of the released position;
                                          MPSC: touched only under the reservation lock */
     uint64_t stall_position;          /* consumer only: a claimed record stalls the head... */
     uint64_t stall_word;              /* ...with this header word... */

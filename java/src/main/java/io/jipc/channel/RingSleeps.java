@@ -93,13 +93,13 @@ final class RingSleeps {
 
     /**
      * A producer's sleep until the consumer frees room, for one waiting send: it sleeps only
-     * while the consumer position is the one its failed attempt saw, so a release between
+     * while the released position is the one its failed attempt saw, so a release between
      * that attempt and the sleep is never slept through.
      */
     static final class Space extends Blocker {
         private final MemorySegment ring;
         private final MemorySegment sequence;
-        private final long capacity;
+        private final int capacity;
         private final long recordLength;
         private volatile long failedHead = Long.MIN_VALUE;
 
@@ -128,8 +128,10 @@ final class RingSleeps {
             try {
                 boolean fenced = Membarrier.globalExpedited() == 0;
                 int seq = (int) INT.getVolatile(ring, (long) RingDescriptor.SPACE_SEQUENCE_OFFSET);
-                long head = (long) LONG.getVolatile(ring, (long) RingDescriptor.CONSUMER_POSITION_OFFSET);
-                if (head == failedHead) {
+                // Released positions: the consumer wakes producers only when its position enters a new space block.
+                long head = RingDescriptor.releasedPosition(
+                        (long) LONG.getVolatile(ring, (long) RingDescriptor.CONSUMER_POSITION_OFFSET), capacity);
+                if (head == RingDescriptor.releasedPosition(failedHead, capacity)) {
                     long tail = (long) LONG.getVolatile(ring, (long) RingDescriptor.PRODUCER_POSITION_OFFSET);
                     boolean full = tail - head + recordLength > capacity;
                     long nap = !full ? BUSY_NAP_NANOS : fenced ? maxNanos : UNFENCED_NAP_NANOS;

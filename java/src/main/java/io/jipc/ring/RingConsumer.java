@@ -42,6 +42,8 @@ final class RingConsumer {
     private final MemorySegment spaceSequenceWord;
     private final int capacity;
     private final int mask;
+    /** Rounds a position down to its space block: producers wait for a new block, not a new position. */
+    private final long blockMask;
     /** MPSC: the reservation lock, for recovering a dead claim beyond the position; SPSC: null. */
     private final ReservationLock lock;
     private final WaitStrategy strategy;
@@ -71,6 +73,7 @@ final class RingConsumer {
         this.spaceSequenceWord = region.asSlice(SPACE_SEQUENCE_AT, Integer.BYTES);
         this.capacity = capacity;
         this.mask = capacity - 1;
+        this.blockMask = -(long) RingDescriptor.spaceBlock(capacity);
         this.lock = lock;
         this.strategy = strategy;
     }
@@ -147,8 +150,10 @@ final class RingConsumer {
 
     /**
      * Zeroes the consumed bytes, publishes the new head with a release store, wakes
-     * producers only if they sleep. The read of the sleepers needs no fence after the
-     * store: a producer about to sleep issues a membarrier ({@link SleeperFence}).
+     * producers only if they sleep and the head entered a new space block (before that
+     * they have no more room: see {@link RingDescriptor#releasedPosition}). The read of the
+     * sleepers needs no fence after the store: a producer about to sleep issues a
+     * membarrier ({@link SleeperFence}).
      */
     private void release(long head, int headIndex, int bytes) {
         if (bytes <= ZERO_BY_STORES) {
@@ -162,7 +167,7 @@ final class RingConsumer {
         // Release: the zeroes (and the handlers' reads) before it, for a producer that reads the new head.
         LONG.setRelease(region, CONSUMER_POSITION_AT, head + bytes);
         SleeperFence.afterPublish();
-        if ((int) INT.getVolatile(region, PRODUCER_SLEEPERS_AT) != 0) {
+        if (((head ^ (head + bytes)) & blockMask) != 0 && (int) INT.getVolatile(region, PRODUCER_SLEEPERS_AT) != 0) {
             INT.getAndAdd(region, SPACE_SEQUENCE_AT, 1);
             Futex.wakeAll(spaceSequenceWord);
         }

@@ -82,10 +82,22 @@ package io.jipc.ring;
  * killed while counted leaves the count too high, which only costs the other side
  * needless wake calls.
  *
- * <p>Version 4 (this one) differs from version 3 in protocol, not in bytes: version 3
- * committed by CAS and published with sequentially consistent stores, and its waiters
- * issue no barrier, so a version-3 waiter could sleep through a version-4 publish. Each
- * refuses the other's rings ({@code INCOMPATIBLE_LAYOUT}).
+ * <p>Space returns to producers a <b>space block</b> at a time ({@link #spaceBlock}: a
+ * sixteenth of the capacity, from 8 bytes to a 4 KiB page): a producer may write up to
+ * {@link #releasedPosition} {@code + capacity}, the consumer position rounded down to a
+ * block, never into the block the consumer is reading. A full ring whose producer wrote
+ * into the space the consumer had just left would have the two sides take turns owning
+ * the cache lines the consumer reads next, one transfer each way per record; measured on
+ * the harness's 1 MiB rings that held one-way throughput to about 11 M messages per second
+ * at 8 and 64 bytes in C and Java alike, and a 4 KiB block raised it about 2.2 to 2.7
+ * times. The consumer still publishes its exact position per batch, and wakes sleeping
+ * producers only when that position enters a new block (a producer's sleep re-checks the
+ * released position, not the exact one).
+ *
+ * <p>Version 5 (this one) differs from version 4 in protocol, not in bytes: a version-4
+ * producer asleep on a version-5 ring would wait for a wake-up the consumer sends only
+ * per block. Version 4 differed from version 3, which committed by CAS and whose waiters
+ * issued no barrier. Each version refuses the others' rings ({@code INCOMPATIBLE_LAYOUT}).
  */
 public final class RingDescriptor {
     private RingDescriptor() {
@@ -102,7 +114,7 @@ public final class RingDescriptor {
     /** {@code "JIPCRING"} in ASCII, read as a little-endian 64-bit value. */
     public static final long MAGIC = 0x474E49524350494AL;
     /** Bumped on any change of this layout or of {@link RecordDescriptor}. */
-    public static final int LAYOUT_VERSION = 4;
+    public static final int LAYOUT_VERSION = 5;
 
     /** Ring kind: one producer, one consumer ({@link SpscRing}). */
     public static final int KIND_SPSC = 1;
@@ -122,6 +134,10 @@ public final class RingDescriptor {
     public static final int MAX_CAPACITY = 1 << 30;
     /** The largest message is {@code capacity / MAX_MESSAGE_DIVISOR} bytes. */
     public static final int MAX_MESSAGE_DIVISOR = 8;
+    /** The largest {@link #spaceBlock}: a page, past which measured throughput stopped growing. */
+    public static final int MAX_SPACE_BLOCK = 4096;
+    /** A ring's {@link #spaceBlock} is {@code capacity / SPACE_BLOCK_DIVISOR}, within its bounds. */
+    public static final int SPACE_BLOCK_DIVISOR = 16;
 
     /**
      * {@link #MAGIC}, 64 bits. Writer: the creator, plain, before the release store of
@@ -178,7 +194,8 @@ public final class RingDescriptor {
     /**
      * The consumer position (the head): the start of the first unconsumed record, 64 bits.
      * Writer: the consumer, release store once per batch, after zeroing the consumed
-     * bytes. Readers: producers, volatile, when their cached copy says the ring is full.
+     * bytes. Readers: producers, volatile, when their cached copy says the ring is full;
+     * they count as free only what lies below {@link #releasedPosition} of it.
      */
     public static final int CONSUMER_POSITION_OFFSET;
     /**
@@ -196,12 +213,13 @@ public final class RingDescriptor {
     /**
      * Producers asleep (or about to sleep) waiting for space, 32 bits. Writers: producers,
      * add +1 (then membarrier) / -1 around the sleep. Reader: the consumer, volatile but
-     * unfenced, after each release of space.
+     * unfenced, after each release of space that enters a new {@link #spaceBlock}.
      */
     public static final int PRODUCER_SLEEPERS_OFFSET;
     /**
      * <b>Futex word</b> producers sleep on, 32 bits, wrapping. Writer: the consumer, add +1
-     * after releasing space, only when {@code PRODUCER_SLEEPERS} is non-zero, then
+     * after a release of space that enters a new space block, only when
+     * {@code PRODUCER_SLEEPERS} is non-zero, then
      * {@code FUTEX_WAKE} (all). Readers: producers, volatile, before re-checking for space.
      */
     public static final int SPACE_SEQUENCE_OFFSET;
@@ -369,6 +387,30 @@ public final class RingDescriptor {
      */
     public static int maxMessageLength(int capacity) {
         return capacity / MAX_MESSAGE_DIVISOR;
+    }
+
+    /**
+     * {@return the unit in which consumed space returns to producers} {@code capacity / 16},
+     * at least 8 and at most {@link #MAX_SPACE_BLOCK}; a power of two. An empty ring has room
+     * for at least {@code capacity - spaceBlock + 8} bytes of records, always more than a
+     * record of the largest message.
+     *
+     * @param capacity a valid data capacity (see {@link #checkCapacity(int)})
+     */
+    public static int spaceBlock(int capacity) {
+        return Math.max(RecordDescriptor.ALIGNMENT, Math.min(MAX_SPACE_BLOCK, capacity / SPACE_BLOCK_DIVISOR));
+    }
+
+    /**
+     * {@return the position below which producers may reuse space: {@code consumerPosition}
+     * rounded down to a {@link #spaceBlock}} A producer's records end at or before this plus
+     * the capacity.
+     *
+     * @param consumerPosition the consumer position as read
+     * @param capacity a valid data capacity (see {@link #checkCapacity(int)})
+     */
+    public static long releasedPosition(long consumerPosition, int capacity) {
+        return consumerPosition & -(long) spaceBlock(capacity);
     }
 
     /**

@@ -47,13 +47,15 @@ final class RingProducer {
     private final int capacity;
     private final int mask;
     private final int maxMessageLength;
+    /** Rounds a consumer position down to its space block ({@link RingDescriptor#releasedPosition}). */
+    private final long blockMask;
     /** MPSC: the reservation lock; SPSC: null. */
     private final ReservationLock lock;
     private final WaitStrategy strategy;
 
     /**
-     * The producer's lower bound of the consumer position: it only grows, so a stale copy
-     * is safe. Producer-side only: SPSC has one producer thread, and MPSC producers touch
+     * The producer's lower bound of the released position (the consumer position rounded
+     * down to its space block): it only grows, so a stale copy is safe. Producer-side only: SPSC has one producer thread, and MPSC producers touch
      * it only while they hold the reservation lock, whose CAS and release order them.
      */
     private long headCache;
@@ -77,9 +79,10 @@ final class RingProducer {
         this.capacity = capacity;
         this.mask = capacity - 1;
         this.maxMessageLength = RingDescriptor.maxMessageLength(capacity);
+        this.blockMask = -(long) RingDescriptor.spaceBlock(capacity);
         this.lock = lock;
         this.strategy = strategy;
-        this.headCache = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT);
+        this.headCache = (long) LONG.getVolatile(region, CONSUMER_POSITION_AT) & blockMask;
     }
 
     int maxMessageLength() {
@@ -231,7 +234,7 @@ final class RingProducer {
             int toEnd = capacity - index;
             int padding = 0;
             if (required > toEnd) {
-                // The record goes at index 0 behind padding; room there ends at the head's index.
+                // The record goes at index 0 behind padding; room there ends at the released index.
                 if (required > ((int) head & mask)) {
                     head = refreshHead(tail);
                     if (required > ((int) head & mask)) {
@@ -255,10 +258,12 @@ final class RingProducer {
     }
 
     /**
-     * {@return the consumer position, read now} Checked against {@code tail}: the consumer
-     * may be ahead of it by a padding it took (MPSC: before the lock holder stored the
-     * position; both: after a dead producer's claim), never by a capacity, and behind it
-     * never by more than one.
+     * {@return the released position, read now: the consumer position rounded down to its
+     * space block, so that a full ring's producer never writes into the block the consumer
+     * reads (see "space block" in {@link RingDescriptor})} The exact position is checked
+     * against {@code tail}: the consumer may be ahead of it by a padding it took (MPSC:
+     * before the lock holder stored the position; both: after a dead producer's claim),
+     * never by a capacity, and behind it never by more than one.
      */
     private long refreshHead(long tail) {
         if ((++refreshes & (SHRINK_CHECK_EVERY - 1)) == 0) {
@@ -269,8 +274,8 @@ final class RingProducer {
         if (used > capacity || used < -capacity || (head & (RecordDescriptor.ALIGNMENT - 1)) != 0) {
             throw corruptPositions(tail, head);
         }
-        headCache = head;
-        return head;
+        headCache = head & blockMask;
+        return headCache;
     }
 
     private RingCorruptedException corruptPositions(long tail, long head) {
@@ -313,7 +318,7 @@ final class RingProducer {
     /**
      * One wait for room (slow path only: allocated once a reservation has failed). Its
      * attempts reserve; its sleep joins the producer sleepers and sleeps on the space
-     * sequence only if the consumer position is still the one the last attempt failed
+     * sequence only if the released position is still the one the last attempt failed
      * against, so that a release between that attempt and the sleep is never slept through.
      */
     private final class SpaceWait extends Blocker implements Wait.Attempt<Integer> {
@@ -354,7 +359,8 @@ final class RingProducer {
                 // argument of RingConsumer.DataWait.block, with the roles swapped).
                 boolean fenced = SleeperFence.beforeSleep();
                 int sequence = (int) INT.getVolatile(region, SPACE_SEQUENCE_AT);
-                if ((long) LONG.getVolatile(region, CONSUMER_POSITION_AT) == failedHead) {
+                // Released positions: the consumer wakes us only when its position enters a new block.
+                if (((long) LONG.getVolatile(region, CONSUMER_POSITION_AT) & blockMask) == (failedHead & blockMask)) {
                     long nap = busy ? BUSY_NAP_NANOS : fenced ? maxNanos : SleeperFence.UNFENCED_NAP_NANOS;
                     // A lock release sends no wake-up: a busy lock is looked at again soon.
                     Futex.await(spaceSequenceWord, sequence, Math.min(maxNanos, nap));

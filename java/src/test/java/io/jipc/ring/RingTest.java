@@ -264,11 +264,12 @@ class RingTest {
         MemorySegment mem = shm(1024).segment();
         Ring consumer = create(kind, mem, 1024);
         Ring idle = kind.equals("mpsc") ? MpscRing.attach(mem) : SpscRing.attach(mem);
-        // Nearly full, 4 GiB after the idle producer's cached consumer position: the 32-bit
-        // difference would be 0 and the ring would look empty.
+        // Nearly full (one 64-byte space block released), 4 GiB after the idle producer's cached
+        // consumer position: the 32-bit difference would be 0 and the ring would look empty.
+        assertEquals(64, RingDescriptor.spaceBlock(1024));
         mem.set(ValueLayout.JAVA_LONG, RingDescriptor.PRODUCER_POSITION_OFFSET, 4L << 32);
-        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.CONSUMER_POSITION_OFFSET, (4L << 32) - 1024 + 16);
-        assertTrue(idle.offer(new byte[8]));
+        mem.set(ValueLayout.JAVA_LONG, RingDescriptor.CONSUMER_POSITION_OFFSET, (4L << 32) - 1024 + 64);
+        assertTrue(idle.offer(new byte[56]));
         assertFalse(idle.offer(new byte[8]), "a full ring must refuse");
 
         long far = (5L << 32) + 512;
