@@ -31,6 +31,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/futex.h>
 #include <mqueue.h>
 #include <netinet/in.h>
@@ -557,10 +558,22 @@ static void print_cpu(const struct options *o, uint64_t u0, uint64_t s0, uint64_
 }
 
 /* Warm-up and SYNC, shared by both metrics. rtt: each message is echoed. */
+/* Plan.TPUT_COUNT_FACTOR: a tput step may send this many times the counts, so that a fast
+ * one-way stream runs for its time limits instead of a few milliseconds. */
+#define TPUT_COUNT_FACTOR 32
+
+static long step_count(long count, int echoed)
+{
+    if (echoed)
+        return count;
+    return count > LONG_MAX / TPUT_COUNT_FACTOR ? LONG_MAX : count * TPUT_COUNT_FACTOR;
+}
+
 static void warm_up(struct link *l, uint64_t *msg, size_t size, const struct options *o, int echoed)
 {
     uint64_t deadline = now_ns() + (uint64_t)o->warmup_ms * 1000000u;
-    for (long i = 0; i < o->warmup_count; i++) {
+    const long most = step_count(o->warmup_count, echoed);
+    for (long i = 0; i < most; i++) {
         msg[0] = WORD0(PHASE_WARMUP, i);
         xsend(l, msg, size);
         if (echoed)
@@ -624,7 +637,7 @@ static void drive_tput(struct link *l, size_t size, const struct options *o, vol
     cpu_us(&u0, &s0);
     uint64_t start = now_ns(), deadline = start + (uint64_t)o->ms * 1000000u;
     size_t n = 0;
-    while (n < (size_t)o->count) {
+    while (n < (size_t)step_count(o->count, 0)) {
         uint64_t w = WORD0(PHASE_MEASURE, n);
         msg[0] = w;
         xsend(l, msg, size);

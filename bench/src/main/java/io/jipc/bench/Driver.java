@@ -196,7 +196,7 @@ public final class Driver {
 
     private void warmUp(Transport.Link link, MemorySegment msg, int size, Histogram h) throws IOException {
         long deadline = warmupDeadline();
-        long most = warmupCount();
+        long most = warmupCount(h == null);
         long n = 0;
         while (n < most && System.nanoTime() - deadline < 0) {
             long batch = Math.min(WARMUP_BATCH, most - n);
@@ -211,8 +211,9 @@ public final class Driver {
         return System.nanoTime() + millis * 1_000_000L;
     }
 
-    private long warmupCount() {
-        return firstStep && jitWarmupMillis > 0 ? Long.MAX_VALUE : plan.warmupCount();
+    private long warmupCount(boolean tput) {
+        return firstStep && jitWarmupMillis > 0 ? Long.MAX_VALUE
+                : plan.warmupCount(new Plan.Step(tput ? "tput" : "rtt", 0));
     }
 
     private static void sync(Transport.Link link, MemorySegment msg, int size) throws IOException {
@@ -252,7 +253,8 @@ public final class Driver {
         Rusage.Cpu c0 = Rusage.self();
         long start = System.nanoTime();
         long startMillis = System.currentTimeMillis();
-        long n = pingPong(link, msg, size, MEASURE, 0, plan.count(), start + plan.millis() * 1_000_000L, h);
+        long most = plan.count(new Plan.Step("rtt", size));
+        long n = pingPong(link, msg, size, MEASURE, 0, most, start + plan.millis() * 1_000_000L, h);
         long wall = System.nanoTime() - start;
         h.setStartTimeStamp(startMillis);
         h.setEndTimeStamp(startMillis + wall / 1_000_000);
@@ -324,7 +326,8 @@ public final class Driver {
         expected = 0;
         Rusage.Cpu c0 = Rusage.self();
         long start = System.nanoTime();
-        long n = stream(link, msg, size, MEASURE, 0, plan.count(), start + plan.millis() * 1_000_000L);
+        long most = plan.count(new Plan.Step("tput", size));
+        long n = stream(link, msg, size, MEASURE, 0, most, start + plan.millis() * 1_000_000L);
         setWord0(msg, word0(END, n));
         link.send(msg, size);
         link.receive(msg, size);

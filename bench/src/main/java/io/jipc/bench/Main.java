@@ -59,13 +59,15 @@ public final class Main implements Callable<Integer> {
             description = "message sizes in bytes, multiples of 8 up to 4096 (default ${DEFAULT-VALUE})")
     List<Integer> sizes;
 
-    @Option(names = "--count", paramLabel = "N", description = "most measured messages per step (default 1000000)")
+    @Option(names = "--count", paramLabel = "N", description = "most measured messages per rtt step, 32 times that per tput step"
+            + " (default 1000000)")
     Long count;
 
     @Option(names = "--duration", paramLabel = "SECONDS", description = "longest measured phase per step (default 2)")
     Double duration;
 
-    @Option(names = "--warmup-count", paramLabel = "N", description = "most warm-up messages per step (default 200000)")
+    @Option(names = "--warmup-count", paramLabel = "N", description = "most warm-up messages per rtt step, 32 times that per tput step"
+            + " (default 200000)")
     Long warmupCount;
 
     @Option(names = "--warmup", paramLabel = "SECONDS", description = "longest warm-up per step (default 1)")

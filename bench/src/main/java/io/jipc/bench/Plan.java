@@ -12,9 +12,9 @@ import java.util.List;
  *
  * @param metrics      "rtt", "tput" and/or "idle"
  * @param sizes        message sizes in bytes
- * @param warmupCount  most warm-up messages per step
+ * @param warmupCount  most warm-up messages per rtt step ({@link #TPUT_COUNT_FACTOR} times that per tput step)
  * @param warmupMillis longest warm-up per step
- * @param count        most measured messages per step
+ * @param count        most measured messages per rtt step ({@link #TPUT_COUNT_FACTOR} times that per tput step)
  * @param millis       longest measured phase per step
  */
 public record Plan(List<String> metrics, List<Integer> sizes, long warmupCount, long warmupMillis, long count,
@@ -35,6 +35,29 @@ public record Plan(List<String> metrics, List<Integer> sizes, long warmupCount, 
         if (count < 1 || warmupCount < 0 || millis < 1 || warmupMillis < 0) {
             throw new IllegalArgumentException("counts and times must be positive");
         }
+    }
+
+    /**
+     * A tput step may send this many times the counts: a one-way stream of a shared-memory
+     * ring passes 20 M messages a second or more, so at the rtt counts its measured phase
+     * would last a few tens of milliseconds and its warm-up a few, too short to settle (a
+     * size's first messages can still recompile the loop) and to mean anything on a noisy
+     * machine; with the factor the time limits govern. cbench applies the same factor.
+     */
+    public static final long TPUT_COUNT_FACTOR = 32;
+
+    /** {@return the most warm-up messages of {@code step}} */
+    public long warmupCount(Step step) {
+        return step.tput() ? saturatedTimes(warmupCount, TPUT_COUNT_FACTOR) : warmupCount;
+    }
+
+    /** {@return the most measured messages of {@code step}} */
+    public long count(Step step) {
+        return step.tput() ? saturatedTimes(count, TPUT_COUNT_FACTOR) : count;
+    }
+
+    private static long saturatedTimes(long a, long b) {
+        return Math.multiplyHigh(a, b) != 0 || a * b < 0 ? Long.MAX_VALUE : a * b;
     }
 
     /** The metrics there are, in the order their steps run. */

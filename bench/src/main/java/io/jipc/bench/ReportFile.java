@@ -35,9 +35,11 @@ final class ReportFile {
                   Tables show the median over rounds; the headline column shows the range over rounds.
                 - **One step.** Warm-up (at most %d messages or %.2f s, whichever ends first; in a JVM the
                   first rtt and the first tput step warm up for at least %d ms), one SYNC round trip, the
-                  measured phase (at most %d messages or %.2f s), one END round trip. Warm-up and
-                  measurement run the same code on both sides (the Java loops are compiled before the
-                  measured phase starts); warm-up messages are echoed or summed like measured ones.
+                  measured phase (at most %d messages or %.2f s), one END round trip; a tput step may
+                  send %d times those counts, so that a fast one-way stream runs for the times rather
+                  than a few milliseconds. Warm-up and measurement run the same code on both sides (the
+                  Java loops are compiled before the measured phase starts); warm-up messages are echoed
+                  or summed like measured ones.
                 - **rtt.** The driver sends a message, the peer echoes it, the driver times each round trip
                   (`System.nanoTime` / `clock_gettime(CLOCK_MONOTONIC)`, the same clock). Java records into an
                   HdrHistogram (3 significant digits); C sorts all samples (exact nearest rank).
@@ -80,7 +82,7 @@ final class ReportFile {
                   reads them). C sorts its samples and keeps no histogram.
                 """.formatted(String.join(" ", Jvm.options()), settings.rounds(), p.warmupCount(),
                 p.warmupMillis() / 1000.0, settings.jitWarmupMillis(), p.count(), p.millis() / 1000.0,
-                p.idleMillis(), settings.pin(), BenchReport.TAIL_SAMPLES));
+                Plan.TPUT_COUNT_FACTOR, p.idleMillis(), settings.pin(), BenchReport.TAIL_SAMPLES));
         b.append("\nTransports:\n\n");
         for (String t : settings.transports()) {
             b.append("- `").append(t).append("`: ").append(Transports.description(t));
