@@ -1,7 +1,6 @@
 package io.jipc.channel;
 
 import io.jipc.testing.Leaks;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -30,9 +29,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * throughout is the claim; a window with allocations next to a clean one is the JIT at work,
  * not the channel. A channel that allocates per message never has a clean window.
  */
-@Disabled("Passes alone (clean windows: 1,680 B per 100,000 messages), fails after other tests in the same JVM "
-        + "(72 B per message): the ring's Claim escapes once tryClaim's call site has seen other callers. Enable "
-        + "when the ring's claim allocates nothing (issue 11 item 2, the ring's part)")
 class ShmChannelAllocationTest {
     private static final int MESSAGES = 100_000;
     private static final int WINDOWS = 8;
