@@ -89,18 +89,22 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* One poll's pause: spin first, then give the core away. */
-static void back_off(int i)
+static void cpu_pause(void)
 {
-    if (i >= SPIN_LIMIT) {
-        sched_yield();
-        return;
-    }
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
     __asm__ __volatile__("yield");
 #endif
+}
+
+/* One poll's pause: spin first, then give the core away. */
+static void back_off(const struct jipc_ring *ring, int64_t i)
+{
+    if (i >= ring->spins)
+        sched_yield();
+    else
+        cpu_pause();
 }
 
 /* A shared (not FUTEX_PRIVATE_FLAG) futex: the other side is another process. */
@@ -117,9 +121,10 @@ static void futex_wake(_Atomic uint32_t *word)
 }
 
 /*
- * The C twin's one wait loop (io.jipc.internal.Wait in Java, with WaitStrategy.spinThenSleep()'s
- * limits): attempt until it returns something other than WAIT_AGAIN, spinning SPIN_LIMIT
- * times, yielding YIELD_LIMIT times, then sleeping in slices of at most IDLE_SLICE_NS.
+ * The C twin's one wait loop (io.jipc.internal.Wait in Java, with the handle's spins and
+ * yields, WaitStrategy.spinThenSleep()'s limits unless the caller changed them): attempt until
+ * it returns something other than WAIT_AGAIN, spinning, yielding, then sleeping in slices of
+ * at most IDLE_SLICE_NS.
  * timeout_ns < 0 waits for ever. Returns the attempt's result, or WAIT_AGAIN when time is up.
  */
 #define WAIT_AGAIN INT64_MIN
@@ -135,8 +140,8 @@ static int64_t wait_until(struct jipc_ring *ring, int64_t (*attempt)(struct jipc
         int64_t left = timeout_ns < 0 ? IDLE_SLICE_NS : timeout_ns - (now_ns() - start);
         if (left <= 0)
             return WAIT_AGAIN;
-        if (i < SPIN_LIMIT + YIELD_LIMIT)
-            back_off((int)i);
+        if (i < (int64_t)ring->spins + ring->yields)
+            back_off(ring, i);
         else
             sleep(ring, context, left < IDLE_SLICE_NS ? left : IDLE_SLICE_NS);
     }
@@ -243,6 +248,8 @@ static void init_handle(struct jipc_ring *ring, unsigned char *base, uint32_t ca
     ring->stall_position = UINT64_MAX;
     ring->stall_word = 0;
     ring->stall_since_ns = 0;
+    ring->spins = SPIN_LIMIT;
+    ring->yields = YIELD_LIMIT;
 }
 
 static int capacity_ok(uint32_t capacity)
@@ -458,7 +465,7 @@ static int64_t reserve(struct jipc_ring *ring, uint32_t record_length)
         /* Test and test-and-set, briefly: a holder keeps the lock for a few stores. */
         int i;
         for (i = 0; i < LOCK_SPIN_LIMIT; i++) {
-            back_off(0);
+            cpu_pause();
             free_word = 0;
             if (atomic_load_explicit(lock, ORDER_RELAXED) == 0
                 && atomic_compare_exchange_strong_explicit(lock, &free_word, ring->reserver, ORDER_VOLATILE,

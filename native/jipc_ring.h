@@ -147,6 +147,8 @@ struct jipc_ring {
     uint64_t stall_position;          /* consumer only: a claimed record stalls the head... */
     uint64_t stall_word;              /* ...with this header word... */
     int64_t stall_since_ns;           /* ...since then, CLOCK_MONOTONIC of this process */
+    int32_t spins;                    /* how this handle's waits wait (WaitStrategy.spinThenSleep): */
+    int32_t yields;                   /* create and attach set 1000 and 100; 0 and 0 sleep at once */
 };
 
 /* Room reserved for one message: write length bytes at message, then commit or abort. */

@@ -21,8 +21,9 @@
  * or spinning then sleeping on a futex ("futex"); and jipc's own ring through
  * native/jipc_ring.h, the layout and protocol of io.jipc.ring, compiled in from
  * native/jipc_ring.c: "jipc-ring-spin" (SPSC, offer/poll in a busy loop), "jipc-ring-sleep"
- * (SPSC, the ring's own blocking offer/read: spin, yield, futex) and "jipc-mpsc-spin" (MPSC
- * kind, one producer per ring, busy loop).
+ * (SPSC, the ring's own blocking offer/read: spin, yield, futex), "jipc-ring-futex" (the same
+ * with no spin and no yield: every wait sleeps at once) and "jipc-mpsc-spin" (MPSC kind, one
+ * producer per ring, busy loop).
  *
  * Usage: cbench --transport NAME [--metrics rtt,tput,idle] [--sizes 8,64,1024,4096]
  *               [--warmup-count N] [--warmup-ms T] [--count N] [--ms T]
@@ -332,6 +333,7 @@ struct channel {
     int futex;
     int32_t jkind; /* jipc rings: JIPC_RING_KIND_SPSC or _MPSC, 0 for other transports */
     int jsleep;
+    int jnap;      /* jipc-ring-futex: the handles' waits sleep at once (spins = yields = 0) */
 };
 
 static void setup(struct channel *c)
@@ -374,9 +376,11 @@ static void setup(struct channel *c)
                         -1, 0);
         if (c->rings == MAP_FAILED)
             die("mmap");
-    } else if (!strcmp(t, "jipc-ring-spin") || !strcmp(t, "jipc-ring-sleep") || !strcmp(t, "jipc-mpsc-spin")) {
+    } else if (!strcmp(t, "jipc-ring-spin") || !strcmp(t, "jipc-ring-sleep") || !strcmp(t, "jipc-ring-futex")
+               || !strcmp(t, "jipc-mpsc-spin")) {
         c->jkind = !strcmp(t, "jipc-mpsc-spin") ? JIPC_RING_KIND_MPSC : JIPC_RING_KIND_SPSC;
-        c->jsleep = !strcmp(t, "jipc-ring-sleep");
+        c->jsleep = !strcmp(t, "jipc-ring-sleep") || !strcmp(t, "jipc-ring-futex");
+        c->jnap = !strcmp(t, "jipc-ring-futex");
         c->rings = mmap(NULL, 2 * JRING_REGION, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
         if (c->rings == MAP_FAILED)
             die("mmap");
@@ -391,7 +395,7 @@ static void setup(struct channel *c)
         }
     } else {
         fail("unknown transport (pipe, mq, uds, tcp, futex, shm-spin, jipc-ring-spin, jipc-ring-sleep, "
-             "jipc-mpsc-spin)");
+             "jipc-ring-futex, jipc-mpsc-spin)");
     }
 }
 
@@ -452,6 +456,10 @@ static void attach(struct channel *c, struct link *l, int driver)
         l->send = jring_send;
         l->recv = jring_recv;
         l->jsleep = c->jsleep;
+        if (c->jnap) {
+            /* WaitStrategy.spinThenSleep(0, 0), as the Java side's rings. */
+            l->jout.spins = l->jout.yields = l->jin.spins = l->jin.yields = 0;
+        }
     } else {
         l->send = ring_send;
         l->recv = ring_recv;

@@ -34,7 +34,7 @@ public final class Transports {
             SocketTransport.tcpLoopback(), ChannelTransport.tcp(), AeronTransport.udp(),
             new ShmSpinTransport(),
             JipcRingTransport.spin(),
-            JipcRingTransport.sleep(), ChannelTransport.shm(),
+            JipcRingTransport.sleep(), JipcRingTransport.futex(), ChannelTransport.shm(),
             JipcRingTransport.mpscSpin(),
             new AgronaTransport(),
             AeronTransport.ipc());
@@ -52,13 +52,13 @@ public final class Transports {
 
     /** Transports cbench implements, in report order. */
     public static final List<String> C = List.of("pipe", "mq", "uds", "tcp", "shm-spin", "futex",
-            "jipc-ring-spin", "jipc-ring-sleep", "jipc-mpsc-spin");
+            "jipc-ring-spin", "jipc-ring-sleep", "jipc-ring-futex", "jipc-mpsc-spin");
 
     /** What the transports cbench alone has are. */
     private static final Map<String, String> C_ONLY = Map.of(
             "futex", "bench's slot ring (slotring.h), spin " + SlotRingDescriptor.SPIN_LIMIT
                     + " times then futex wait/wake on the counter (spin-then-sleep); the reference of Java's "
-                    + "jipc-ring-sleep in the Java÷C-ref column");
+                    + "jipc-ring-sleep and jipc-ring-futex in the Java÷C-ref column");
 
     /**
      * For jipc's rings, besides their own C twin: the C transport of another design they are
@@ -67,7 +67,8 @@ public final class Transports {
     public static final Map<String, String> C_REFERENCE = Map.of(
             "jipc-ring-spin", "shm-spin",
             "jipc-mpsc-spin", "shm-spin",
-            "jipc-ring-sleep", "futex");
+            "jipc-ring-sleep", "futex",
+            "jipc-ring-futex", "futex");
 
     /** {@return the Java transport called {@code name}} @throws IllegalArgumentException if there is none */
     public static Transport java(String name) {

@@ -73,6 +73,8 @@ class TargetsTest {
         rtt("java", "chan-pipe", 52_000, 0);
         rtt("java", "jipc-ring-sleep", 800, 0);
         rtt("java", "chan-shm", 1000, 0);
+        rtt("java", "jipc-ring-futex", 75_000, 0);
+        rtt("c", "jipc-ring-futex", 70_000, 0);
         results.add(line("java", "jipc-ring-sleep", "idle", 8).put("peer_thread_cpu_ms", 5.0));
         Map<String, Targets.Target> t = evaluate();
 
@@ -97,6 +99,10 @@ class TargetsTest {
         Targets.Target chanShm = find(t, "channel chan-shm rtt 8 B p50: ≤ 1.15 × raw jipc-ring-sleep");
         assertEquals(1.25, chanShm.value(), 1e-9);
         assertEquals("MISS", chanShm.result());
+        // Both sides asleep: the ring whose waits sleep at once, against its C twin.
+        Targets.Target asleep = find(t, "sleeping ring (jipc-ring-futex) rtt 8 B p50: Java ≤ 1.1 × C futex twin");
+        assertEquals(75.0 / 70, asleep.value(), 1e-9);
+        assertEquals("PASS", asleep.result());
         Targets.Target idle = find(t, "spin-then-sleep ring (jipc-ring-sleep) idle");
         assertEquals(0.5, idle.value(), 1e-9);
         assertEquals("PASS", idle.result());

@@ -1,5 +1,6 @@
 package io.jipc.bench.transport;
 
+import io.jipc.WaitStrategy;
 import io.jipc.bench.Transport;
 import io.jipc.ring.MpscRing;
 import io.jipc.ring.RecordSpanHandler;
@@ -42,30 +43,44 @@ public final class JipcRingTransport implements Transport {
     public static final int CAPACITY = 1 << 20;
     private static final long REGION = RingDescriptor.regionLength(CAPACITY);
     private static final AtomicLong COUNTER = new AtomicLong();
+    /** How long a peer waits for the driver's rings to be initialised (attach's own default). */
+    private static final Duration ATTACH_TIMEOUT = Duration.ofSeconds(2);
 
     private final String name;
     private final boolean mpsc;
     private final boolean sleep;
+    /** How the rings' blocking calls wait: the default spin, yield, then sleep, or sleep at once. */
+    private final WaitStrategy strategy;
 
-    private JipcRingTransport(String name, boolean mpsc, boolean sleep) {
+    private JipcRingTransport(String name, boolean mpsc, boolean sleep, WaitStrategy strategy) {
         this.name = name;
         this.mpsc = mpsc;
         this.sleep = sleep;
+        this.strategy = strategy;
     }
 
     /** SPSC rings, busy-spinning sides. */
     public static JipcRingTransport spin() {
-        return new JipcRingTransport("jipc-ring-spin", false, false);
+        return new JipcRingTransport("jipc-ring-spin", false, false, WaitStrategy.spinThenSleep());
     }
 
     /** SPSC rings with the rings' own spin-then-sleep waits. */
     public static JipcRingTransport sleep() {
-        return new JipcRingTransport("jipc-ring-sleep", false, true);
+        return new JipcRingTransport("jipc-ring-sleep", false, true, WaitStrategy.spinThenSleep());
+    }
+
+    /**
+     * SPSC rings whose blocking calls sleep at once ({@code WaitStrategy.spinThenSleep(0, 0)}):
+     * every wait of a ping-pong ends in {@code FUTEX_WAIT}, so its round trip is two futex
+     * wake-ups, the case "when both sides really sleep" that bench's C futex slot ring measures.
+     */
+    public static JipcRingTransport futex() {
+        return new JipcRingTransport("jipc-ring-futex", false, true, WaitStrategy.spinThenSleep(0, 0));
     }
 
     /** MPSC rings (one producer each), busy-spinning sides. */
     public static JipcRingTransport mpscSpin() {
-        return new JipcRingTransport("jipc-mpsc-spin", true, false);
+        return new JipcRingTransport("jipc-mpsc-spin", true, false, WaitStrategy.spinThenSleep());
     }
 
     @Override
@@ -75,11 +90,16 @@ public final class JipcRingTransport implements Transport {
 
     @Override
     public String waiting() {
-        return sleep ? "spin-then-sleep" : "busy-spin";
+        return name.equals("jipc-ring-futex") ? Transport.BLOCKING : sleep ? "spin-then-sleep" : "busy-spin";
     }
 
     @Override
     public String description() {
+        if (name.equals("jipc-ring-futex")) {
+            return "io.jipc.ring.SpscRing x 2, blocking put/read with WaitStrategy.spinThenSleep(0, 0): every wait "
+                    + "sleeps in FUTEX_WAIT at once; C: jipc_ring_offer/jipc_ring_read with the handles' spins and "
+                    + "yields set to 0";
+        }
         if (sleep) {
             return "io.jipc.ring.SpscRing x 2, blocking put/read: the ring's spin, yield, then futex sleep; "
                     + "C: jipc_ring_offer/jipc_ring_read with no timeout";
@@ -96,9 +116,10 @@ public final class JipcRingTransport implements Transport {
         RingLink link;
         try {
             MemorySegment s = shm.segment();
-            Ring out = mpsc ? MpscRing.create(s.asSlice(0, REGION), CAPACITY) : SpscRing.create(s.asSlice(0, REGION), CAPACITY);
+            Ring out = mpsc ? MpscRing.create(s.asSlice(0, REGION), CAPACITY)
+                    : SpscRing.create(s.asSlice(0, REGION), CAPACITY, strategy);
             Ring in = mpsc ? MpscRing.create(s.asSlice(REGION, REGION), CAPACITY)
-                    : SpscRing.create(s.asSlice(REGION, REGION), CAPACITY);
+                    : SpscRing.create(s.asSlice(REGION, REGION), CAPACITY, strategy);
             link = new RingLink(shm, out, in, sleep);
         } catch (RuntimeException e) {
             shm.close();
@@ -140,8 +161,10 @@ public final class JipcRingTransport implements Transport {
         try {
             MemorySegment s = shm.segment();
             // The driver's out is our in.
-            Ring in = mpsc ? MpscRing.attach(s.asSlice(0, REGION)) : SpscRing.attach(s.asSlice(0, REGION));
-            Ring out = mpsc ? MpscRing.attach(s.asSlice(REGION, REGION)) : SpscRing.attach(s.asSlice(REGION, REGION));
+            Ring in = mpsc ? MpscRing.attach(s.asSlice(0, REGION))
+                    : SpscRing.attach(s.asSlice(0, REGION), ATTACH_TIMEOUT, strategy);
+            Ring out = mpsc ? MpscRing.attach(s.asSlice(REGION, REGION))
+                    : SpscRing.attach(s.asSlice(REGION, REGION), ATTACH_TIMEOUT, strategy);
             RingLink link = new RingLink(shm, out, in, sleep);
             out.put(s.asSlice(0, 0));
             return link;
