@@ -15,6 +15,12 @@ package io.jipc;
  *   <li>{@link #spinThenSleep(int, int)}: spins, yields, then sleeps until woken.</li>
  * </ul>
  *
+ * <p>A strategy that sleeps gives the most spins and yields: each object (a channel's
+ * receiving end, a lock) cuts them, halving both after every wait that its spins did not end
+ * and restoring them after one they did, and once nothing is left it tries them all again
+ * one wait in 1024. Spinning pays only while the other side runs meanwhile; with both sides
+ * pinned to one CPU, or a peer that answers later than a spin lasts, it only delays the sleep.
+ *
  * <p>Whatever the strategy, a waiting call still notices a close of its object, its
  * deadline and (where the call is interruptible) an interrupt: strategies change how it
  * waits, never what ends the wait. On a virtual thread the spin is the only time a call

@@ -41,6 +41,57 @@ public abstract class Blocker {
         this.lifetime = lifetime;
     }
 
+    // ---- adaptive spinning (Wait's, for strategies that sleep) ----
+
+    /** Waits between two probes of a cut that has left no spin and no yield. */
+    static final int PROBE_EVERY = 1024;
+    /**
+     * A probe spins and yields all the strategy's counts: two ends that both came to sleep at
+     * once (a quiet spell cut them) answer each other only after a wake-up, which a shorter
+     * probe would never wait out; one whole spin does, and then its end spins again.
+     */
+    static final int PROBE_CUT = 0;
+
+    /**
+     * How far waits on this object have cut a sleeping strategy's spins and yields (each
+     * shifted right by this): one more for each wait whose spins did not end it, none after
+     * one whose spins did. Spinning pays only while the other side runs meanwhile; when it
+     * cannot (both sides pinned to one CPU) or answers later than a spin lasts, every spin
+     * and yield only delays the sleep that lets it run, which cost a channel's ping-pong
+     * pinned to one CPU two orders of magnitude. Plain fields: waiters racing on one object
+     * lose an update at worst.
+     */
+    private int cut;
+    private int untilProbe = PROBE_EVERY;
+
+    /**
+     * {@return whether waits on this blocker may cut a sleeping strategy's spins and yields}
+     * False for an owner whose attempts count the strategy's phases to know whether the
+     * waiter may have slept (a {@code Mutex}: such a waiter must take the lock announcing
+     * waiters), which a cut would leave counting a phase the wait no longer has.
+     */
+    protected boolean spinsAdapt() {
+        return true;
+    }
+
+    /**
+     * {@return the cut for the next wait} Once the cut has left nothing, one wait in
+     * {@link #PROBE_EVERY} spins all the counts, to find out whether spinning pays again.
+     */
+    final int cutForWait(int spins, int yields) {
+        int c = cut;
+        if ((spins >> c) == 0 && (yields >> c) == 0 && (spins | yields) != 0 && --untilProbe <= 0) {
+            untilProbe = PROBE_EVERY;
+            return Math.min(c, PROBE_CUT);
+        }
+        return c;
+    }
+
+    /** After a wait made with cut {@code used}: whether a spin, not a yield or a sleep, ended it. */
+    final void spun(int used, boolean bySpinning) {
+        cut = bySpinning ? 0 : Math.min(Math.max(cut, used + 1), Integer.SIZE - 1);
+    }
+
     /**
      * Sleeps in the kernel at most {@code maxNanos} (positive), or until woken, or at once if
      * what is waited for may have happened. Must not throw for a wake-up, a time-out or an

@@ -76,8 +76,12 @@ public final class Wait {
                               Lifetime lifetime, Interrupts interrupts) throws IOException, InterruptedException {
         Thread me = Thread.currentThread();
         boolean virtual = me.isVirtual();
-        long spins = strategy.spins();
-        long yields = spins + strategy.yields();
+        // A strategy that sleeps spins and yields at most its counts: the blocker cuts them
+        // while spinning does not pay on this object (see Blocker.cut).
+        boolean adapts = strategy.sleeps() && blocker.spinsAdapt();
+        int cut = adapts ? blocker.cutForWait(strategy.spins(), strategy.yields()) : 0;
+        long spins = strategy.spins() >> cut;
+        long yields = spins + (strategy.yields() >> cut);
         boolean joined = false;
         boolean swallowed = false;
         try {
@@ -86,6 +90,9 @@ public final class Wait {
                 if (i > 0) {
                     T result = attempt.attempt();
                     if (result != null) {
+                        if (adapts) {
+                            blocker.spun(cut, i <= spins);
+                        }
                         return result;
                     }
                 }
@@ -107,6 +114,9 @@ public final class Wait {
                     throw new AsynchronousCloseException();
                 }
                 if (deadline.hasExpired()) {
+                    if (adapts) {
+                        blocker.spun(cut, false);
+                    }
                     return null;
                 }
                 if (i < spins) {

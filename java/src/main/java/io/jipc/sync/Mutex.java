@@ -362,6 +362,12 @@ public final class Mutex implements Lock {
         protected long maxSliceNanos() {
             return LIVENESS_CHECK_NANOS;
         }
+
+        /** The whole strategy, always: {@link Attempt} counts its phases to know whether it may have slept. */
+        @Override
+        protected boolean spinsAdapt() {
+            return false;
+        }
     }
 
     /**
