@@ -1,5 +1,8 @@
 package io.jipc.ring;
 
+// Long because it is the ring's specification, which C programs implement from it: every
+// field's writers, readers and access modes, and the init, reserve, wait and space protocols.
+
 /**
  * The layout of a ring's region: a header of {@link #HEADER_LENGTH} bytes, then the data
  * area of {@code capacity} bytes (a power of two) holding records as described by
