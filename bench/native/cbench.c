@@ -644,8 +644,9 @@ static void drive_tput(struct link *l, size_t size, const struct options *o, vol
     uint64_t u0, s0, u1, s1;
     cpu_us(&u0, &s0);
     uint64_t start = now_ns(), deadline = start + (uint64_t)o->ms * 1000000u;
+    const size_t most = (size_t)step_count(o->count, 0);
     size_t n = 0;
-    while (n < (size_t)step_count(o->count, 0)) {
+    while (n < most) {
         uint64_t w = WORD0(PHASE_MEASURE, n);
         msg[0] = w;
         xsend(l, msg, size);
